@@ -1,0 +1,13 @@
+# guest/: what runs inside a guest.  The driver library speaks the NAE
+# device ABI (lib/nae-abi.h) and nothing of OVS; nae-guestd exposes the
+# device as a TAP interface, or drives it as a packet generator/sink.
+noinst_LTLIBRARIES += guest/libnae-guest.la
+guest_libnae_guest_la_SOURCES = guest/nae-guest.c guest/nae-guest.h
+guest_libnae_guest_la_CPPFLAGS = -I$(top_srcdir)/lib
+guest_libnae_guest_la_CFLAGS = $(NAE_WARNINGS)
+
+bin_PROGRAMS += guest/nae-guestd
+guest_nae_guestd_SOURCES = guest/nae-guestd.c
+guest_nae_guestd_CPPFLAGS = -I$(top_srcdir)/lib -I$(top_srcdir)/guest
+guest_nae_guestd_CFLAGS = $(NAE_WARNINGS)
+guest_nae_guestd_LDADD = guest/libnae-guest.la

@@ -1,0 +1,800 @@
+/*
+ * Copyright (c) 2026 The ovs-nae authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* nae-guestd: the guest side of a NAE device as a daemon.
+ *
+ * In "tap" mode it exposes the device as a TAP interface in the network
+ * namespace it runs in, so unmodified programs use it, and reconnects by
+ * itself when the switch goes away.  The generator modes ("txonly",
+ * "rxonly", "macswap") drive the rings by polling, like testpmd's forwarding
+ * modes, for benchmarks.  "--hostile" makes it misbehave on purpose, for
+ * tests of the switch's validation. */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <net/if_arp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nae-guest.h"
+
+#define BURST 32
+
+enum mode { MODE_TAP, MODE_TXONLY, MODE_RXONLY, MODE_MACSWAP };
+
+static struct {
+    const char *socket;
+    const char *tap;
+    const char *pidfile;
+    const char *hostile;
+    enum mode mode;
+    struct nae_guest_options gopts;
+    unsigned int pkt_size;
+    unsigned int flows;
+    double duration;
+    uint8_t dst_mac[6];
+} cfg;
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+    (void) sig;
+    stop = 1;
+}
+
+static double
+now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+usage(void)
+{
+    printf("usage: nae-guestd --socket=PATH [OPTIONS]\n"
+           "  --mode=tap|txonly|rxonly|macswap  (default: tap)\n"
+           "  --tap=NAME          TAP interface to create (default: nae0)\n"
+           "  --channels=N        channels to use (default: all offered)\n"
+           "  --ring-size=N       descriptors per ring (default: %d)\n"
+           "  --no-split          do not negotiate split header buffers\n"
+           "  --no-notify         do not negotiate interrupts (poll)\n"
+           "  --pkt-size=BYTES    txonly frame size (default: 64)\n"
+           "  --flows=N           txonly UDP flows (default: 1)\n"
+           "  --dst-mac=MAC       txonly destination MAC\n"
+           "  --duration=SECONDS  generator run time (default: until "
+           "SIGTERM)\n"
+           "  --hostile=KIND      misbehave: out-of-region, oversize, "
+           "wrapped-index,\n"
+           "                      bad-config, bad-frame\n"
+           "  --pidfile=FILE\n", NAE_DEFAULT_RING_SIZE);
+}
+
+static bool
+parse_mac(const char *s, uint8_t mac[6])
+{
+    return sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1],
+                  &mac[2], &mac[3], &mac[4], &mac[5]) == 6;
+}
+
+static void
+parse_options(int argc, char *argv[])
+{
+    static const struct option long_options[] = {
+        {"socket", required_argument, NULL, 's'},
+        {"mode", required_argument, NULL, 'm'},
+        {"tap", required_argument, NULL, 't'},
+        {"channels", required_argument, NULL, 'c'},
+        {"ring-size", required_argument, NULL, 'r'},
+        {"no-split", no_argument, NULL, 'S'},
+        {"no-notify", no_argument, NULL, 'N'},
+        {"pkt-size", required_argument, NULL, 'p'},
+        {"flows", required_argument, NULL, 'f'},
+        {"dst-mac", required_argument, NULL, 'd'},
+        {"duration", required_argument, NULL, 'D'},
+        {"hostile", required_argument, NULL, 'H'},
+        {"pidfile", required_argument, NULL, 'P'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+
+    cfg.tap = "nae0";
+    cfg.mode = MODE_TAP;
+    cfg.gopts.features = NAE_F_ALL;
+    cfg.pkt_size = 64;
+    cfg.flows = 1;
+    memset(cfg.dst_mac, 0xff, sizeof cfg.dst_mac);
+
+    for (;;) {
+        int c = getopt_long(argc, argv, "", long_options, NULL);
+
+        if (c == -1) {
+            break;
+        }
+        switch (c) {
+        case 's': cfg.socket = optarg; break;
+        case 't': cfg.tap = optarg; break;
+        case 'c': cfg.gopts.n_channels = atoi(optarg); break;
+        case 'r': cfg.gopts.ring_size = atoi(optarg); break;
+        case 'S': cfg.gopts.features &= ~NAE_F_SPLIT_HEADER; break;
+        case 'N': cfg.gopts.features &= ~NAE_F_NOTIFY; break;
+        case 'p': cfg.pkt_size = atoi(optarg); break;
+        case 'f': cfg.flows = atoi(optarg); break;
+        case 'D': cfg.duration = atof(optarg); break;
+        case 'H': cfg.hostile = optarg; break;
+        case 'P': cfg.pidfile = optarg; break;
+        case 'd':
+            if (!parse_mac(optarg, cfg.dst_mac)) {
+                fprintf(stderr, "nae-guestd: bad MAC %s\n", optarg);
+                exit(EXIT_FAILURE);
+            }
+            break;
+        case 'm':
+            if (!strcmp(optarg, "tap")) {
+                cfg.mode = MODE_TAP;
+            } else if (!strcmp(optarg, "txonly")) {
+                cfg.mode = MODE_TXONLY;
+            } else if (!strcmp(optarg, "rxonly")) {
+                cfg.mode = MODE_RXONLY;
+            } else if (!strcmp(optarg, "macswap")) {
+                cfg.mode = MODE_MACSWAP;
+            } else {
+                fprintf(stderr, "nae-guestd: unknown mode %s\n", optarg);
+                exit(EXIT_FAILURE);
+            }
+            break;
+        case 'h':
+            usage();
+            exit(EXIT_SUCCESS);
+        default:
+            exit(EXIT_FAILURE);
+        }
+    }
+    if (!cfg.socket) {
+        fprintf(stderr, "nae-guestd: --socket is required\n");
+        exit(EXIT_FAILURE);
+    }
+    if (cfg.pkt_size < 60 || cfg.pkt_size > NAE_MAX_FRAME_LEN
+        || !cfg.flows) {
+        fprintf(stderr, "nae-guestd: bad --pkt-size or --flows\n");
+        exit(EXIT_FAILURE);
+    }
+}
+
+/* --- TAP mode ------------------------------------------------------- */
+
+static int
+tap_open(const char *name)
+{
+    struct ifreq ifr;
+    int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+
+    if (fd < 0) {
+        fprintf(stderr, "nae-guestd: /dev/net/tun: %s\n", strerror(errno));
+        return -1;
+    }
+    memset(&ifr, 0, sizeof ifr);
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+    if (ioctl(fd, TUNSETIFF, &ifr)) {
+        fprintf(stderr, "nae-guestd: TUNSETIFF %s: %s\n", name,
+                strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Gives the TAP interface the device's MAC and MTU and brings it up. */
+static void
+tap_configure(const char *name, uint64_t mac, uint16_t mtu)
+{
+    struct ifreq ifr;
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+    if (s < 0) {
+        return;
+    }
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+    ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+    for (int i = 0; i < 6; i++) {
+        ifr.ifr_hwaddr.sa_data[i] = mac >> (40 - 8 * i);
+    }
+    if (ioctl(s, SIOCSIFHWADDR, &ifr)) {
+        fprintf(stderr, "nae-guestd: set MAC: %s\n", strerror(errno));
+    }
+    ifr.ifr_mtu = mtu;
+    if (mtu && ioctl(s, SIOCSIFMTU, &ifr)) {
+        fprintf(stderr, "nae-guestd: set MTU: %s\n", strerror(errno));
+    }
+    if (!ioctl(s, SIOCGIFFLAGS, &ifr)) {
+        ifr.ifr_flags |= IFF_UP;
+        ioctl(s, SIOCSIFFLAGS, &ifr);
+    }
+    close(s);
+}
+
+/* Moves frames from the device to the TAP interface.  Returns how many. */
+static int
+tap_from_device(struct nae_guest *g, int tap_fd)
+{
+    int n = 0;
+
+    for (int c = 0; c < g->n_chans; c++) {
+        struct iovec iov[2];
+
+        while (n < 4 * BURST && nae_guest_rx_peek(g, c, iov)) {
+            /* A full or vanished TAP queue drops, as a NIC would. */
+            if (writev(tap_fd, iov, 2) < 0 && errno != EAGAIN) {
+                g->stats.rx_errors++;
+            }
+            nae_guest_rx_release(g, c);
+            n++;
+        }
+    }
+    return n;
+}
+
+/* Moves frames from the TAP interface to the device.  Returns how many, or
+ * -1 if a ring was full and frames are left waiting. */
+static int
+tap_to_device(struct nae_guest *g, int tap_fd)
+{
+    static uint8_t frame[NAE_MAX_FRAME_LEN];
+    bool flush[NAE_MAX_CHANNELS] = { false };
+    int n = 0, full = 0;
+
+    while (n < BURST) {
+        int c = 0;
+
+        /* Do not read a frame we may have no room for. */
+        for (int i = 0; i < g->n_chans; i++) {
+            if (!nae_guest_tx_room(g, i)) {
+                full = 1;
+            }
+        }
+        if (full) {
+            break;
+        }
+        ssize_t len = read(tap_fd, frame, sizeof frame);
+        if (len <= 0) {
+            break;
+        }
+        c = nae_guest_pick_chan(g, frame, len);
+        if (!nae_guest_tx(g, c, frame, len)) {
+            flush[c] = true;
+        }
+        n++;
+    }
+    for (int c = 0; c < g->n_chans; c++) {
+        if (flush[c]) {
+            nae_guest_tx_flush(g, c);
+        }
+    }
+    return full ? -1 : n;
+}
+
+static void
+drain_eventfd(int fd)
+{
+    uint64_t v;
+
+    if (fd >= 0) {
+        while (read(fd, &v, sizeof v) == sizeof v) {
+            continue;
+        }
+    }
+}
+
+static int
+run_tap(void)
+{
+    int tap_fd = tap_open(cfg.tap);
+    struct nae_guest g;
+    bool connected = false;
+    double next_try = 0;
+
+    if (tap_fd < 0) {
+        return EXIT_FAILURE;
+    }
+    memset(&g, 0, sizeof g);
+
+    while (!stop) {
+        if (!connected) {
+            static uint8_t discard[NAE_MAX_FRAME_LEN];
+
+            /* Frames sent while the switch is away are lost, as on a NIC
+             * without link. */
+            while (read(tap_fd, discard, sizeof discard) > 0) {
+                continue;
+            }
+            if (now() >= next_try) {
+                int error = nae_guest_open(&g, cfg.socket, &cfg.gopts);
+
+                if (!error) {
+                    connected = true;
+                    tap_configure(cfg.tap, g.mac, g.mtu);
+                    fprintf(stderr, "nae-guestd: connected to %s: %d "
+                            "channel(s), features 0x%"PRIx64"\n", cfg.socket,
+                            g.n_chans, g.chans[0].features);
+                } else {
+                    next_try = now() + 0.2;
+                }
+            }
+            if (!connected) {
+                usleep(50 * 1000);
+                continue;
+            }
+        }
+
+        int moved = tap_from_device(&g, tap_fd);
+        int sent = tap_to_device(&g, tap_fd);
+
+        if (nae_guest_poll_ctl(&g)) {
+            fprintf(stderr, "nae-guestd: switch went away; reconnecting\n");
+            nae_guest_close(&g);
+            connected = false;
+            continue;
+        }
+        if (g.needs_reset && nae_guest_reset(&g)) {
+            nae_guest_close(&g);
+            connected = false;
+            continue;
+        }
+        if (moved || sent > 0) {
+            continue;
+        }
+
+        /* Idle: arm interrupts and sleep, unless frames slipped in. */
+        struct pollfd pfds[2 + NAE_MAX_CHANNELS];
+        int n_pfds = 0, timeout = sent < 0 ? 1 : 100;
+        bool pending = false;
+
+        pfds[n_pfds++] = (struct pollfd) { .fd = g.sock, .events = POLLIN };
+        if (sent >= 0) {
+            pfds[n_pfds++] = (struct pollfd) { .fd = tap_fd,
+                                               .events = POLLIN };
+        }
+        for (int c = 0; c < g.n_chans; c++) {
+            if (g.chans[c].rx.irq_fd < 0) {
+                timeout = 1;        /* No interrupts: poll the rings. */
+            } else if (!nae_guest_rx_arm(&g, c)) {
+                pending = true;
+            } else {
+                pfds[n_pfds++] = (struct pollfd) {
+                    .fd = g.chans[c].rx.irq_fd, .events = POLLIN };
+            }
+        }
+        if (!pending) {
+            poll(pfds, n_pfds, timeout);
+        }
+        for (int c = 0; c < g.n_chans; c++) {
+            nae_guest_rx_disarm(&g, c);
+            drain_eventfd(g.chans[c].rx.irq_fd);
+        }
+    }
+
+    if (connected) {
+        nae_guest_close(&g);
+    }
+    close(tap_fd);
+    return EXIT_SUCCESS;
+}
+
+/* --- Generator modes ------------------------------------------------ */
+
+static void
+build_udp_frame(uint8_t *f, unsigned int len, uint64_t src_mac,
+                unsigned int flow)
+{
+    unsigned int ip_len = len - 14, udp_len = ip_len - 20;
+    uint32_t sum = 0;
+
+    memset(f, 0, len);
+    memcpy(f, cfg.dst_mac, 6);
+    for (int i = 0; i < 6; i++) {
+        f[6 + i] = src_mac >> (40 - 8 * i);
+    }
+    f[12] = 0x08;
+    f[13] = 0x00;
+    uint8_t *ip = f + 14;
+    ip[0] = 0x45;
+    ip[2] = ip_len >> 8;
+    ip[3] = ip_len;
+    ip[8] = 64;
+    ip[9] = 17;
+    memcpy(ip + 12, (uint8_t[]) { 10, 0, 0, 1 }, 4);
+    memcpy(ip + 16, (uint8_t[]) { 10, 0, 0, 2 }, 4);
+    for (int i = 0; i < 20; i += 2) {
+        sum += (ip[i] << 8) | ip[i + 1];
+    }
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    ip[10] = ~sum >> 8;
+    ip[11] = ~sum;
+    uint8_t *udp = ip + 20;
+    unsigned int sport = 1024 + flow;
+    udp[0] = sport >> 8;
+    udp[1] = sport;
+    udp[2] = 9 >> 8;
+    udp[3] = 9;                     /* discard */
+    udp[4] = udp_len >> 8;
+    udp[5] = udp_len;
+}
+
+static int
+run_generator(void)
+{
+    static uint8_t frames[64][NAE_MAX_FRAME_LEN];
+    unsigned int n_frames = cfg.flows < 64 ? cfg.flows : 64;
+    uint64_t tx = 0, rx = 0, tx_full = 0;
+    struct nae_guest g;
+    double start, end;
+    int error;
+
+    error = nae_guest_open(&g, cfg.socket, &cfg.gopts);
+    if (error) {
+        fprintf(stderr, "nae-guestd: %s: %s\n", cfg.socket, strerror(error));
+        return EXIT_FAILURE;
+    }
+    for (unsigned int i = 0; i < n_frames; i++) {
+        build_udp_frame(frames[i], cfg.pkt_size, g.mac, i);
+    }
+
+    start = now();
+    end = cfg.duration > 0 ? start + cfg.duration : 0;
+    for (uint64_t iter = 0; !stop; iter++) {
+        for (int c = 0; c < g.n_chans; c++) {
+            if (cfg.mode == MODE_TXONLY) {
+                int n = 0;
+
+                for (; n < BURST; n++) {
+                    const uint8_t *f = frames[(tx + n) % n_frames];
+                    if (nae_guest_tx(&g, c, f, cfg.pkt_size)) {
+                        tx_full++;
+                        break;
+                    }
+                }
+                if (n) {
+                    nae_guest_tx_flush(&g, c);
+                    tx += n;
+                }
+            } else {
+                struct iovec iov[2];
+                int n = 0;
+
+                while (n < BURST && nae_guest_rx_peek(&g, c, iov)) {
+                    if (cfg.mode == MODE_MACSWAP) {
+                        uint8_t frame[NAE_MAX_FRAME_LEN], mac[6];
+                        size_t len = iov[0].iov_len + iov[1].iov_len;
+
+                        memcpy(frame, iov[0].iov_base, iov[0].iov_len);
+                        memcpy(frame + iov[0].iov_len, iov[1].iov_base,
+                               iov[1].iov_len);
+                        memcpy(mac, frame, 6);
+                        memcpy(frame, frame + 6, 6);
+                        memcpy(frame + 6, mac, 6);
+                        if (!nae_guest_tx(&g, c, frame, len)) {
+                            tx++;
+                        }
+                    }
+                    nae_guest_rx_release(&g, c);
+                    n++;
+                }
+                rx += n;
+                if (cfg.mode == MODE_MACSWAP && n) {
+                    nae_guest_tx_flush(&g, c);
+                }
+            }
+        }
+        if (!(iter & 0xfff)) {
+            if (end && now() >= end) {
+                break;
+            }
+            if (nae_guest_poll_ctl(&g)) {
+                fprintf(stderr, "nae-guestd: switch went away\n");
+                break;
+            }
+        }
+    }
+    double secs = now() - start;
+
+    printf("mode=%s pkt_size=%u seconds=%.3f tx_packets=%"PRIu64
+           " rx_packets=%"PRIu64" tx_ring_full=%"PRIu64
+           " tx_pps=%.0f rx_pps=%.0f\n",
+           cfg.mode == MODE_TXONLY ? "txonly"
+           : cfg.mode == MODE_RXONLY ? "rxonly" : "macswap",
+           cfg.pkt_size, secs, tx, rx, tx_full, tx / secs, rx / secs);
+    fflush(stdout);
+    nae_guest_close(&g);
+    return EXIT_SUCCESS;
+}
+
+/* --- Hostile modes -------------------------------------------------- */
+
+/* Queues a descriptor exactly as given, bypassing every driver check. */
+static void
+raw_tx(struct nae_guest *g, uint64_t header_addr, uint16_t header_len,
+       uint64_t data_addr, uint16_t length, uint16_t command)
+{
+    struct nae_guest_chan *c = &g->chans[0];
+    struct nae_desc *d = &c->tx.desc[c->tx.tail & c->tx.mask];
+
+    d->header_addr = header_addr;
+    d->header_len = header_len;
+    d->data_addr = data_addr;
+    d->length = length;
+    d->command = command;
+    d->status = NAE_DESC_PENDING;
+    c->tx.tail++;
+}
+
+/* Waits until the switch has completed every queued tx descriptor of
+ * channel 0 and returns how many completed with 'status'. */
+static int
+wait_tx_status(struct nae_guest *g, uint32_t from, uint32_t status)
+{
+    struct nae_guest_chan *c = &g->chans[0];
+    double deadline = now() + 5;
+    int n = 0;
+
+    while (__atomic_load_n(&c->tx.device->head, __ATOMIC_ACQUIRE)
+           != c->tx.tail && now() < deadline) {
+        usleep(1000);
+    }
+    for (uint32_t i = from; i != c->tx.tail; i++) {
+        n += c->tx.desc[i & c->tx.mask].status == status;
+    }
+    c->tx.done = __atomic_load_n(&c->tx.device->head, __ATOMIC_ACQUIRE);
+    return n;
+}
+
+/* Sends one good frame and checks that the switch took it. */
+static bool
+still_works(struct nae_guest *g)
+{
+    uint8_t frame[64];
+    uint32_t from = g->chans[0].tx.tail;
+
+    build_udp_frame(frame, sizeof frame, g->mac, 0);
+    if (nae_guest_tx(g, 0, frame, sizeof frame)) {
+        return false;
+    }
+    nae_guest_tx_flush(g, 0);
+    return wait_tx_status(g, from, NAE_DESC_DONE) == 1;
+}
+
+static int
+expect(const char *what, bool ok)
+{
+    printf("%s: %s\n", what, ok ? "ok" : "FAILED");
+    return ok ? 0 : 1;
+}
+
+static int
+expect_refused(struct nae_guest *g, const char *what, uint32_t type,
+               uint32_t offset, uint32_t width, uint64_t value, int fd,
+               int want)
+{
+    struct nae_msg msg = {
+        .type = type,
+        .u.cfg = { .offset = offset, .width = width, .value = value },
+    };
+    struct nae_msg reply;
+    int error = nae_guest_request(g, &msg, fd, &reply);
+    int got = error ? -error : reply.u.reply.error;
+
+    printf("%s: refused with %s%s\n", what, strerror(got > 0 ? got : -got),
+           got == want ? "" : " (UNEXPECTED)");
+    return got == want ? 0 : 1;
+}
+
+static int
+hostile_bad_config(struct nae_guest *g)
+{
+    int fails = 0, pipefd[2];
+
+#define REFUSE(WHAT, OFF, W, V, WANT) \
+    fails += expect_refused(g, WHAT, NAE_MSG_CFG_WRITE, OFF, W, V, -1, WANT)
+    REFUSE("write to unaligned offset", 0x1, 2, 0, EINVAL);
+    REFUSE("write past config space", 0x1000, 8, 0, EINVAL);
+    REFUSE("wrong width for q_sel", NAE_CFG_Q_SEL, 8, 0, EINVAL);
+    REFUSE("write to read-only dev_mac", NAE_CFG_DEV_MAC, 8, 0, EPERM);
+    REFUSE("write to read-only q_num", NAE_CFG_Q_NUM, 2, 16, EPERM);
+    REFUSE("q_sel beyond q_num", NAE_CFG_Q_SEL, 2, 999, EINVAL);
+    REFUSE("dev_start=7", NAE_CFG_DEV_START, 2, 7, EINVAL);
+    REFUSE("ring change while running", NAE_CFG_Q_TX_DMA, 8, 0, EBUSY);
+#undef REFUSE
+    fails += expect_refused(g, "read at bad offset", NAE_MSG_CFG_READ,
+                            0x3, 2, 0, -1, EINVAL);
+    fails += expect_refused(g, "unknown message type", 99, 0, 0, 0, -1,
+                            EPROTO);
+    if (!pipe(pipefd)) {
+        struct nae_msg msg = { .type = NAE_MSG_SET_IRQ_FD,
+                               .u.irq = { .line = 0 } };
+        struct nae_msg reply;
+
+        nae_guest_request(g, &msg, pipefd[1], &reply);
+        fails += expect("pipe as interrupt eventfd refused",
+                        reply.u.reply.error == EINVAL);
+        close(pipefd[0]);
+        close(pipefd[1]);
+    }
+    {
+        /* Memory the guest could truncate under the switch. */
+        int fd = memfd_create("unsealed", MFD_CLOEXEC);
+        struct nae_msg msg = { .type = NAE_MSG_MEM_REGION };
+        struct nae_msg reply;
+
+        if (fd >= 0 && !ftruncate(fd, 65536)) {
+            msg.u.region.guest_addr = 0x10000;
+            msg.u.region.size = 65536;
+            nae_guest_cfg_write(g, NAE_CFG_DEV_START, 2, 0);
+            nae_guest_request(g, &msg, fd, &reply);
+            fails += expect("unsealed memory region refused",
+                            reply.u.reply.error == EPERM);
+            msg.u.region.guest_addr = NAE_GUEST_MEM_BASE + 4096;
+            nae_guest_request(g, &msg, fd, &reply);
+            fails += expect("overlapping memory region refused",
+                            reply.u.reply.error == EINVAL);
+            close(fd);
+        }
+
+        /* Rings outside guest memory must not start. */
+        uint64_t good;
+        nae_guest_cfg_read(g, NAE_CFG_Q_TX_DMA, 8, &good);
+        nae_guest_cfg_write(g, NAE_CFG_Q_TX_DMA, 8, 0xdead0000);
+        fails += expect_refused(g, "start with ring outside memory",
+                                NAE_MSG_CFG_WRITE, NAE_CFG_DEV_START, 2, 1,
+                                -1, EINVAL);
+        nae_guest_cfg_write(g, NAE_CFG_Q_TX_DMA, 8, good);
+        fails += expect("device restarts with good rings",
+                        !nae_guest_reset(g));
+    }
+    fails += expect("device still works", still_works(g));
+    return fails;
+}
+
+static int
+run_hostile(void)
+{
+    struct nae_guest g;
+    int fails = 0;
+    int error = nae_guest_open(&g, cfg.socket, &cfg.gopts);
+
+    if (error) {
+        fprintf(stderr, "nae-guestd: %s: %s\n", cfg.socket, strerror(error));
+        return EXIT_FAILURE;
+    }
+
+    struct nae_guest_chan *c = &g.chans[0];
+    uint32_t from = c->tx.tail;
+    uint64_t good = c->tx.bufs_gpa;
+
+    if (!strcmp(cfg.hostile, "out-of-region")) {
+        raw_tx(&g, 0, 0, 0xdead0000, 64, 0);              /* Unmapped. */
+        raw_tx(&g, 0, 0, NAE_GUEST_MEM_BASE - 32, 64, 0); /* Straddles. */
+        raw_tx(&g, 0, 0, NAE_GUEST_MEM_BASE + g.mem_size - 10, 64, 0);
+        raw_tx(&g, 0, 0, UINT64_MAX - 8, 64, 0);          /* Wraps. */
+        raw_tx(&g, 0xbad00000, 14, good, 64, 0);          /* Bad header. */
+        nae_guest_tx_flush(&g, 0);
+        fails += expect("5 out-of-region descriptors refused",
+                        wait_tx_status(&g, from, NAE_DESC_ERR_ADDR) == 5);
+    } else if (!strcmp(cfg.hostile, "oversize")) {
+        raw_tx(&g, 0, 0, good, 9000, 0);                  /* Over MTU. */
+        raw_tx(&g, 0, 0, good, UINT16_MAX, 0);            /* Way over. */
+        raw_tx(&g, 0, 0, good, 4, 0);                     /* Runt. */
+        nae_guest_tx_flush(&g, 0);
+        fails += expect("3 bad lengths refused",
+                        wait_tx_status(&g, from, NAE_DESC_ERR_LEN) == 3);
+        from = c->tx.tail;
+        raw_tx(&g, 0, 0, good, 64, 0x7);                  /* Bad command. */
+        nae_guest_tx_flush(&g, 0);
+        fails += expect("unknown command refused",
+                        wait_tx_status(&g, from, NAE_DESC_ERR_CMD) == 1);
+    } else if (!strcmp(cfg.hostile, "wrapped-index")) {
+        double deadline = now() + 5;
+
+        __atomic_store_n(&c->tx.driver->tail, c->tx.tail + c->tx.mask + 9,
+                         __ATOMIC_RELEASE);
+        while (!g.needs_reset && now() < deadline) {
+            if (nae_guest_poll_ctl(&g)) {
+                break;
+            }
+            usleep(10000);
+        }
+        fails += expect("switch asked for a reset", g.needs_reset);
+        fails += expect("reset accepted", !nae_guest_reset(&g));
+    } else if (!strcmp(cfg.hostile, "bad-config")) {
+        fails += hostile_bad_config(&g);
+    } else if (!strcmp(cfg.hostile, "bad-frame")) {
+        char junk[5] = "junk";
+        double deadline = now() + 5;
+        int gone = 0;
+
+        send(g.sock, junk, sizeof junk, MSG_NOSIGNAL);
+        while (!gone && now() < deadline) {
+            gone = nae_guest_poll_ctl(&g) == ECONNRESET;
+            usleep(10000);
+        }
+        fails += expect("switch dropped the session", gone);
+        nae_guest_close(&g);
+        return fails ? EXIT_FAILURE : EXIT_SUCCESS;
+    } else {
+        fprintf(stderr, "nae-guestd: unknown --hostile kind %s\n",
+                cfg.hostile);
+        nae_guest_close(&g);
+        return EXIT_FAILURE;
+    }
+    if (strcmp(cfg.hostile, "bad-config")) {
+        fails += expect("device still works", still_works(&g));
+    }
+    nae_guest_close(&g);
+    return fails ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int
+main(int argc, char *argv[])
+{
+    struct sigaction sa = { .sa_handler = on_signal };
+
+    parse_options(argc, argv);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    if (cfg.pidfile) {
+        FILE *f = fopen(cfg.pidfile, "w");
+
+        if (!f) {
+            fprintf(stderr, "nae-guestd: %s: %s\n", cfg.pidfile,
+                    strerror(errno));
+            return EXIT_FAILURE;
+        }
+        fprintf(f, "%ld\n", (long) getpid());
+        fclose(f);
+    }
+
+    int status = (cfg.hostile ? run_hostile()
+                  : cfg.mode == MODE_TAP ? run_tap()
+                  : run_generator());
+    if (cfg.pidfile) {
+        unlink(cfg.pidfile);
+    }
+    return status;
+}

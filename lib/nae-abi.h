@@ -1,0 +1,236 @@
+/*
+ * Copyright (c) 2026 The ovs-nae authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef NAE_ABI_H
+#define NAE_ABI_H 1
+
+/* The NAE device ABI: everything the switch and a guest driver must agree
+ * on, and nothing else.  This header is shared, unchanged, by lib/ (the
+ * switch side) and guest/ (the driver side), so it depends only on the C
+ * library.  See docs/nae-device.md for the prose version.
+ *
+ * The device has two halves, as in chapter 5 of the NAE thesis:
+ *
+ *   - The virtual control path (VCP): a small config space (Table 1 of the
+ *     thesis, plus a few fields we need and mark as extensions) that the
+ *     guest reads and writes through messages on a unix socket, the way a
+ *     device model traps MMIO.  Guest memory and interrupt eventfds travel on
+ *     the same socket as SCM_RIGHTS file descriptors.
+ *
+ *   - The virtual data path (VDP): per channel, two rings of descriptors in
+ *     guest memory (Tables 2 and 3: header and data are separate buffers).
+ *     "tx" and "rx" are always named from the guest's point of view.
+ *
+ * All multi-byte values are in host byte order: both ends run on the same
+ * machine.  Ring indices are free-running 32-bit counters; the slot of index
+ * 'i' is 'i & (q_size - 1)'. */
+
+#include <stdint.h>
+
+#define NAE_ABI_VERSION 1
+#define NAE_DEV_TYPE_NET 0x0001     /* 'dev_type' of a network device. */
+
+/* Limits the switch enforces on what a guest asks for. */
+#define NAE_MAX_CHANNELS 16         /* 'q_num' ceiling. */
+#define NAE_MAX_REGIONS 8           /* Guest memory regions per device. */
+#define NAE_MIN_RING_SIZE 32
+#define NAE_MAX_RING_SIZE 4096
+#define NAE_DEFAULT_RING_SIZE 256
+#define NAE_MAX_FRAME_LEN 9728      /* Largest frame either side moves. */
+
+/* Feature bits, per channel, in 'q_features'.  A feature is on only when
+ * both the device offers it and the driver writes it back. */
+enum nae_feature {
+    /* Descriptors may carry the packet header and the payload in separate
+     * buffers (header_addr/header_len and data_addr/length).  Without it,
+     * header_len must be 0 and the whole frame sits at data_addr. */
+    NAE_F_SPLIT_HEADER = 1ULL << 0,
+
+    /* The device signals the channel's interrupt eventfds when the driver
+     * arms them through the ring's 'irq_armed' word.  Without it, the driver
+     * must poll. */
+    NAE_F_NOTIFY = 1ULL << 1,
+
+    /* 'dev_mtu' is meaningful and enforced on both directions. */
+    NAE_F_MTU = 1ULL << 2,
+};
+#define NAE_F_ALL (NAE_F_SPLIT_HEADER | NAE_F_NOTIFY | NAE_F_MTU)
+
+/* Config space byte offsets.  Rows are 8 bytes, as in Figure 6 of the
+ * thesis.  Fields from 'q_features' to 'q_size' apply to the channel chosen
+ * by the last write to 'q_sel'. */
+enum nae_cfg_offset {
+    NAE_CFG_DEV_TYPE = 0x00,        /* 16, RO. */
+    NAE_CFG_Q_NUM = 0x02,           /* 16, RO: channels offered. */
+    NAE_CFG_DEV_IRQ_NUM = 0x04,     /* 32, RO: interrupt lines offered. */
+    NAE_CFG_Q_SEL = 0x08,           /* 16, RW: channel being programmed. */
+    NAE_CFG_DEV_SYSID = 0x0a,       /* 16, RO. */
+    NAE_CFG_DEV_START = 0x0c,       /* 16, RW: 1 starts, 0 stops/resets. */
+    NAE_CFG_DEV_HAS_LINK = 0x0e,    /* 16, RO. */
+    NAE_CFG_Q_FEATURES = 0x10,      /* 64, RW: offered, then negotiated. */
+    NAE_CFG_Q_RX_TAIL_ADDR = 0x18,  /* 64, RW: guest address. */
+    NAE_CFG_Q_RX_HEAD_ADDR = 0x20,  /* 64, RW. */
+    NAE_CFG_Q_TX_TAIL_ADDR = 0x28,  /* 64, RW. */
+    NAE_CFG_Q_TX_HEAD_ADDR = 0x30,  /* 64, RW. */
+    NAE_CFG_Q_INT_RX_LINE = 0x38,   /* 16, RW: interrupt line, or 0xffff. */
+    NAE_CFG_Q_INT_RX_ACK = 0x3a,    /* 16, WO. */
+    NAE_CFG_Q_INT_TX_LINE = 0x3c,   /* 16, RW. */
+    NAE_CFG_Q_INT_TX_ACK = 0x3e,    /* 16, WO. */
+    NAE_CFG_Q_RX_DMA = 0x40,        /* 64, RW: descriptor ring address. */
+    NAE_CFG_Q_TX_DMA = 0x48,        /* 64, RW. */
+    NAE_CFG_DEV_MAC = 0x50,         /* 64, RO: MAC in the low 48 bits. */
+
+    /* Extensions to Table 1. */
+    NAE_CFG_Q_SIZE = 0x58,          /* 16, RW: ring entries, power of 2. */
+    NAE_CFG_DEV_MTU = 0x5a,         /* 16, RO. */
+    NAE_CFG_DEV_STATUS = 0x5c,      /* 16, RO: NAE_STATUS_* bits. */
+    NAE_CFG_DEV_ABI = 0x5e,         /* 16, RO: NAE_ABI_VERSION. */
+
+    NAE_CFG_SIZE = 0x60
+};
+
+#define NAE_IRQ_NONE 0xffff
+
+/* 'dev_status' bits. */
+enum nae_dev_status {
+    NAE_STATUS_RUNNING = 1 << 0,    /* dev_start accepted; rings live. */
+    NAE_STATUS_NEEDS_RESET = 1 << 1,/* A channel broke a ring rule; the
+                                     * driver must write dev_start=0, then
+                                     * set up again. */
+};
+
+/* A data descriptor (Tables 2 and 3, with 'header_len' added so that the
+ * header buffer's size is explicit).  32 bytes, so two per cache line. */
+struct nae_desc {
+    uint64_t header_addr;   /* Guest address of the header buffer. */
+    uint64_t data_addr;     /* Guest address of the data buffer. */
+    uint16_t command;       /* NAE_CMD_* (tx ring only). */
+    uint16_t header_len;    /* Bytes at header_addr. */
+    uint16_t length;        /* Bytes at data_addr. */
+    uint16_t reserved;
+    uint32_t status;        /* NAE_DESC_*, written by the device. */
+    uint32_t reserved2;
+};
+
+/* 'command' values.  No command bits are defined yet: anything but
+ * NAE_CMD_NONE is rejected, so that future offload commands cannot be
+ * silently ignored by an old switch. */
+enum nae_desc_command {
+    NAE_CMD_NONE = 0,
+};
+
+/* 'status' values written back by the device. */
+enum nae_desc_status {
+    NAE_DESC_PENDING = 0,
+    NAE_DESC_DONE = 1,              /* Sent, or a frame received. */
+    NAE_DESC_ERR_ADDR = 2,          /* A buffer lies outside guest memory. */
+    NAE_DESC_ERR_LEN = 3,           /* Runt, oversize or over-MTU frame. */
+    NAE_DESC_ERR_CMD = 4,           /* Unknown command. */
+};
+
+/* The two index words of a ring.  The driver owns 'tail' (and 'irq_armed');
+ * the device owns 'head'.  Each side's words must sit at 8-byte aligned guest
+ * addresses; drivers should put them on separate cache lines.
+ *
+ * tx ring: the driver fills descriptors and advances tail; the device sends
+ *          them and advances head.
+ * rx ring: the driver posts empty buffers and advances tail; the device
+ *          fills them and advances head. */
+struct nae_ring_driver_words {
+    uint32_t tail;
+    uint32_t irq_armed;     /* Nonzero: signal this ring's interrupt line at
+                             * the next head advance, then clear it. */
+};
+
+struct nae_ring_device_words {
+    uint32_t head;
+    uint32_t reserved;
+};
+
+/* Control messages.  Every message, either way, is exactly one
+ * 'struct nae_msg' in one SOCK_SEQPACKET record; any other size is a
+ * protocol error and ends the session. */
+enum nae_msg_type {
+    NAE_MSG_HELLO = 1,      /* G->S: u.hello.  Reply: u.hello. */
+    NAE_MSG_MEM_REGION,     /* G->S + memfd: u.region.  Reply: u.reply. */
+    NAE_MSG_CFG_READ,       /* G->S: u.cfg.  Reply: u.reply (value). */
+    NAE_MSG_CFG_WRITE,      /* G->S: u.cfg.  Reply: u.reply. */
+    NAE_MSG_SET_IRQ_FD,     /* G->S + eventfd: u.irq.  Reply: u.reply. */
+    NAE_MSG_REPLY,          /* S->G. */
+    NAE_MSG_EVENT,          /* S->G, unsolicited: u.event. */
+};
+
+struct nae_msg_hello {
+    uint32_t abi_version;
+    uint32_t reserved;
+};
+
+/* A guest memory region: 'size' bytes of the passed memfd, from 'offset',
+ * appear at guest address 'guest_addr'.  The memfd must carry
+ * F_SEAL_SHRINK, so that the guest cannot truncate memory under the
+ * switch. */
+struct nae_msg_region {
+    uint64_t guest_addr;
+    uint64_t size;
+    uint64_t offset;
+};
+
+struct nae_msg_cfg {
+    uint32_t offset;        /* enum nae_cfg_offset. */
+    uint32_t width;         /* 2, 4 or 8: must match the field. */
+    uint64_t value;         /* For writes. */
+};
+
+struct nae_msg_irq {
+    uint32_t line;          /* 0 .. dev_irq_num - 1. */
+    uint32_t reserved;
+};
+
+struct nae_msg_reply {
+    int32_t error;          /* 0 or a positive errno value. */
+    uint32_t reserved;
+    uint64_t value;
+};
+
+enum nae_event_type {
+    NAE_EVENT_LINK = 1,     /* dev_has_link changed. */
+    NAE_EVENT_RESET = 2,    /* The device needs a reset (see dev_status). */
+};
+
+struct nae_msg_event {
+    uint32_t type;
+    uint32_t reserved;
+    uint64_t value;
+};
+
+struct nae_msg {
+    uint32_t type;          /* enum nae_msg_type. */
+    uint32_t seq;           /* Echoed in the reply. */
+    union {
+        struct nae_msg_hello hello;
+        struct nae_msg_region region;
+        struct nae_msg_cfg cfg;
+        struct nae_msg_irq irq;
+        struct nae_msg_reply reply;
+        struct nae_msg_event event;
+        uint64_t raw[3];
+    } u;
+};
+
+_Static_assert(sizeof(struct nae_desc) == 32, "descriptor is 32 bytes");
+_Static_assert(sizeof(struct nae_msg) == 32, "message is 32 bytes");
+
+#endif /* nae-abi.h */

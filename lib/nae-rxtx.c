@@ -1,0 +1,362 @@
+/*
+ * Copyright (c) 2026 The ovs-nae authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* The NAE software data path.  PMD-thread code only; see nae-rxtx.h. */
+
+#include <config.h>
+#include "nae-rxtx.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include "coverage.h"
+#include "dp-packet.h"
+#include "netdev.h"
+#include "packets.h"
+
+COVERAGE_DEFINE(nae_ring_broken);
+COVERAGE_DEFINE(nae_irq_signal);
+
+const char *
+nae_drop_name(enum nae_drop reason)
+{
+    switch (reason) {
+#define NAE_DROP(ENUM, NAME) case NAE_DROP_##ENUM: return NAME;
+    NAE_DROP_REASONS
+#undef NAE_DROP
+    case NAE_N_DROPS:
+    default:
+        return "unknown";
+    }
+}
+
+static void
+nae_ring_init(struct nae_ring *ring, const struct nae_ring_layout *l)
+{
+    ring->desc = l->desc;
+    ring->driver = l->driver;
+    ring->device = l->device;
+    ring->mask = l->size - 1;
+    ring->irq_fd = l->irq_fd;
+    /* Both sides start a ring at index 0: the driver sets its rings up
+     * afresh before every dev_start, and our head is never read back. */
+    ring->next = 0;
+    __atomic_store_n(&ring->device->head, ring->next, __ATOMIC_RELEASE);
+}
+
+/* Initializes 'chan' to drive the rings in 'layout' (control path, with the
+ * data path quiesced).  An inactive layout gives a channel that receives
+ * nothing and drops what is sent to it. */
+void
+nae_chan_init(struct nae_chan *chan, const struct nae_chan_layout *layout,
+              uint32_t max_frame)
+{
+    memset(chan, 0, sizeof *chan);
+    ovs_spin_init(&chan->tx_lock);
+    chan->active = layout->active;
+    chan->features = layout->features;
+    chan->max_frame = max_frame;
+    atomic_init(&chan->broken, false);
+    if (layout->active) {
+        nae_ring_init(&chan->from_guest, &layout->tx);
+        nae_ring_init(&chan->to_guest, &layout->rx);
+    }
+}
+
+void
+nae_chan_destroy(struct nae_chan *chan)
+{
+    if (chan) {
+        ovs_spin_destroy(&chan->tx_lock);
+    }
+}
+
+/* Wakes the guest if it armed 'ring''s interrupt.  The fence orders our
+ * head store before the 'irq_armed' load; the driver fences between arming
+ * and re-reading head, so one of the two sides always sees the other. */
+static void
+nae_ring_notify(struct nae_ring *ring)
+{
+    if (ring->irq_fd < 0) {
+        return;
+    }
+    atomic_thread_fence(memory_order_seq_cst);
+    if (__atomic_load_n(&ring->driver->irq_armed, __ATOMIC_RELAXED)) {
+        static const uint64_t one = 1;
+
+        __atomic_store_n(&ring->driver->irq_armed, 0, __ATOMIC_RELAXED);
+        COVERAGE_INC(nae_irq_signal);
+        ignore(write(ring->irq_fd, &one, sizeof one));
+    }
+}
+
+/* Returns how many descriptors the driver has made available on 'ring', or
+ * -1 (and freezes 'chan') if its tail is further ahead than the ring is
+ * long. */
+static int
+nae_ring_avail(struct nae_chan *chan, struct nae_ring *ring,
+               struct nae_dir_stats *stats)
+{
+    uint32_t tail = __atomic_load_n(&ring->driver->tail, __ATOMIC_ACQUIRE);
+    uint32_t avail = tail - ring->next;
+
+    if (avail > ring->mask + 1) {
+        bool was_broken;
+
+        atomic_read_relaxed(&chan->broken, &was_broken);
+        if (!was_broken) {
+            nae_stat_add(&stats->drops[NAE_DROP_BAD_INDEX], 1);
+            COVERAGE_INC(nae_ring_broken);
+            atomic_store_relaxed(&chan->broken, true);
+        }
+        return -1;
+    }
+    return avail;
+}
+
+static bool
+nae_chan_usable(struct nae_chan *chan)
+{
+    bool broken;
+
+    atomic_read_relaxed(&chan->broken, &broken);
+    return chan->active && !broken;
+}
+
+/* Copies the descriptor at 'ring''s head out of guest memory, so that
+ * every later check and use sees the same values. */
+static inline void
+nae_ring_fetch(const struct nae_ring *ring, struct nae_desc *d)
+{
+    memcpy(d, &ring->desc[ring->next & ring->mask], sizeof *d);
+    atomic_signal_fence(memory_order_acquire);
+}
+
+static inline void
+nae_ring_complete(struct nae_ring *ring, uint16_t header_len,
+                  uint16_t length, uint32_t status)
+{
+    struct nae_desc *slot = &ring->desc[ring->next & ring->mask];
+
+    slot->header_len = header_len;
+    slot->length = length;
+    __atomic_store_n(&slot->status, status, __ATOMIC_RELAXED);
+    ring->next++;
+}
+
+static inline void
+nae_ring_publish(struct nae_ring *ring)
+{
+    __atomic_store_n(&ring->device->head, ring->next, __ATOMIC_RELEASE);
+    nae_ring_notify(ring);
+}
+
+/* Returns how many frames wait on 'chan' from the guest, up to a burst, or 0
+ * if the channel is not usable. */
+int
+nae_chan_rx_pending(struct nae_chan *chan)
+{
+    if (!nae_chan_usable(chan)) {
+        return 0;
+    }
+    int avail = nae_ring_avail(chan, &chan->from_guest, &chan->rx_stats);
+    return MIN(MAX(avail, 0), NETDEV_MAX_BURST);
+}
+
+/* Validates guest tx descriptor 'd' and copies its frame into 'pkt'.
+ * Returns NAE_DESC_DONE, or the error status and in '*reason' why. */
+static uint32_t
+nae_rx_one(const struct nae_chan *chan, const struct nae_mem_map *map,
+           const struct nae_desc *d, struct dp_packet *pkt,
+           enum nae_drop *reason)
+{
+    uint32_t total = (uint32_t) d->header_len + d->length;
+    const void *hdr = NULL;
+    const void *data;
+
+    if (d->command != NAE_CMD_NONE
+        || (d->header_len && !(chan->features & NAE_F_SPLIT_HEADER))) {
+        *reason = NAE_DROP_BAD_DESC;
+        return d->command != NAE_CMD_NONE ? NAE_DESC_ERR_CMD
+                                          : NAE_DESC_ERR_LEN;
+    }
+    if (total < ETH_HEADER_LEN || total > chan->max_frame
+        || total > dp_packet_tailroom(pkt)) {
+        *reason = NAE_DROP_BAD_LEN;
+        return NAE_DESC_ERR_LEN;
+    }
+    if (d->header_len) {
+        hdr = nae_mem_translate(map, d->header_addr, d->header_len);
+    }
+    data = nae_mem_translate(map, d->data_addr, d->length);
+    if ((d->header_len && !hdr) || !data) {
+        *reason = NAE_DROP_BAD_ADDR;
+        return NAE_DESC_ERR_ADDR;
+    }
+
+    char *dst = dp_packet_put_uninit(pkt, total);
+    if (d->header_len) {
+        memcpy(dst, hdr, d->header_len);
+    }
+    memcpy(dst + d->header_len, data, d->length);
+    return NAE_DESC_DONE;
+}
+
+/* Receives up to 'n_pkts' frames the guest queued on 'chan' into 'pkts',
+ * which the caller allocated empty.  Returns how many of 'pkts' now hold a
+ * frame; the rest are untouched, for the caller to free.  Descriptors that
+ * fail validation are handed back to the guest with an error status and
+ * counted. */
+int
+nae_chan_rx_burst(struct nae_chan *chan, const struct nae_mem_map *map,
+                  struct dp_packet **pkts, int n_pkts)
+{
+    struct nae_ring *ring = &chan->from_guest;
+    struct nae_dir_stats *stats = &chan->rx_stats;
+    uint64_t drops[NAE_N_DROPS] = { 0 };
+    uint64_t bytes = 0;
+    int avail, n = 0;
+
+    if (!nae_chan_usable(chan)) {
+        return 0;
+    }
+    avail = nae_ring_avail(chan, ring, stats);
+    if (avail <= 0) {
+        return 0;
+    }
+
+    for (int i = 0; i < avail && n < n_pkts; i++) {
+        enum nae_drop reason = NAE_N_DROPS;
+        struct nae_desc d;
+        uint32_t status;
+
+        nae_ring_fetch(ring, &d);
+        status = nae_rx_one(chan, map, &d, pkts[n], &reason);
+        nae_ring_complete(ring, d.header_len, d.length, status);
+        if (status == NAE_DESC_DONE) {
+            bytes += dp_packet_size(pkts[n]);
+            n++;
+        } else {
+            drops[reason]++;
+        }
+    }
+    nae_ring_publish(ring);
+
+    nae_stat_add(&stats->packets, n);
+    nae_stat_add(&stats->bytes, bytes);
+    for (int i = 0; i < NAE_N_DROPS; i++) {
+        if (drops[i]) {
+            nae_stat_add(&stats->drops[i], drops[i]);
+        }
+    }
+    return n;
+}
+
+/* Where to split 'pkt' between a guest's header and data buffers: after its
+ * L2-L3 headers when they were parsed, bounded by 'header_room'. */
+static uint32_t
+nae_split_point(const struct dp_packet *pkt, uint32_t header_room)
+{
+    uint32_t split = pkt->l4_ofs != UINT16_MAX ? pkt->l4_ofs : 0;
+
+    return MIN(MIN(split, header_room), dp_packet_size(pkt));
+}
+
+/* Copies the frames in 'pkts' into buffers the guest posted on 'chan'.  The
+ * caller must hold 'chan->tx_lock' and keeps ownership of 'pkts'.  Returns
+ * how many were delivered; the others are counted as drops by reason. */
+int
+nae_chan_tx_burst(struct nae_chan *chan, const struct nae_mem_map *map,
+                  struct dp_packet **pkts, int n_pkts)
+{
+    struct nae_ring *ring = &chan->to_guest;
+    struct nae_dir_stats *stats = &chan->tx_stats;
+    uint64_t drops[NAE_N_DROPS] = { 0 };
+    bool split_ok = chan->features & NAE_F_SPLIT_HEADER;
+    uint64_t bytes = 0;
+    int posted, n = 0, i;
+
+    if (!nae_chan_usable(chan)) {
+        drops[NAE_DROP_NOT_RUNNING] = n_pkts;
+        goto out;
+    }
+    posted = nae_ring_avail(chan, ring, stats);
+    if (posted < 0) {
+        drops[NAE_DROP_NOT_RUNNING] = n_pkts;
+        goto out;
+    }
+
+    for (i = 0; i < n_pkts; i++) {
+        const struct dp_packet *pkt = pkts[i];
+        uint32_t size = dp_packet_size(pkt);
+
+        if (size > chan->max_frame) {
+            drops[NAE_DROP_BAD_LEN]++;
+            continue;
+        }
+        for (;;) {
+            struct nae_desc d;
+            uint16_t hdr_room;
+            void *hdr, *data;
+            uint32_t split;
+
+            if (!posted) {
+                drops[NAE_DROP_RX_FULL] += n_pkts - i;
+                goto publish;
+            }
+            nae_ring_fetch(ring, &d);
+            hdr_room = split_ok ? d.header_len : 0;
+            hdr = hdr_room ? nae_mem_translate(map, d.header_addr, hdr_room)
+                           : NULL;
+            data = nae_mem_translate(map, d.data_addr, d.length);
+            if ((hdr_room && !hdr) || !data) {
+                /* Hand the bad buffer back and try the next one. */
+                nae_ring_complete(ring, 0, 0, NAE_DESC_ERR_ADDR);
+                posted--;
+                drops[NAE_DROP_BAD_ADDR]++;
+                continue;
+            }
+
+            split = nae_split_point(pkt, hdr_room);
+            if (size - split > d.length) {
+                drops[NAE_DROP_RX_SMALL]++;
+                break;
+            }
+            if (split) {
+                memcpy(hdr, dp_packet_data(pkt), split);
+            }
+            memcpy(data, (const char *) dp_packet_data(pkt) + split,
+                   size - split);
+            nae_ring_complete(ring, split, size - split, NAE_DESC_DONE);
+            posted--;
+            bytes += size;
+            n++;
+            break;
+        }
+    }
+
+publish:
+    nae_ring_publish(ring);
+out:
+    nae_stat_add(&stats->packets, n);
+    nae_stat_add(&stats->bytes, bytes);
+    for (i = 0; i < NAE_N_DROPS; i++) {
+        if (drops[i]) {
+            nae_stat_add(&stats->drops[i], drops[i]);
+        }
+    }
+    return n;
+}

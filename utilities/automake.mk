@@ -1,0 +1,19 @@
+# utilities/: the sandbox, the benchmark, dependency install, man pages.
+dist_noinst_SCRIPTS += \
+	utilities/install-deps.sh \
+	utilities/nae-sandbox.sh \
+	utilities/nae-bench.sh
+
+# "make sandbox", as in OVS: a private ovsdb-server and our ovs-vswitchd,
+# two nae ports, two guests in network namespaces (needs root).
+sandbox: all
+	cd $(srcdir) && $(SHELL) utilities/nae-sandbox.sh \
+		--builddir=$(abs_builddir) --ovs-builddir=$(OVS_BUILDDIR) \
+		--ovs-srcdir=$(OVS_SRCDIR) $(SANDBOXFLAGS)
+.PHONY: sandbox
+
+bench: all
+	$(SHELL) $(srcdir)/utilities/nae-bench.sh \
+		--builddir=$(abs_builddir) --ovs-builddir=$(OVS_BUILDDIR) \
+		--ovs-srcdir=$(OVS_SRCDIR) $(BENCHFLAGS)
+.PHONY: bench
