@@ -11,3 +11,6 @@ guest_nae_guestd_SOURCES = guest/nae-guestd.c
 guest_nae_guestd_CPPFLAGS = -I$(top_srcdir)/lib -I$(top_srcdir)/guest
 guest_nae_guestd_CFLAGS = $(NAE_WARNINGS)
 guest_nae_guestd_LDADD = guest/libnae-guest.la
+
+man_MANS += guest/nae-guestd.8
+EXTRA_DIST += guest/nae-guestd.8

@@ -57,6 +57,7 @@ struct nae_ctl {
     size_t n_retired, allocated_retired;
 
     struct nae_ctl_stats stats;
+    uint64_t past_rejects[NAE_N_REJECTS];   /* Of sessions that ended. */
 };
 
 static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
@@ -128,6 +129,9 @@ nae_ctl_end_session(struct nae_ctl *ctl)
     close(ctl->conn_fd);
     ctl->conn_fd = -1;
     ctl->reply_pending = false;
+    for (size_t i = 0; i < NAE_N_REJECTS; i++) {
+        ctl->past_rejects[i] += ctl->dev->rejects[i];
+    }
     if (ctl->n_retired >= ctl->allocated_retired) {
         ctl->retired = x2nrealloc(ctl->retired, &ctl->allocated_retired,
                                   sizeof *ctl->retired);
@@ -386,4 +390,16 @@ void
 nae_ctl_get_stats(const struct nae_ctl *ctl, struct nae_ctl_stats *stats)
 {
     *stats = ctl->stats;
+}
+
+/* Stores in 'rejects' the guest requests refused, by reason, over every
+ * session 'ctl' has had. */
+void
+nae_ctl_get_rejects(const struct nae_ctl *ctl,
+                    uint64_t rejects[NAE_N_REJECTS])
+{
+    for (size_t i = 0; i < NAE_N_REJECTS; i++) {
+        rejects[i] = ctl->past_rejects[i]
+                     + (ctl->dev ? ctl->dev->rejects[i] : 0);
+    }
 }

@@ -62,6 +62,8 @@ struct nae_ctl_stats {
     uint64_t proto_errors;      /* Sessions ended for framing errors. */
 };
 void nae_ctl_get_stats(const struct nae_ctl *, struct nae_ctl_stats *);
+void nae_ctl_get_rejects(const struct nae_ctl *,
+                         uint64_t rejects[NAE_N_REJECTS]);
 
 /* Checks the framing of one received record: 'n' bytes with recvmsg()
  * flags 'flags' and 'n_fds' descriptors attached.  Returns 0 if it is one

@@ -34,12 +34,28 @@ const char *
 nae_drop_name(enum nae_drop reason)
 {
     switch (reason) {
-#define NAE_DROP(ENUM, NAME) case NAE_DROP_##ENUM: return NAME;
+#define NAE_DROP(ENUM, NAME, DIRS) case NAE_DROP_##ENUM: return NAME;
     NAE_DROP_REASONS
 #undef NAE_DROP
     case NAE_N_DROPS:
     default:
         return "unknown";
+    }
+}
+
+/* Returns true if 'reason' can happen in direction 'dir' (NAE_RX or
+ * NAE_TX). */
+bool
+nae_drop_applies(enum nae_drop reason, int dir)
+{
+    switch (reason) {
+#define NAE_DROP(ENUM, NAME, DIRS) \
+    case NAE_DROP_##ENUM: return (DIRS) & dir;
+    NAE_DROP_REASONS
+#undef NAE_DROP
+    case NAE_N_DROPS:
+    default:
+        return false;
     }
 }
 
@@ -57,19 +73,29 @@ nae_ring_init(struct nae_ring *ring, const struct nae_ring_layout *l)
     __atomic_store_n(&ring->device->head, ring->next, __ATOMIC_RELEASE);
 }
 
-/* Initializes 'chan' to drive the rings in 'layout' (control path, with the
+/* Constructs 'chan' inactive, with zeroed counters. */
+void
+nae_chan_construct(struct nae_chan *chan)
+{
+    memset(chan, 0, sizeof *chan);
+    ovs_spin_init(&chan->tx_lock);
+    atomic_init(&chan->broken, false);
+}
+
+/* Sets 'chan' up to drive the rings in 'layout' (control path, with the
  * data path quiesced).  An inactive layout gives a channel that receives
- * nothing and drops what is sent to it. */
+ * nothing and drops what is sent to it.  Counters carry over, so that they
+ * survive guest reconnects. */
 void
 nae_chan_init(struct nae_chan *chan, const struct nae_chan_layout *layout,
               uint32_t max_frame)
 {
-    memset(chan, 0, sizeof *chan);
-    ovs_spin_init(&chan->tx_lock);
+    memset(&chan->from_guest, 0, sizeof chan->from_guest);
+    memset(&chan->to_guest, 0, sizeof chan->to_guest);
     chan->active = layout->active;
     chan->features = layout->features;
     chan->max_frame = max_frame;
-    atomic_init(&chan->broken, false);
+    atomic_store_relaxed(&chan->broken, false);
     if (layout->active) {
         nae_ring_init(&chan->from_guest, &layout->tx);
         nae_ring_init(&chan->to_guest, &layout->rx);

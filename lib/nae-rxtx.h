@@ -39,26 +39,30 @@
 
 struct dp_packet;
 
-/* Drop and error reasons on the data path.  "rx" and "tx" are from OVS's
- * point of view: rx is guest to switch. */
-#define NAE_DROP_REASONS                                                  \
-    NAE_DROP(BAD_INDEX, "invalid_ring_index")    /* Tail past the ring. */ \
-    NAE_DROP(BAD_ADDR, "invalid_buffer_address") /* Not guest memory. */   \
-    NAE_DROP(BAD_LEN, "invalid_length")          /* Runt or oversize. */   \
-    NAE_DROP(BAD_DESC, "invalid_descriptor")     /* Command or layout. */  \
-    NAE_DROP(NO_MBUF, "no_mbuf")                 /* Switch out of mbufs. */\
-    NAE_DROP(RX_FULL, "guest_ring_full")         /* No buffer posted. */   \
-    NAE_DROP(RX_SMALL, "guest_buffer_small")     /* Posted too small. */   \
-    NAE_DROP(NOT_RUNNING, "not_running")         /* Channel not live. */
+/* Drop and error reasons on the data path, with the directions each can
+ * happen in.  "rx" and "tx" are from OVS's point of view: rx is guest to
+ * switch. */
+#define NAE_RX 1
+#define NAE_TX 2
+#define NAE_DROP_REASONS                                                   \
+    NAE_DROP(BAD_INDEX, "invalid_ring_index", NAE_RX | NAE_TX)             \
+    NAE_DROP(BAD_ADDR, "invalid_buffer_address", NAE_RX | NAE_TX)          \
+    NAE_DROP(BAD_LEN, "invalid_length", NAE_RX | NAE_TX)                   \
+    NAE_DROP(BAD_DESC, "invalid_descriptor", NAE_RX)                       \
+    NAE_DROP(NO_MBUF, "no_mbuf", NAE_RX)                                   \
+    NAE_DROP(RX_FULL, "guest_ring_full", NAE_TX)                           \
+    NAE_DROP(RX_SMALL, "guest_buffer_small", NAE_TX)                       \
+    NAE_DROP(NOT_RUNNING, "not_running", NAE_TX)
 
 enum nae_drop {
-#define NAE_DROP(ENUM, NAME) NAE_DROP_##ENUM,
+#define NAE_DROP(ENUM, NAME, DIRS) NAE_DROP_##ENUM,
     NAE_DROP_REASONS
 #undef NAE_DROP
     NAE_N_DROPS
 };
 
 const char *nae_drop_name(enum nae_drop);
+bool nae_drop_applies(enum nae_drop, int dir);
 
 /* One ring as the switch drives it. */
 struct nae_ring {
@@ -105,6 +109,7 @@ struct nae_chan_totals {
     uint64_t tx_drops[NAE_N_DROPS];
 };
 
+void nae_chan_construct(struct nae_chan *);
 void nae_chan_init(struct nae_chan *, const struct nae_chan_layout *,
                    uint32_t max_frame);
 void nae_chan_destroy(struct nae_chan *);

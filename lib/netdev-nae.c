@@ -291,7 +291,7 @@ netdev_nae_set_config(struct netdev *netdev, const struct smap *args,
     if (n_chans < 1 || n_chans > NAE_MAX_CHANNELS) {
         *errp = xasprintf("%s: n-channels must be between 1 and %d",
                           name, NAE_MAX_CHANNELS);
-        return EINVAL;
+        goto error;
     }
     path = socket && socket[0] ? xstrdup(socket)
                                : netdev_nae_default_socket(netdev);
@@ -300,6 +300,7 @@ netdev_nae_set_config(struct netdev *netdev, const struct smap *args,
     if (dev->socket_path && strcmp(path, dev->socket_path)) {
         *errp = xasprintf("%s: the socket of a nae port cannot change; "
                           "delete the port and add it again", name);
+        VLOG_WARN("%s", *errp);
         error = EINVAL;
         goto out;
     }
@@ -314,6 +315,7 @@ netdev_nae_set_config(struct netdev *netdev, const struct smap *args,
         if (error) {
             *errp = xasprintf("%s: cannot listen on %s (%s)", name, path,
                               ovs_strerror(error));
+            VLOG_WARN("%s", *errp);
             goto out;
         }
         dev->socket_path = path;
@@ -325,6 +327,10 @@ out:
     ovs_mutex_unlock(&dev->mutex);
     free(path);
     return error;
+
+error:
+    VLOG_WARN("%s", *errp);
+    return EINVAL;
 }
 
 static int
@@ -367,7 +373,6 @@ netdev_nae_sync_chans(struct netdev_nae *dev)
 
     dev->n_tx_chans = 0;
     for (int i = 0; i < dev->n_chans; i++) {
-        nae_chan_destroy(&dev->chans[i]);
         nae_chan_init(&dev->chans[i], &layout[i], max_frame);
         if (layout[i].active) {
             dev->tx_chans[dev->n_tx_chans++] = i;
@@ -410,7 +415,7 @@ netdev_nae_reconfigure(struct netdev *netdev)
                                        * sizeof *dev->chans);
         dev->n_chans = dev->requested_n_chans;
         for (int i = 0; i < dev->n_chans; i++) {
-            ovs_spin_init(&dev->chans[i].tx_lock);
+            nae_chan_construct(&dev->chans[i]);
         }
         netdev->n_rxq = dev->n_chans;
         netdev->n_txq = dev->n_chans;
@@ -745,6 +750,7 @@ netdev_nae_get_stats(const struct netdev *netdev, struct netdev_stats *stats)
     stats->tx_bytes = t.tx_bytes;
     stats->rx_dropped = t.rx_drops[NAE_DROP_NO_MBUF];
     stats->rx_errors = 0;
+    stats->tx_dropped = 0;
     for (int r = 0; r < NAE_N_DROPS; r++) {
         if (r != NAE_DROP_NO_MBUF) {
             stats->rx_errors += t.rx_drops[r];
@@ -788,8 +794,12 @@ netdev_nae_get_custom_stats(const struct netdev *netdev,
     cs->counters = xcalloc(2 * NAE_N_DROPS + 2 * dev->n_chans
                            + NAE_N_REJECTS + 1, sizeof *cs->counters);
     for (int r = 0; r < NAE_N_DROPS; r++) {
-        nae_custom_add(cs, &n, t.rx_drops[r], "rx_%s", nae_drop_name(r));
-        nae_custom_add(cs, &n, t.tx_drops[r], "tx_%s", nae_drop_name(r));
+        if (nae_drop_applies(r, NAE_RX)) {
+            nae_custom_add(cs, &n, t.rx_drops[r], "rx_%s", nae_drop_name(r));
+        }
+        if (nae_drop_applies(r, NAE_TX)) {
+            nae_custom_add(cs, &n, t.tx_drops[r], "tx_%s", nae_drop_name(r));
+        }
     }
     for (int i = 0; i < dev->n_chans; i++) {
         nae_custom_add(cs, &n, nae_stat_get(&dev->chans[i].rx_stats.packets),
@@ -798,12 +808,13 @@ netdev_nae_get_custom_stats(const struct netdev *netdev,
                        "ch%d_tx_packets", i);
     }
     if (dev->ctl) {
-        const struct nae_dev *guest = nae_ctl_dev(dev->ctl);
+        uint64_t rejects[NAE_N_REJECTS];
         struct nae_ctl_stats ctl_stats;
 
+        nae_ctl_get_rejects(dev->ctl, rejects);
         for (int r = 0; r < NAE_N_REJECTS; r++) {
-            nae_custom_add(cs, &n, guest ? guest->rejects[r] : 0,
-                           "vcp_rejected_%s", nae_reject_name(r));
+            nae_custom_add(cs, &n, rejects[r], "vcp_rejected_%s",
+                           nae_reject_name(r));
         }
         nae_ctl_get_stats(dev->ctl, &ctl_stats);
         nae_custom_add(cs, &n, ctl_stats.proto_errors, "ctl_protocol_errors");
@@ -907,13 +918,14 @@ netdev_nae_show_one(struct ds *s, struct netdev_nae *dev)
             }
         }
     }
-    if (dev->ctl && nae_ctl_dev(dev->ctl)) {
-        const struct nae_dev *guest = nae_ctl_dev(dev->ctl);
+    if (dev->ctl) {
+        uint64_t rejects[NAE_N_REJECTS];
 
+        nae_ctl_get_rejects(dev->ctl, rejects);
         for (int r = 0; r < NAE_N_REJECTS; r++) {
-            if (guest->rejects[r]) {
+            if (rejects[r]) {
                 ds_put_format(s, "  refused control requests, %s: %"PRIu64
-                              "\n", nae_reject_name(r), guest->rejects[r]);
+                              "\n", nae_reject_name(r), rejects[r]);
             }
         }
     }

@@ -11,6 +11,7 @@ EXTRA_DIST += $(TESTSUITE_AT) tests/testsuite tests/atlocal.in \
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
 
+AUTOM4TE = autom4te
 AUTOTEST = $(AUTOM4TE) -l autotest
 AUTOTEST_PATH = $(abs_builddir)/vswitchd-plugin:$(abs_builddir)/guest:$(abs_builddir)/tests:$(OVS_BUILDDIR)/utilities:$(OVS_BUILDDIR)/ovsdb:$(OVS_BUILDDIR)/vswitchd
 

@@ -42,6 +42,7 @@ tc_init(struct test_chan *tc, uint32_t size, uint64_t features)
 {
     struct nae_chan_layout layout[NAE_MAX_CHANNELS];
 
+    nae_chan_construct(&tc->chan);
     test_guest_init(&tc->tg, size, features);
     ovs_assert(!nae_dev_layout(&tc->tg.dev, layout));
     nae_chan_init(&tc->chan, &layout[0], 1518);
