@@ -1,0 +1,50 @@
+# tests/fuzz/: libFuzzer targets, built with clang by "make fuzz" (see
+# tests/fuzz/README).  They compile our sources afresh with the fuzzer and
+# sanitizers and link OVS's libraries as they are.
+EXTRA_DIST += \
+	tests/fuzz/README \
+	tests/fuzz/fuzz-nae-ctl.c \
+	tests/fuzz/fuzz-nae-rxtx.c
+CLEANFILES += $(FUZZ_TARGETS)
+
+FUZZ_TARGETS = tests/fuzz/fuzz-nae-ctl tests/fuzz/fuzz-nae-rxtx
+FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=fuzzer,address,undefined $(OVS_DPDK_CFLAGS)
+# (Plain variables, not automake programs: automake cannot switch
+# compilers per target.)
+FUZZ_NAE_SOURCES = \
+	$(srcdir)/lib/nae-ctl.c \
+	$(srcdir)/lib/nae-dev.c \
+	$(srcdir)/lib/nae-mem.c \
+	$(srcdir)/lib/nae-rxtx.c
+FUZZ_LIBS = \
+	$(OVS_BUILDDIR)/lib/libopenvswitch.la
+FUZZ_SECONDS = 60
+FUZZ_LINK = $(LIBTOOL) --silent --tag=CC --mode=link $(CLANG) \
+	$(FUZZ_CFLAGS) $(AM_CPPFLAGS) -I$(srcdir)/tests
+
+tests/fuzz/fuzz-nae-ctl: $(srcdir)/tests/fuzz/fuzz-nae-ctl.c \
+		$(FUZZ_NAE_SOURCES)
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_GEN)$(FUZZ_LINK) -o $@ $^ $(FUZZ_LIBS) $(OVS_VSWITCHD_LDFLAGS)
+
+tests/fuzz/fuzz-nae-rxtx: $(srcdir)/tests/fuzz/fuzz-nae-rxtx.c \
+		$(srcdir)/tests/nae-test-mem.c $(FUZZ_NAE_SOURCES)
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_GEN)$(FUZZ_LINK) -o $@ $^ $(FUZZ_LIBS) $(OVS_VSWITCHD_LDFLAGS)
+
+# Runs every target for FUZZ_SECONDS; fails on the first crash.
+fuzz: $(FUZZ_TARGETS)
+	@for t in $(FUZZ_TARGETS); do \
+	    name=`basename $$t`; \
+	    mkdir -p tests/fuzz/$$name.corpus; \
+	    echo "fuzz: $$name for $(FUZZ_SECONDS) s"; \
+	    $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        -use_value_profile=1 \
+	        -artifact_prefix=tests/fuzz/$$name- \
+	        tests/fuzz/$$name.corpus > tests/fuzz/$$name.log 2>&1 \
+	    || { tail -40 tests/fuzz/$$name.log; exit 1; }; \
+	    grep -E 'stat::number_of_executed_units|cov:' \
+	        tests/fuzz/$$name.log | tail -2; \
+	done
+.PHONY: fuzz
