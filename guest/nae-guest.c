@@ -538,7 +538,8 @@ nae_guest_tx_flush(struct nae_guest *g, int chan)
 
 /* Points 'iov' at the next received frame on 'chan' (header buffer first;
  * either part may be empty).  Returns 1 if there is one, 0 if not.  Call
- * nae_guest_rx_release() when done with it. */
+ * nae_guest_rx_release() when done with it, and nae_guest_rx_flush() after
+ * a burst. */
 int
 nae_guest_rx_peek(struct nae_guest *g, int chan, struct iovec iov[2])
 {
@@ -558,6 +559,7 @@ nae_guest_rx_peek(struct nae_guest *g, int chan, struct iovec iov[2])
             || d->length > g->buf_size) {
             g->stats.rx_errors++;
             nae_guest_rx_release(g, chan);
+            nae_guest_rx_flush(g, chan);
             continue;
         }
         iov[0].iov_base = c->rx.hdrs + (size_t) slot * NAE_GUEST_HDR_ROOM;
@@ -568,7 +570,9 @@ nae_guest_rx_peek(struct nae_guest *g, int chan, struct iovec iov[2])
     }
 }
 
-/* Gives the buffer of the frame last peeked on 'chan' back to the switch. */
+/* Reposts the buffer of the frame last peeked on 'chan'.  The switch sees
+ * it after the next nae_guest_rx_flush(): one store to the shared tail per
+ * burst, not per frame. */
 void
 nae_guest_rx_release(struct nae_guest *g, int chan)
 {
@@ -578,6 +582,14 @@ nae_guest_rx_release(struct nae_guest *g, int chan)
     c->rx.done++;
     nae_guest_post_rx(g, c, c->rx.tail & c->rx.mask);
     c->rx.tail++;
+}
+
+/* Hands every released rx buffer of 'chan' back to the switch. */
+void
+nae_guest_rx_flush(struct nae_guest *g, int chan)
+{
+    struct nae_guest_chan *c = &g->chans[chan];
+
     __atomic_store_n(&c->rx.driver->tail, c->rx.tail, __ATOMIC_RELEASE);
 }
 

@@ -108,6 +108,7 @@ void nae_guest_tx_flush(struct nae_guest *, int chan);
 int nae_guest_tx_room(struct nae_guest *, int chan);
 int nae_guest_rx_peek(struct nae_guest *, int chan, struct iovec iov[2]);
 void nae_guest_rx_release(struct nae_guest *, int chan);
+void nae_guest_rx_flush(struct nae_guest *, int chan);
 bool nae_guest_rx_arm(struct nae_guest *, int chan);
 void nae_guest_rx_disarm(struct nae_guest *, int chan);
 int nae_guest_pick_chan(const struct nae_guest *, const void *frame,

@@ -48,10 +48,11 @@
 
 #define BURST 32
 
-enum mode { MODE_TAP, MODE_TXONLY, MODE_RXONLY, MODE_MACSWAP };
+enum mode { MODE_TAP, MODE_TXONLY, MODE_RXONLY, MODE_MACSWAP, MODE_LOOP };
 
 static struct {
     const char *socket;
+    const char *peer_socket;
     const char *tap;
     const char *pidfile;
     const char *hostile;
@@ -60,6 +61,7 @@ static struct {
     unsigned int pkt_size;
     unsigned int flows;
     double duration;
+    double warmup;
     uint8_t dst_mac[6];
 } cfg;
 
@@ -85,7 +87,8 @@ static void
 usage(void)
 {
     printf("usage: nae-guestd --socket=PATH [OPTIONS]\n"
-           "  --mode=tap|txonly|rxonly|macswap  (default: tap)\n"
+           "  --mode=tap|txonly|rxonly|macswap|loop  (default: tap)\n"
+           "  --peer-socket=PATH  loop mode: the device to receive on\n"
            "  --tap=NAME          TAP interface to create (default: nae0)\n"
            "  --channels=N        channels to use (default: all offered)\n"
            "  --ring-size=N       descriptors per ring (default: 1024 in tap "
@@ -97,6 +100,7 @@ usage(void)
            "  --dst-mac=MAC       txonly destination MAC\n"
            "  --duration=SECONDS  generator run time (default: until "
            "SIGTERM)\n"
+           "  --warmup=SECONDS    generator: count only after this long\n"
            "  --hostile=KIND      misbehave: out-of-region, oversize, "
            "wrapped-index,\n"
            "                      bad-config, bad-frame\n"
@@ -115,6 +119,7 @@ parse_options(int argc, char *argv[])
 {
     static const struct option long_options[] = {
         {"socket", required_argument, NULL, 's'},
+        {"peer-socket", required_argument, NULL, 'R'},
         {"mode", required_argument, NULL, 'm'},
         {"tap", required_argument, NULL, 't'},
         {"channels", required_argument, NULL, 'c'},
@@ -125,6 +130,7 @@ parse_options(int argc, char *argv[])
         {"flows", required_argument, NULL, 'f'},
         {"dst-mac", required_argument, NULL, 'd'},
         {"duration", required_argument, NULL, 'D'},
+        {"warmup", required_argument, NULL, 'W'},
         {"hostile", required_argument, NULL, 'H'},
         {"pidfile", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
@@ -146,6 +152,7 @@ parse_options(int argc, char *argv[])
         }
         switch (c) {
         case 's': cfg.socket = optarg; break;
+        case 'R': cfg.peer_socket = optarg; break;
         case 't': cfg.tap = optarg; break;
         case 'c': cfg.gopts.n_channels = atoi(optarg); break;
         case 'r': cfg.gopts.ring_size = atoi(optarg); break;
@@ -154,6 +161,7 @@ parse_options(int argc, char *argv[])
         case 'p': cfg.pkt_size = atoi(optarg); break;
         case 'f': cfg.flows = atoi(optarg); break;
         case 'D': cfg.duration = atof(optarg); break;
+        case 'W': cfg.warmup = atof(optarg); break;
         case 'H': cfg.hostile = optarg; break;
         case 'P': cfg.pidfile = optarg; break;
         case 'd':
@@ -171,6 +179,8 @@ parse_options(int argc, char *argv[])
                 cfg.mode = MODE_RXONLY;
             } else if (!strcmp(optarg, "macswap")) {
                 cfg.mode = MODE_MACSWAP;
+            } else if (!strcmp(optarg, "loop")) {
+                cfg.mode = MODE_LOOP;
             } else {
                 fprintf(stderr, "nae-guestd: unknown mode %s\n", optarg);
                 exit(EXIT_FAILURE);
@@ -190,6 +200,10 @@ parse_options(int argc, char *argv[])
     }
     if (!cfg.socket) {
         fprintf(stderr, "nae-guestd: --socket is required\n");
+        exit(EXIT_FAILURE);
+    }
+    if ((cfg.mode == MODE_LOOP) != !!cfg.peer_socket) {
+        fprintf(stderr, "nae-guestd: --peer-socket goes with --mode=loop\n");
         exit(EXIT_FAILURE);
     }
     if (cfg.pkt_size < 60 || cfg.pkt_size > NAE_MAX_FRAME_LEN
@@ -262,6 +276,8 @@ tap_from_device(struct nae_guest *g, int tap_fd)
     for (int c = 0; c < g->n_chans; c++) {
         struct iovec iov[2];
 
+        int before = n;
+
         while (n < 4 * BURST && nae_guest_rx_peek(g, c, iov)) {
             /* A full or vanished TAP queue drops, as a NIC would. */
             if (writev(tap_fd, iov, 2) < 0 && errno != EAGAIN) {
@@ -269,6 +285,9 @@ tap_from_device(struct nae_guest *g, int tap_fd)
             }
             nae_guest_rx_release(g, c);
             n++;
+        }
+        if (n != before) {
+            nae_guest_rx_flush(g, c);
         }
     }
     return n;
@@ -462,13 +481,93 @@ build_udp_frame(uint8_t *f, unsigned int len, uint64_t src_mac,
     udp[5] = udp_len;
 }
 
+/* Sends one burst of 'frames' on every channel of 'g'.  Returns how many
+ * went out; counts bursts cut short by a full ring in '*full'. */
+static uint64_t
+gen_send(struct nae_guest *g, uint8_t (*frames)[NAE_MAX_FRAME_LEN],
+         unsigned int n_frames, uint64_t sent, uint64_t *full)
+{
+    uint64_t total = 0;
+
+    for (int c = 0; c < g->n_chans; c++) {
+        int n = 0;
+
+        for (; n < BURST; n++) {
+            const uint8_t *f = frames[(sent + total + n) % n_frames];
+
+            if (nae_guest_tx(g, c, f, cfg.pkt_size)) {
+                (*full)++;
+                break;
+            }
+        }
+        if (n) {
+            nae_guest_tx_flush(g, c);
+            total += n;
+        }
+    }
+    return total;
+}
+
+/* Takes up to a burst per channel off 'g'; in macswap mode sends each
+ * frame back with its MACs swapped.  Returns how many arrived. */
+static uint64_t
+gen_receive(struct nae_guest *g, uint64_t *tx)
+{
+    uint64_t total = 0;
+
+    for (int c = 0; c < g->n_chans; c++) {
+        struct iovec iov[2];
+        int n = 0;
+
+        while (n < BURST && nae_guest_rx_peek(g, c, iov)) {
+            if (cfg.mode == MODE_MACSWAP) {
+                uint8_t frame[NAE_MAX_FRAME_LEN], mac[6];
+                size_t len = iov[0].iov_len + iov[1].iov_len;
+
+                memcpy(frame, iov[0].iov_base, iov[0].iov_len);
+                memcpy(frame + iov[0].iov_len, iov[1].iov_base,
+                       iov[1].iov_len);
+                memcpy(mac, frame, 6);
+                memcpy(frame, frame + 6, 6);
+                memcpy(frame + 6, mac, 6);
+                if (!nae_guest_tx(g, c, frame, len)) {
+                    (*tx)++;
+                }
+            }
+            nae_guest_rx_release(g, c);
+            n++;
+        }
+        if (n) {
+            nae_guest_rx_flush(g, c);
+            if (cfg.mode == MODE_MACSWAP) {
+                nae_guest_tx_flush(g, c);
+            }
+        }
+        total += n;
+    }
+    return total;
+}
+
+static const char *
+mode_name(void)
+{
+    return (cfg.mode == MODE_TXONLY ? "txonly"
+            : cfg.mode == MODE_RXONLY ? "rxonly"
+            : cfg.mode == MODE_LOOP ? "loop" : "macswap");
+}
+
+/* The generator modes.  "loop" sends on the device at --socket and
+ * receives on the one at --peer-socket from the same polling loop, as
+ * testpmd does with two ports, so that one core serves both ends without
+ * two busy processes fighting over it. */
 static int
 run_generator(void)
 {
     static uint8_t frames[64][NAE_MAX_FRAME_LEN];
     unsigned int n_frames = cfg.flows < 64 ? cfg.flows : 64;
     uint64_t tx = 0, rx = 0, tx_full = 0;
-    struct nae_guest g;
+    struct nae_guest g, peer;
+    struct nae_guest *rx_dev = &g;
     double start, end;
     int error;
 
@@ -477,61 +576,44 @@ run_generator(void)
         fprintf(stderr, "nae-guestd: %s: %s\n", cfg.socket, strerror(error));
         return EXIT_FAILURE;
     }
+    if (cfg.mode == MODE_LOOP) {
+        error = nae_guest_open(&peer, cfg.peer_socket, &cfg.gopts);
+        if (error) {
+            fprintf(stderr, "nae-guestd: %s: %s\n", cfg.peer_socket,
+                    strerror(error));
+            nae_guest_close(&g);
+            return EXIT_FAILURE;
+        }
+        rx_dev = &peer;
+    }
     for (unsigned int i = 0; i < n_frames; i++) {
         build_udp_frame(frames[i], cfg.pkt_size, g.mac, i);
     }
 
     start = now();
     end = cfg.duration > 0 ? start + cfg.duration : 0;
+    double counting = cfg.warmup > 0 ? start + cfg.warmup : 0;
     for (uint64_t iter = 0; !stop; iter++) {
-        for (int c = 0; c < g.n_chans; c++) {
-            if (cfg.mode == MODE_TXONLY) {
-                int n = 0;
-
-                for (; n < BURST; n++) {
-                    const uint8_t *f = frames[(tx + n) % n_frames];
-                    if (nae_guest_tx(&g, c, f, cfg.pkt_size)) {
-                        tx_full++;
-                        break;
-                    }
-                }
-                if (n) {
-                    nae_guest_tx_flush(&g, c);
-                    tx += n;
-                }
-            } else {
-                struct iovec iov[2];
-                int n = 0;
-
-                while (n < BURST && nae_guest_rx_peek(&g, c, iov)) {
-                    if (cfg.mode == MODE_MACSWAP) {
-                        uint8_t frame[NAE_MAX_FRAME_LEN], mac[6];
-                        size_t len = iov[0].iov_len + iov[1].iov_len;
-
-                        memcpy(frame, iov[0].iov_base, iov[0].iov_len);
-                        memcpy(frame + iov[0].iov_len, iov[1].iov_base,
-                               iov[1].iov_len);
-                        memcpy(mac, frame, 6);
-                        memcpy(frame, frame + 6, 6);
-                        memcpy(frame + 6, mac, 6);
-                        if (!nae_guest_tx(&g, c, frame, len)) {
-                            tx++;
-                        }
-                    }
-                    nae_guest_rx_release(&g, c);
-                    n++;
-                }
-                rx += n;
-                if (cfg.mode == MODE_MACSWAP && n) {
-                    nae_guest_tx_flush(&g, c);
-                }
-            }
+        if (cfg.mode == MODE_TXONLY || cfg.mode == MODE_LOOP) {
+            tx += gen_send(&g, frames, n_frames, tx, &tx_full);
+        }
+        if (cfg.mode != MODE_TXONLY) {
+            rx += gen_receive(rx_dev, &tx);
         }
         if (!(iter & 0xfff)) {
-            if (end && now() >= end) {
+            double t = now();
+
+            if (counting && t >= counting) {
+                /* Warm-up over: count from here. */
+                tx = rx = tx_full = 0;
+                start = t;
+                counting = 0;
+            }
+            if (end && t >= end) {
                 break;
             }
-            if (nae_guest_poll_ctl(&g)) {
+            if (nae_guest_poll_ctl(&g)
+                || (rx_dev != &g && nae_guest_poll_ctl(rx_dev))) {
                 fprintf(stderr, "nae-guestd: switch went away\n");
                 break;
             }
@@ -541,11 +623,12 @@ run_generator(void)
 
     printf("mode=%s pkt_size=%u seconds=%.3f tx_packets=%"PRIu64
            " rx_packets=%"PRIu64" tx_ring_full=%"PRIu64
-           " tx_pps=%.0f rx_pps=%.0f\n",
-           cfg.mode == MODE_TXONLY ? "txonly"
-           : cfg.mode == MODE_RXONLY ? "rxonly" : "macswap",
+           " tx_pps=%.0f rx_pps=%.0f\n", mode_name(),
            cfg.pkt_size, secs, tx, rx, tx_full, tx / secs, rx / secs);
     fflush(stdout);
+    if (rx_dev != &g) {
+        nae_guest_close(rx_dev);
+    }
     nae_guest_close(&g);
     return EXIT_SUCCESS;
 }

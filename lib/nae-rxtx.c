@@ -191,7 +191,9 @@ nae_ring_publish(struct nae_ring *ring)
 }
 
 /* Returns how many frames wait on 'chan' from the guest, up to a burst, or 0
- * if the channel is not usable. */
+ * if the channel is not usable.  The guest's tail is read here, once per
+ * burst: nae_chan_rx_burst() trusts this count (the guest can only add to
+ * it). */
 int
 nae_chan_rx_pending(struct nae_chan *chan)
 {
@@ -204,7 +206,7 @@ nae_chan_rx_pending(struct nae_chan *chan)
 
 /* Validates guest tx descriptor 'd' and copies its frame into 'pkt'.
  * Returns NAE_DESC_DONE, or the error status and in '*reason' why. */
-static uint32_t
+static inline uint32_t
 nae_rx_one(const struct nae_chan *chan, const struct nae_mem_map *map,
            const struct nae_desc *d, struct dp_packet *pkt,
            enum nae_drop *reason)
@@ -213,14 +215,15 @@ nae_rx_one(const struct nae_chan *chan, const struct nae_mem_map *map,
     const void *hdr = NULL;
     const void *data;
 
-    if (d->command != NAE_CMD_NONE
-        || (d->header_len && !(chan->features & NAE_F_SPLIT_HEADER))) {
+    if (OVS_UNLIKELY(d->command != NAE_CMD_NONE
+                     || (d->header_len
+                         && !(chan->features & NAE_F_SPLIT_HEADER)))) {
         *reason = NAE_DROP_BAD_DESC;
         return d->command != NAE_CMD_NONE ? NAE_DESC_ERR_CMD
                                           : NAE_DESC_ERR_LEN;
     }
-    if (total < ETH_HEADER_LEN || total > chan->max_frame
-        || total > dp_packet_tailroom(pkt)) {
+    if (OVS_UNLIKELY(total < ETH_HEADER_LEN || total > chan->max_frame
+                     || total > dp_packet_tailroom(pkt))) {
         *reason = NAE_DROP_BAD_LEN;
         return NAE_DESC_ERR_LEN;
     }
@@ -228,24 +231,26 @@ nae_rx_one(const struct nae_chan *chan, const struct nae_mem_map *map,
         hdr = nae_mem_translate(map, d->header_addr, d->header_len);
     }
     data = nae_mem_translate(map, d->data_addr, d->length);
-    if ((d->header_len && !hdr) || !data) {
+    if (OVS_UNLIKELY((d->header_len && !hdr) || !data)) {
         *reason = NAE_DROP_BAD_ADDR;
         return NAE_DESC_ERR_ADDR;
     }
 
-    char *dst = dp_packet_put_uninit(pkt, total);
+    /* 'pkt' is empty with 'total' bytes of tailroom: fill it in place. */
+    char *dst = dp_packet_data(pkt);
     if (d->header_len) {
         memcpy(dst, hdr, d->header_len);
     }
     memcpy(dst + d->header_len, data, d->length);
+    dp_packet_set_size(pkt, total);
     return NAE_DESC_DONE;
 }
 
-/* Receives up to 'n_pkts' frames the guest queued on 'chan' into 'pkts',
- * which the caller allocated empty.  Returns how many of 'pkts' now hold a
- * frame; the rest are untouched, for the caller to free.  Descriptors that
- * fail validation are handed back to the guest with an error status and
- * counted. */
+/* Receives into 'pkts', which the caller allocated empty, the 'n_pkts'
+ * frames nae_chan_rx_pending() just counted on 'chan'.  Returns how many of
+ * 'pkts' now hold a frame; the rest are untouched, for the caller to free.
+ * Descriptors that fail validation are handed back to the guest with an
+ * error status and counted. */
 int
 nae_chan_rx_burst(struct nae_chan *chan, const struct nae_mem_map *map,
                   struct dp_packet **pkts, int n_pkts)
@@ -253,18 +258,14 @@ nae_chan_rx_burst(struct nae_chan *chan, const struct nae_mem_map *map,
     struct nae_ring *ring = &chan->from_guest;
     struct nae_dir_stats *stats = &chan->rx_stats;
     uint64_t drops[NAE_N_DROPS] = { 0 };
+    bool dropped = false;
     uint64_t bytes = 0;
-    int avail, n = 0;
+    int n = 0;
 
-    if (!nae_chan_usable(chan)) {
+    if (!n_pkts) {
         return 0;
     }
-    avail = nae_ring_avail(chan, ring, stats);
-    if (avail <= 0) {
-        return 0;
-    }
-
-    for (int i = 0; i < avail && n < n_pkts; i++) {
+    for (int i = 0; i < n_pkts; i++) {
         enum nae_drop reason = NAE_N_DROPS;
         struct nae_desc d;
         uint32_t status;
@@ -272,20 +273,23 @@ nae_chan_rx_burst(struct nae_chan *chan, const struct nae_mem_map *map,
         nae_ring_fetch(ring, &d);
         status = nae_rx_one(chan, map, &d, pkts[n], &reason);
         nae_ring_complete(ring, d.header_len, d.length, status);
-        if (status == NAE_DESC_DONE) {
+        if (OVS_LIKELY(status == NAE_DESC_DONE)) {
             bytes += dp_packet_size(pkts[n]);
             n++;
         } else {
             drops[reason]++;
+            dropped = true;
         }
     }
     nae_ring_publish(ring);
 
     nae_stat_add(&stats->packets, n);
     nae_stat_add(&stats->bytes, bytes);
-    for (int i = 0; i < NAE_N_DROPS; i++) {
-        if (drops[i]) {
-            nae_stat_add(&stats->drops[i], drops[i]);
+    if (OVS_UNLIKELY(dropped)) {
+        for (int i = 0; i < NAE_N_DROPS; i++) {
+            if (drops[i]) {
+                nae_stat_add(&stats->drops[i], drops[i]);
+            }
         }
     }
     return n;

@@ -584,6 +584,24 @@ netdev_nae_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch,
     return 0;
 }
 
+/* Frees the packets of 'batch': in one call to the mempool when all are
+ * DPDK mbufs, as they are when they came from a DPDK or nae port. */
+static void
+netdev_nae_free_batch(struct dp_packet_batch *batch)
+{
+    struct dp_packet *pkt;
+
+    DP_PACKET_BATCH_FOR_EACH (i, pkt, batch) {
+        if (pkt->source != DPBUF_DPDK) {
+            dp_packet_delete_batch(batch, true);
+            return;
+        }
+    }
+    rte_pktmbuf_free_bulk((struct rte_mbuf **) batch->packets,
+                          dp_packet_batch_size(batch));
+    dp_packet_batch_init(batch);
+}
+
 /* PMD thread (or main thread): sends 'batch' to the guest, spreading flows
  * over the active channels by their RSS hash, as a multi-queue NIC does. */
 static int
@@ -626,7 +644,7 @@ netdev_nae_send(struct netdev *netdev, int qid OVS_UNUSED,
             }
         }
     }
-    dp_packet_delete_batch(batch, true);
+    netdev_nae_free_batch(batch);
     return 0;
 }
 

@@ -17,3 +17,10 @@ bench: all
 		--builddir=$(abs_builddir) --ovs-builddir=$(OVS_BUILDDIR) \
 		--ovs-srcdir=$(OVS_SRCDIR) $(BENCHFLAGS)
 .PHONY: bench
+
+# The benchmark's reference traffic generator for virtio_user ports.
+noinst_PROGRAMS += utilities/nae-dpdk-gen
+utilities_nae_dpdk_gen_SOURCES = utilities/nae-dpdk-gen.c
+utilities_nae_dpdk_gen_CPPFLAGS =
+utilities_nae_dpdk_gen_CFLAGS = $(DPDK_CFLAGS) $(NAE_WARNINGS)
+utilities_nae_dpdk_gen_LDADD = $(DPDK_LIBS)

@@ -1,0 +1,165 @@
+#! /bin/bash
+# nae-bench.sh: guest-to-guest throughput through one OVS PMD core, for nae
+# software channels and, side by side in the same run, for OVS's own
+# dpdkvhostuser ports driven by DPDK's virtio_user.  A benchmark, not a
+# test: it prints figures and their ratio and never fails on them.
+#
+# Both sides run the same kind of guest, on the rings, never TAP: one
+# polling thread that sends a burst on the first port and drains the second,
+# as testpmd does with two ports (two busy processes on one core would only
+# measure the scheduler).  nae ports are driven by "nae-guestd --mode=loop";
+# the virtio_user ports by "nae-dpdk-gen --mode=loop" (Debian 12 ships no
+# dpdk-testpmd; it is testpmd's txonly+rxonly reduced to what is measured
+# here).  The rate is what reached the sink over the measuring window, as
+# the generator counts it (OVS 3.1 cannot read vhost-user port counters
+# here, so the sink is the one yardstick both sides share); beside it, the
+# PMD thread's cycles per packet from "ovs-appctl dpif-netdev/pmd-stats-show"
+# over the same window.
+#
+# CPU placement on this 2-core machine: core 1 runs the one PMD thread,
+# which polls all four ports; core 0 runs the main thread, ovsdb-server and
+# the generator of the pair under test.
+#
+# Usage: nae-bench.sh [--builddir=DIR] [--duration=SECONDS] [--sizes="64 1500"]
+set -e
+
+builddir=$(pwd)
+duration=10
+warmup=3
+sizes="64 1500"
+for arg in "$@"; do
+    case $arg in
+        --builddir=*) builddir=${arg#*=} ;;
+        --ovs-builddir=*) ovs_builddir=${arg#*=} ;;
+        --ovs-srcdir=*) ovs_srcdir=${arg#*=} ;;
+        --duration=*) duration=${arg#*=} ;;
+        --sizes=*) sizes=${arg#*=} ;;
+        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "$0: unknown option $arg" >&2; exit 1 ;;
+    esac
+done
+builddir=$(cd "$builddir" && pwd)
+: "${ovs_builddir:=$(sed -n 's/^OVS_BUILDDIR = //p' "$builddir/Makefile")}"
+: "${ovs_srcdir:=$(sed -n 's/^OVS_SRCDIR = //p' "$builddir/Makefile")}"
+
+[ "$(id -u)" = 0 ] || { echo "$0: needs root (hugepages)" >&2; exit 1; }
+gen=$builddir/utilities/nae-dpdk-gen
+guestd=$builddir/guest/nae-guestd
+[ -x "$gen" ] && [ -x "$guestd" ] || { echo "$0: run make first" >&2; exit 1; }
+
+bench=$builddir/bench
+export OVS_RUNDIR=$bench OVS_LOGDIR=$bench OVS_DBDIR=$bench
+export OVS_SYSCONFDIR=$bench
+export PATH=$builddir/vswitchd-plugin:$ovs_builddir/utilities:$ovs_builddir/ovsdb:$PATH
+
+cleanup() {
+    set +e
+    for p in "$bench"/*.pid; do
+        [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null
+    done
+    sleep 1
+    umount "$bench/huge" 2>/dev/null
+    if [ -n "$old_huge" ]; then
+        echo "$old_huge" > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+    fi
+}
+trap cleanup EXIT
+
+rm -rf "$bench"
+mkdir -p "$bench/huge"
+cd "$bench"
+
+# 3 GiB of 2 MiB hugepages: OVS's pool plus one per generator process.
+huge=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+old_huge=$(cat $huge)
+if [ "$old_huge" -lt 1536 ]; then
+    echo 1536 > $huge
+fi
+mount -t hugetlbfs -o pagesize=2M nodev "$bench/huge"
+
+ovsdb-tool create conf.db "$ovs_srcdir/vswitchd/vswitch.ovsschema"
+ovsdb-server --detach --no-chdir --pidfile --log-file \
+    --remote=punix:"$bench/db.sock"
+ovs-vsctl --no-wait init -- set Open_vSwitch . \
+    other_config:dpdk-init=true \
+    other_config:dpdk-extra="--huge-dir $bench/huge --no-pci" \
+    other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2
+ovs-vswitchd --detach --no-chdir --pidfile --log-file -vconsole:off
+ovs-vsctl add-br br0 -- set Bridge br0 datapath_type=netdev \
+    -- add-port br0 nae1 -- set Interface nae1 type=nae ofport_request=1 \
+    -- add-port br0 nae2 -- set Interface nae2 type=nae ofport_request=2 \
+    -- add-port br0 vhu1 -- set Interface vhu1 type=dpdkvhostuser \
+       ofport_request=3 \
+    -- add-port br0 vhu2 -- set Interface vhu2 type=dpdkvhostuser \
+       ofport_request=4
+ovs-ofctl del-flows br0
+ovs-ofctl add-flow br0 "in_port=1,actions=output:2"
+ovs-ofctl add-flow br0 "in_port=3,actions=output:4"
+ovs-ofctl add-flow br0 "priority=0,actions=drop"
+
+# pmd_window LOG: clears the PMD statistics at the start of the window and
+# saves them at its end into LOG.
+pmd_window() {
+    sleep "$warmup"
+    ovs-appctl dpif-netdev/pmd-stats-clear
+    sleep "$duration"
+    ovs-appctl dpif-netdev/pmd-stats-show > "$1"
+}
+
+# result GEN-LOG PMD-LOG: prints "RX-PPS CYCLES-PER-PACKET".
+result() {
+    local pps cpp
+    pps=$(sed -n 's/.* rx_pps=\([0-9.]*\).*/\1/p' "$1")
+    cpp=$(sed -n 's/.*avg processing cycles per packet: \([0-9.]*\).*/\1/p' \
+          "$2" | head -1)
+    echo "${pps:-0} ${cpp:-0}"
+}
+
+run_nae() {
+    local size=$1
+    taskset -c 0 "$guestd" --mode=loop --socket="$bench/nae-nae1.sock" \
+        --peer-socket="$bench/nae-nae2.sock" --ring-size=1024 \
+        --pkt-size="$size" --warmup="$warmup" \
+        --duration=$((warmup + duration)) > "nae-$size.log" 2>&1 &
+    echo $! > nae-gen.pid
+    pmd_window "nae-pmd-$size.log"
+    wait
+    result "nae-$size.log" "nae-pmd-$size.log"
+}
+
+run_vhost() {
+    local size=$1
+    taskset -c 0 "$gen" -l 0 --no-pci --in-memory --single-file-segments \
+        -m 512 --huge-dir "$bench/huge" --file-prefix=vgen \
+        --vdev="net_virtio_user0,path=$bench/vhu1,queues=1,queue_size=1024" \
+        --vdev="net_virtio_user1,path=$bench/vhu2,queues=1,queue_size=1024" \
+        -- --mode=loop --pkt-size="$size" --warmup="$warmup" \
+        --duration=$((warmup + duration)) > "vhost-$size.log" 2>&1 &
+    echo $! > vhost-gen.pid
+    pmd_window "vhost-pmd-$size.log"
+    wait
+    result "vhost-$size.log" "vhost-pmd-$size.log"
+}
+
+{
+    echo "ovs-nae benchmark: $(ovs-vswitchd --version | head -1)"
+    echo "CPU placement: core 1 = OVS PMD thread (polls all 4 ports);" \
+         "core 0 = main thread, ovsdb-server, sender and sink guests"
+    echo "window: ${warmup}s warm-up, ${duration}s measured; rings 1024"
+    printf '%-6s %10s %10s %7s %10s %10s %9s %9s\n' frame "nae Mpps" \
+        "vhost Mpps" ratio "nae Gb/s" "vhost Gb/s" "nae cpp" "vhost cpp"
+} | tee results.txt
+for size in $sizes; do
+    read -r nae nae_cpp < <(run_nae "$size")
+    read -r vhost vhost_cpp < <(run_vhost "$size")
+    printf '%-6s %10.3f %10.3f %6.2fx %10.2f %10.2f %9.1f %9.1f\n' \
+        "${size}B" "$(echo "$nae / 1000000" | bc -l)" \
+        "$(echo "$vhost / 1000000" | bc -l)" \
+        "$(echo "if ($vhost > 0) $nae / $vhost else 0" | bc -l)" \
+        "$(echo "$nae * $size * 8 / 1000000000" | bc -l)" \
+        "$(echo "$vhost * $size * 8 / 1000000000" | bc -l)" \
+        "$nae_cpp" "$vhost_cpp" | tee -a results.txt
+done
+echo "cpp: PMD cycles per packet (rx, lookup, tx) over the window;" \
+     "Gb/s counts frame bytes" | tee -a results.txt
+echo "results in $bench/results.txt; guest logs beside it"

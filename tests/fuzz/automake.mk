@@ -12,7 +12,7 @@ FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined $(OVS_DPDK_CFLAGS)
 # (Plain variables, not automake programs: automake cannot switch
 # compilers per target.)
-FUZZ_NAE_SOURCES = \
+FUZZ_NAE_SRC = \
 	$(srcdir)/lib/nae-ctl.c \
 	$(srcdir)/lib/nae-dev.c \
 	$(srcdir)/lib/nae-mem.c \
@@ -24,12 +24,12 @@ FUZZ_LINK = $(LIBTOOL) --silent --tag=CC --mode=link $(CLANG) \
 	$(FUZZ_CFLAGS) $(AM_CPPFLAGS) -I$(srcdir)/tests
 
 tests/fuzz/fuzz-nae-ctl: $(srcdir)/tests/fuzz/fuzz-nae-ctl.c \
-		$(FUZZ_NAE_SOURCES)
+		$(FUZZ_NAE_SRC)
 	@$(MKDIR_P) tests/fuzz
 	$(AM_V_GEN)$(FUZZ_LINK) -o $@ $^ $(FUZZ_LIBS) $(OVS_VSWITCHD_LDFLAGS)
 
 tests/fuzz/fuzz-nae-rxtx: $(srcdir)/tests/fuzz/fuzz-nae-rxtx.c \
-		$(srcdir)/tests/nae-test-mem.c $(FUZZ_NAE_SOURCES)
+		$(srcdir)/tests/nae-test-mem.c $(FUZZ_NAE_SRC)
 	@$(MKDIR_P) tests/fuzz
 	$(AM_V_GEN)$(FUZZ_LINK) -o $@ $^ $(FUZZ_LIBS) $(OVS_VSWITCHD_LDFLAGS)
 
