@@ -1,6 +1,8 @@
 # guest/: what runs inside a guest.  The driver library speaks the NAE
 # device ABI (lib/nae-abi.h) and nothing of OVS; nae-guestd exposes the
 # device as a TAP interface, or drives it as a packet generator/sink.
+# A guest has no libopenvswitch, so OVS's checkpatch rules that ask for its
+# helpers (xstrdup, ovs_strerror) do not apply here; plain libc is used.
 noinst_LTLIBRARIES += guest/libnae-guest.la
 guest_libnae_guest_la_SOURCES = guest/nae-guest.c guest/nae-guest.h
 guest_libnae_guest_la_CPPFLAGS = -I$(top_srcdir)/lib

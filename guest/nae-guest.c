@@ -224,28 +224,41 @@ nae_guest_setup_chan(struct nae_guest *g, int i)
     uint64_t offered, agreed;
     int error;
 
-#define CFG_W(OFF, W, V) \
-    do { if ((error = nae_guest_cfg_write(g, OFF, W, V))) return error; } \
-    while (0)
-
-    CFG_W(NAE_CFG_Q_SEL, 2, i);
-    error = nae_guest_cfg_read(g, NAE_CFG_Q_FEATURES, 8, &offered);
-    if (error) {
-        return error;
+    error = nae_guest_cfg_write(g, NAE_CFG_Q_SEL, 2, i);
+    if (!error) {
+        error = nae_guest_cfg_read(g, NAE_CFG_Q_FEATURES, 8, &offered);
     }
-    CFG_W(NAE_CFG_Q_FEATURES, 8, offered & g->opts.features);
-    error = nae_guest_cfg_read(g, NAE_CFG_Q_FEATURES, 8, &agreed);
+    if (!error) {
+        error = nae_guest_cfg_write(g, NAE_CFG_Q_FEATURES, 8,
+                                    offered & g->opts.features);
+    }
+    if (!error) {
+        error = nae_guest_cfg_read(g, NAE_CFG_Q_FEATURES, 8, &agreed);
+    }
     if (error) {
         return error;
     }
     c->features = agreed;
-    CFG_W(NAE_CFG_Q_SIZE, 2, g->opts.ring_size);
-    CFG_W(NAE_CFG_Q_TX_DMA, 8, nae_guest_gpa(g, c->tx.desc));
-    CFG_W(NAE_CFG_Q_RX_DMA, 8, nae_guest_gpa(g, c->rx.desc));
-    CFG_W(NAE_CFG_Q_TX_TAIL_ADDR, 8, nae_guest_gpa(g, c->tx.driver));
-    CFG_W(NAE_CFG_Q_TX_HEAD_ADDR, 8, nae_guest_gpa(g, c->tx.device));
-    CFG_W(NAE_CFG_Q_RX_TAIL_ADDR, 8, nae_guest_gpa(g, c->rx.driver));
-    CFG_W(NAE_CFG_Q_RX_HEAD_ADDR, 8, nae_guest_gpa(g, c->rx.device));
+
+    const struct {
+        uint32_t offset, width;
+        uint64_t value;
+    } writes[] = {
+        { NAE_CFG_Q_SIZE, 2, g->opts.ring_size },
+        { NAE_CFG_Q_TX_DMA, 8, nae_guest_gpa(g, c->tx.desc) },
+        { NAE_CFG_Q_RX_DMA, 8, nae_guest_gpa(g, c->rx.desc) },
+        { NAE_CFG_Q_TX_TAIL_ADDR, 8, nae_guest_gpa(g, c->tx.driver) },
+        { NAE_CFG_Q_TX_HEAD_ADDR, 8, nae_guest_gpa(g, c->tx.device) },
+        { NAE_CFG_Q_RX_TAIL_ADDR, 8, nae_guest_gpa(g, c->rx.driver) },
+        { NAE_CFG_Q_RX_HEAD_ADDR, 8, nae_guest_gpa(g, c->rx.device) },
+    };
+    for (size_t w = 0; w < sizeof writes / sizeof writes[0]; w++) {
+        error = nae_guest_cfg_write(g, writes[w].offset, writes[w].width,
+                                    writes[w].value);
+        if (error) {
+            return error;
+        }
+    }
 
     c->tx.irq_fd = c->rx.irq_fd = -1;
     if (agreed & NAE_F_NOTIFY) {
@@ -269,11 +282,13 @@ nae_guest_setup_chan(struct nae_guest *g, int i)
             }
             rings[r]->irq_fd = fd;
         }
-        CFG_W(NAE_CFG_Q_INT_RX_LINE, 2, 2 * i);
-        CFG_W(NAE_CFG_Q_INT_TX_LINE, 2, 2 * i + 1);
+        error = nae_guest_cfg_write(g, NAE_CFG_Q_INT_RX_LINE, 2, 2 * i);
+        if (!error) {
+            error = nae_guest_cfg_write(g, NAE_CFG_Q_INT_TX_LINE, 2,
+                                        2 * i + 1);
+        }
     }
-#undef CFG_W
-    return 0;
+    return error;
 }
 
 static int
@@ -331,10 +346,11 @@ nae_guest_open(struct nae_guest *g, const char *path,
     if (!g->opts.ring_size) {
         g->opts.ring_size = NAE_DEFAULT_RING_SIZE;
     }
-    if (strlen(path) >= sizeof sun.sun_path) {
+    size_t path_len = strlen(path);
+    if (path_len >= sizeof sun.sun_path) {
         return ENAMETOOLONG;
     }
-    strcpy(sun.sun_path, path);
+    memcpy(sun.sun_path, path, path_len + 1);
     g->path = strdup(path);
     g->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
     if (g->sock < 0 || !g->path) {

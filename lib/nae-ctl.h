@@ -17,10 +17,10 @@
 #ifndef NAE_CTL_H
 #define NAE_CTL_H 1
 
-/* The control channel of one NAE port: a listening unix socket (SOCK_SEQPACKET)
- * and at most one guest connected to it.  It frames messages, passes file
- * descriptors and keeps the guest's 'struct nae_dev' for as long as the
- * session lasts.  Main thread only: it may block briefly, allocate and log.
+/* The control channel of one NAE port: a listening unix socket
+ * (SOCK_SEQPACKET) and at most one guest connected to it.  It frames
+ * messages, passes file descriptors and keeps the guest's 'struct nae_dev'
+ * for as long as the session lasts.  Main thread only: it may block briefly, allocate and log.
  *
  * Replies to dev_start writes are held back until the owner says the data
  * path has caught up (nae_ctl_dp_synced()), so that a guest never reuses ring

@@ -190,6 +190,20 @@ nae_ring_publish(struct nae_ring *ring)
     nae_ring_notify(ring);
 }
 
+/* Adds one burst's worth of counts to 'stats'. */
+static inline void
+nae_dir_stats_add(struct nae_dir_stats *stats, uint64_t packets,
+                  uint64_t bytes, const uint64_t drops[NAE_N_DROPS])
+{
+    nae_stat_add(&stats->packets, packets);
+    nae_stat_add(&stats->bytes, bytes);
+    for (int i = 0; i < NAE_N_DROPS; i++) {
+        if (OVS_UNLIKELY(drops[i])) {
+            nae_stat_add(&stats->drops[i], drops[i]);
+        }
+    }
+}
+
 /* Returns how many frames wait on 'chan' from the guest, up to a burst, or 0
  * if the channel is not usable.  The guest's tail is read here, once per
  * burst: nae_chan_rx_burst() trusts this count (the guest can only add to
@@ -256,9 +270,7 @@ nae_chan_rx_burst(struct nae_chan *chan, const struct nae_mem_map *map,
                   struct dp_packet **pkts, int n_pkts)
 {
     struct nae_ring *ring = &chan->from_guest;
-    struct nae_dir_stats *stats = &chan->rx_stats;
     uint64_t drops[NAE_N_DROPS] = { 0 };
-    bool dropped = false;
     uint64_t bytes = 0;
     int n = 0;
 
@@ -278,20 +290,10 @@ nae_chan_rx_burst(struct nae_chan *chan, const struct nae_mem_map *map,
             n++;
         } else {
             drops[reason]++;
-            dropped = true;
         }
     }
     nae_ring_publish(ring);
-
-    nae_stat_add(&stats->packets, n);
-    nae_stat_add(&stats->bytes, bytes);
-    if (OVS_UNLIKELY(dropped)) {
-        for (int i = 0; i < NAE_N_DROPS; i++) {
-            if (drops[i]) {
-                nae_stat_add(&stats->drops[i], drops[i]);
-            }
-        }
-    }
+    nae_dir_stats_add(&chan->rx_stats, n, bytes, drops);
     return n;
 }
 
@@ -381,12 +383,6 @@ nae_chan_tx_burst(struct nae_chan *chan, const struct nae_mem_map *map,
 publish:
     nae_ring_publish(ring);
 out:
-    nae_stat_add(&stats->packets, n);
-    nae_stat_add(&stats->bytes, bytes);
-    for (i = 0; i < NAE_N_DROPS; i++) {
-        if (drops[i]) {
-            nae_stat_add(&stats->drops[i], drops[i]);
-        }
-    }
+    nae_dir_stats_add(stats, n, bytes, drops);
     return n;
 }

@@ -18,6 +18,7 @@
 #include "nae-test-mem.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -110,4 +111,17 @@ test_guest_destroy(struct test_guest *tg)
 {
     munmap(tg->mem, tg->mem_size);
     nae_dev_destroy(&tg->dev);
+}
+
+/* Runs the test in 'tests' that argv[1] names, or every test if there is no
+ * argv[1], printing "NAME: ok" after each. */
+void
+test_run(int argc, char *argv[], const struct test_case *tests, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (argc < 2 || !strcmp(argv[1], tests[i].name)) {
+            tests[i].fn();
+            printf("%s: ok\n", tests[i].name);
+        }
+    }
 }

@@ -40,6 +40,13 @@ struct test_guest {
     uint8_t *bufs;
 };
 
+/* A named subtest; test_run() runs the one argv[1] names, or all. */
+struct test_case {
+    const char *name;
+    void (*fn)(void);
+};
+void test_run(int argc, char *argv[], const struct test_case *, size_t n);
+
 void test_guest_init(struct test_guest *, uint32_t ring_size,
                      uint64_t features);
 void test_guest_destroy(struct test_guest *);

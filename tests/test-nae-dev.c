@@ -340,10 +340,7 @@ test_messages(void)
 static void
 test_nae_dev_main(int argc, char *argv[])
 {
-    static const struct {
-        const char *name;
-        void (*fn)(void);
-    } tests[] = {
+    static const struct test_case tests[] = {
         { "identity", test_identity },
         { "features", test_features },
         { "q-sel", test_q_sel },
@@ -353,12 +350,7 @@ test_nae_dev_main(int argc, char *argv[])
         { "messages", test_messages },
     };
 
-    for (size_t i = 0; i < ARRAY_SIZE(tests); i++) {
-        if (argc < 2 || !strcmp(argv[1], tests[i].name)) {
-            tests[i].fn();
-            printf("%s: ok\n", tests[i].name);
-        }
-    }
+    test_run(argc, argv, tests, ARRAY_SIZE(tests));
 }
 
 OVSTEST_REGISTER("test-nae-dev", test_nae_dev_main);

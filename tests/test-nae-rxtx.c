@@ -327,10 +327,7 @@ test_bad_index(void)
 static void
 test_nae_rxtx_main(int argc, char *argv[])
 {
-    static const struct {
-        const char *name;
-        void (*fn)(void);
-    } tests[] = {
+    static const struct test_case tests[] = {
         { "wrap", test_wrap },
         { "split", test_split },
         { "no-split", test_no_split },
@@ -338,12 +335,7 @@ test_nae_rxtx_main(int argc, char *argv[])
         { "bad-index", test_bad_index },
     };
 
-    for (size_t i = 0; i < ARRAY_SIZE(tests); i++) {
-        if (argc < 2 || !strcmp(argv[1], tests[i].name)) {
-            tests[i].fn();
-            printf("%s: ok\n", tests[i].name);
-        }
-    }
+    test_run(argc, argv, tests, ARRAY_SIZE(tests));
 }
 
 OVSTEST_REGISTER("test-nae-rxtx", test_nae_rxtx_main);

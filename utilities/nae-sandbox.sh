@@ -33,6 +33,7 @@ for arg in "$@"; do
 done
 
 builddir=$(cd "$builddir" && pwd)
+self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 : "${sandbox:=$builddir/sandbox}"
 : "${ovs_builddir:=$(sed -n 's/^OVS_BUILDDIR = //p' "$builddir/Makefile" 2>/dev/null)}"
 : "${ovs_srcdir:=$(sed -n 's/^OVS_SRCDIR = //p' "$builddir/Makefile" 2>/dev/null)}"
@@ -103,14 +104,14 @@ fi
 
 step "Starting ovsdb-server and ovs-vswitchd in $sandbox"
 ovsdb-tool create conf.db "$ovs_srcdir/vswitchd/vswitch.ovsschema"
-ovsdb-server --detach --no-chdir --pidfile --log-file \
+ovsdb-server --detach --no-chdir --pidfile --log-file -vconsole:warn \
     --remote=punix:"$sandbox/db.sock"
 ovs-vsctl --no-wait init
 # The PMD thread gets core 1; the main thread and the guests core 0.
 ovs-vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
     other_config:dpdk-extra="$dpdk_extra" other_config:pmd-cpu-mask=0x2 \
     other_config:dpdk-lcore-mask=0x1
-ovs-vswitchd --detach --no-chdir --pidfile --log-file
+ovs-vswitchd --detach --no-chdir --pidfile --log-file -vconsole:warn
 ovs-vswitchd --version | head -1
 
 step "A bridge with two nae ports"
@@ -190,5 +191,5 @@ The sandbox is running in $sandbox.  To poke at it:
   ip netns exec nae-vm1 ping 10.10.0.2
 
 Logs: $sandbox/ovs-vswitchd.log, $sandbox/guest-vm1.log.
-To stop it:  $0 --stop --sandbox=$sandbox
+To stop it:  $self --stop --sandbox=$sandbox
 EOF
