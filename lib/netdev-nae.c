@@ -285,12 +285,20 @@ netdev_nae_set_config(struct netdev *netdev, const struct smap *args,
     const char *name = netdev_get_name(netdev);
     int n_chans = smap_get_int(args, "n-channels", 1);
     const char *socket = smap_get(args, "socket");
+    const char *mac_s = smap_get(args, "mac");
+    struct eth_addr mac;
     char *path;
     int error = 0;
 
     if (n_chans < 1 || n_chans > NAE_MAX_CHANNELS) {
         *errp = xasprintf("%s: n-channels must be between 1 and %d",
                           name, NAE_MAX_CHANNELS);
+        goto error;
+    }
+    if (mac_s && (!eth_addr_from_string(mac_s, &mac)
+                  || eth_addr_is_multicast(mac) || eth_addr_is_zero(mac))) {
+        *errp = xasprintf("%s: mac '%s' is not a unicast Ethernet address",
+                          name, mac_s);
         goto error;
     }
     path = socket && socket[0] ? xstrdup(socket)
@@ -307,6 +315,15 @@ netdev_nae_set_config(struct netdev *netdev, const struct smap *args,
     if (n_chans != dev->requested_n_chans) {
         dev->requested_n_chans = n_chans;
         netdev_request_reconfigure(netdev);
+    }
+    if (mac_s && !eth_addr_equals(mac, dev->hwaddr)) {
+        /* The guest reads it at its next (re)connection. */
+        dev->hwaddr = mac;
+        if (dev->ctl) {
+            struct nae_dev_offer offer = netdev_nae_offer(dev);
+            nae_ctl_set_offer(dev->ctl, &offer);
+        }
+        netdev_change_seq_changed(netdev);
     }
     if (!dev->ctl) {
         struct nae_dev_offer offer = netdev_nae_offer(dev);
@@ -340,6 +357,7 @@ netdev_nae_get_config(const struct netdev *netdev, struct smap *args)
 
     ovs_mutex_lock(&dev->mutex);
     smap_add_format(args, "n-channels", "%d", dev->requested_n_chans);
+    smap_add_format(args, "mac", ETH_ADDR_FMT, ETH_ADDR_ARGS(dev->hwaddr));
     if (dev->socket_path) {
         smap_add(args, "socket", dev->socket_path);
     }
