@@ -8,3 +8,6 @@ vswitchd_plugin_ovs_vswitchd_LDADD = \
 	$(OVS_BUILDDIR)/vswitchd/system-stats.o \
 	$(NAE_OVS_LIBS)
 vswitchd_plugin_ovs_vswitchd_LDFLAGS = $(OVS_VSWITCHD_LDFLAGS)
+
+man_MANS += vswitchd-plugin/ovs-nae.7
+EXTRA_DIST += vswitchd-plugin/ovs-nae.7
