@@ -206,7 +206,8 @@ struct nae_msg_reply {
 };
 
 enum nae_event_type {
-    NAE_EVENT_LINK = 1,     /* dev_has_link changed. */
+    NAE_EVENT_LINK = 1,     /* dev_has_link changed.  Reserved: the switch
+                             * does not model link loss yet. */
     NAE_EVENT_RESET = 2,    /* The device needs a reset (see dev_status). */
 };
 

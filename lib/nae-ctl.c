@@ -380,12 +380,6 @@ nae_ctl_set_offer(struct nae_ctl *ctl, const struct nae_dev_offer *offer)
     }
 }
 
-const char *
-nae_ctl_path(const struct nae_ctl *ctl)
-{
-    return ctl->path;
-}
-
 void
 nae_ctl_get_stats(const struct nae_ctl *ctl, struct nae_ctl_stats *stats)
 {

@@ -54,7 +54,6 @@ void nae_ctl_needs_reset(struct nae_ctl *);
 void nae_ctl_set_offer(struct nae_ctl *, const struct nae_dev_offer *);
 void nae_ctl_disconnect(struct nae_ctl *, const char *why);
 
-const char *nae_ctl_path(const struct nae_ctl *);
 
 struct nae_ctl_stats {
     uint64_t sessions;          /* Guests accepted. */

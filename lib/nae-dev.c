@@ -98,12 +98,6 @@ nae_dev_stop(struct nae_dev *dev)
     dev->status &= ~NAE_STATUS_RUNNING;
 }
 
-void
-nae_dev_set_link(struct nae_dev *dev, bool has_link)
-{
-    dev->has_link = has_link;
-}
-
 static int
 nae_dev_reject(struct nae_dev *dev, enum nae_reject reason, int error)
 {

@@ -105,7 +105,6 @@ struct nae_chan_layout {
 void nae_dev_init(struct nae_dev *, const struct nae_dev_offer *);
 void nae_dev_destroy(struct nae_dev *);
 void nae_dev_stop(struct nae_dev *);
-void nae_dev_set_link(struct nae_dev *, bool has_link);
 
 int nae_dev_handle_msg(struct nae_dev *, const struct nae_msg *, int fd,
                        struct nae_msg *reply);
