@@ -16,16 +16,23 @@
 # PMD thread's cycles per packet from "ovs-appctl dpif-netdev/pmd-stats-show"
 # over the same window.
 #
+# The sides alternate, ROUNDS times per frame size (nae, vhost, nae, ...),
+# and the table gives each side's median and the ratio of medians, with
+# the range beside it: on a shared VM the host's load drifts, and
+# back-to-back single runs would credit that drift to one side.
+#
 # CPU placement on this 2-core machine: core 1 runs the one PMD thread,
 # which polls all four ports; core 0 runs the main thread, ovsdb-server and
 # the generator of the pair under test.
 #
-# Usage: nae-bench.sh [--builddir=DIR] [--duration=SECONDS] [--sizes="64 1500"]
+# Usage: nae-bench.sh [--builddir=DIR] [--duration=SECONDS] [--rounds=N]
+#                     [--sizes="64 1500"]
 set -e
 
 builddir=$(pwd)
-duration=10
-warmup=3
+duration=5
+warmup=2
+rounds=5
 sizes="64 1500"
 for arg in "$@"; do
     case $arg in
@@ -33,8 +40,9 @@ for arg in "$@"; do
         --ovs-builddir=*) ovs_builddir=${arg#*=} ;;
         --ovs-srcdir=*) ovs_srcdir=${arg#*=} ;;
         --duration=*) duration=${arg#*=} ;;
+        --rounds=*) rounds=${arg#*=} ;;
         --sizes=*) sizes=${arg#*=} ;;
-        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "$0: unknown option $arg" >&2; exit 1 ;;
     esac
 done
@@ -141,24 +149,45 @@ run_vhost() {
     result "vhost-$size.log" "vhost-pmd-$size.log"
 }
 
+# median N...: the median of its arguments.
+median() {
+    printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1}
+        END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+}
+range() {
+    printf '%s\n' "$@" | sort -g | awk 'NR == 1 {lo = $1} {hi = $1}
+        END {printf "%.2f-%.2f", lo / 1e6, hi / 1e6}'
+}
+
 {
     echo "ovs-nae benchmark: $(ovs-vswitchd --version | head -1)"
     echo "CPU placement: core 1 = OVS PMD thread (polls all 4 ports);" \
-         "core 0 = main thread, ovsdb-server, sender and sink guests"
-    echo "window: ${warmup}s warm-up, ${duration}s measured; rings 1024"
-    printf '%-6s %10s %10s %7s %10s %10s %9s %9s\n' frame "nae Mpps" \
-        "vhost Mpps" ratio "nae Gb/s" "vhost Gb/s" "nae cpp" "vhost cpp"
+         "core 0 = main thread, ovsdb-server, the one generator thread"
+    echo "$rounds alternating rounds per size, each ${warmup}s warm-up +" \
+         "${duration}s measured; rings 1024; medians, range in brackets"
+    printf '%-6s %10s %10s %7s %10s %10s %8s %8s\n' frame "nae Mpps" \
+        "vhost Mpps" ratio "nae Gb/s" "vhost Gb/s" "nae cpp" "vh cpp"
 } | tee results.txt
 for size in $sizes; do
-    read -r nae nae_cpp < <(run_nae "$size")
-    read -r vhost vhost_cpp < <(run_vhost "$size")
-    printf '%-6s %10.3f %10.3f %6.2fx %10.2f %10.2f %9.1f %9.1f\n' \
+    nae_pps=() vhost_pps=() nae_cpps=() vhost_cpps=()
+    for r in $(seq "$rounds"); do
+        read -r pps cpp < <(run_nae "$size")
+        nae_pps+=("$pps") nae_cpps+=("$cpp")
+        read -r pps cpp < <(run_vhost "$size")
+        vhost_pps+=("$pps") vhost_cpps+=("$cpp")
+    done
+    nae=$(median "${nae_pps[@]}")
+    vhost=$(median "${vhost_pps[@]}")
+    printf '%-6s %10.3f %10.3f %6.2fx %10.2f %10.2f %8.1f %8.1f\n' \
         "${size}B" "$(echo "$nae / 1000000" | bc -l)" \
         "$(echo "$vhost / 1000000" | bc -l)" \
         "$(echo "if ($vhost > 0) $nae / $vhost else 0" | bc -l)" \
         "$(echo "$nae * $size * 8 / 1000000000" | bc -l)" \
         "$(echo "$vhost * $size * 8 / 1000000000" | bc -l)" \
-        "$nae_cpp" "$vhost_cpp" | tee -a results.txt
+        "$(median "${nae_cpps[@]}")" "$(median "${vhost_cpps[@]}")" \
+        | tee -a results.txt
+    echo "       range: nae [$(range "${nae_pps[@]}")]," \
+         "vhost [$(range "${vhost_pps[@]}")] Mpps" | tee -a results.txt
 done
 echo "cpp: PMD cycles per packet (rx, lookup, tx) over the window;" \
      "Gb/s counts frame bytes" | tee -a results.txt
