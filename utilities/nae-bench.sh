@@ -123,30 +123,32 @@ result() {
     echo "${pps:-0} ${cpp:-0}"
 }
 
-run_nae() {
-    local size=$1
-    taskset -c 0 "$guestd" --mode=loop --socket="$bench/nae-nae1.sock" \
-        --peer-socket="$bench/nae-nae2.sock" --ring-size=1024 \
-        --pkt-size="$size" --warmup="$warmup" \
-        --duration=$((warmup + duration)) > "nae-$size.log" 2>&1 &
-    echo $! > nae-gen.pid
-    pmd_window "nae-pmd-$size.log"
+# run_side NAME SIZE COMMAND...: runs the generator COMMAND on core 0 over
+# the warm-up and window, and prints its "RX-PPS CYCLES-PER-PACKET".
+run_side() {
+    local name=$1 size=$2
+    shift 2
+    taskset -c 0 "$@" --warmup="$warmup" --duration=$((warmup + duration)) \
+        > "$name-$size.log" 2>&1 &
+    echo $! > "$name-gen.pid"
+    pmd_window "$name-pmd-$size.log"
     wait
-    result "nae-$size.log" "nae-pmd-$size.log"
+    result "$name-$size.log" "$name-pmd-$size.log"
+}
+
+run_nae() {
+    run_side nae "$1" "$guestd" --mode=loop --pkt-size="$1" \
+        --socket="$bench/nae-nae1.sock" --peer-socket="$bench/nae-nae2.sock" \
+        --ring-size=1024
 }
 
 run_vhost() {
-    local size=$1
-    taskset -c 0 "$gen" -l 0 --no-pci --in-memory --single-file-segments \
-        -m 512 --huge-dir "$bench/huge" --file-prefix=vgen \
+    run_side vhost "$1" "$gen" -l 0 --no-pci --in-memory \
+        --single-file-segments -m 512 --huge-dir "$bench/huge" \
+        --file-prefix=vgen \
         --vdev="net_virtio_user0,path=$bench/vhu1,queues=1,queue_size=1024" \
         --vdev="net_virtio_user1,path=$bench/vhu2,queues=1,queue_size=1024" \
-        -- --mode=loop --pkt-size="$size" --warmup="$warmup" \
-        --duration=$((warmup + duration)) > "vhost-$size.log" 2>&1 &
-    echo $! > vhost-gen.pid
-    pmd_window "vhost-pmd-$size.log"
-    wait
-    result "vhost-$size.log" "vhost-pmd-$size.log"
+        -- --mode=loop --pkt-size="$1"
 }
 
 # median N...: the median of its arguments.
