@@ -206,6 +206,22 @@ netdev_nae_offer(const struct netdev_nae *dev)
     return offer;
 }
 
+/* Makes 'mac' the MAC the device offers its guest, which reads it at its
+ * next (re)connection. */
+static void
+netdev_nae_set_mac(struct netdev_nae *dev, struct eth_addr mac)
+    OVS_REQUIRES(dev->mutex)
+{
+    if (!eth_addr_equals(dev->hwaddr, mac)) {
+        dev->hwaddr = mac;
+        if (dev->ctl) {
+            struct nae_dev_offer offer = netdev_nae_offer(dev);
+            nae_ctl_set_offer(dev->ctl, &offer);
+        }
+        netdev_change_seq_changed(&dev->up);
+    }
+}
+
 static int
 netdev_nae_construct(struct netdev *netdev)
 {
@@ -316,14 +332,8 @@ netdev_nae_set_config(struct netdev *netdev, const struct smap *args,
         dev->requested_n_chans = n_chans;
         netdev_request_reconfigure(netdev);
     }
-    if (mac_s && !eth_addr_equals(mac, dev->hwaddr)) {
-        /* The guest reads it at its next (re)connection. */
-        dev->hwaddr = mac;
-        if (dev->ctl) {
-            struct nae_dev_offer offer = netdev_nae_offer(dev);
-            nae_ctl_set_offer(dev->ctl, &offer);
-        }
-        netdev_change_seq_changed(netdev);
+    if (mac_s) {
+        netdev_nae_set_mac(dev, mac);
     }
     if (!dev->ctl) {
         struct nae_dev_offer offer = netdev_nae_offer(dev);
@@ -687,14 +697,7 @@ netdev_nae_set_etheraddr(struct netdev *netdev, const struct eth_addr mac)
     struct netdev_nae *dev = netdev_nae_cast(netdev);
 
     ovs_mutex_lock(&dev->mutex);
-    if (!eth_addr_equals(dev->hwaddr, mac)) {
-        dev->hwaddr = mac;
-        if (dev->ctl) {
-            struct nae_dev_offer offer = netdev_nae_offer(dev);
-            nae_ctl_set_offer(dev->ctl, &offer);
-        }
-        netdev_change_seq_changed(netdev);
-    }
+    netdev_nae_set_mac(dev, mac);
     ovs_mutex_unlock(&dev->mutex);
     return 0;
 }
