@@ -1,10 +1,15 @@
 # guest/: what runs inside a guest.  The driver library speaks the NAE
 # device ABI (lib/nae-abi.h) and nothing of OVS; nae-guestd exposes the
-# device as a TAP interface, or drives it as a packet generator/sink.
+# device as a TAP interface, or drives it as a packet generator/sink;
+# splitio-guestd is the split-I/O frontend (guest-tap.* serves both).
 # A guest has no libopenvswitch, so OVS's checkpatch rules that ask for its
 # helpers (xstrdup, ovs_strerror) do not apply here; plain libc is used.
 noinst_LTLIBRARIES += guest/libnae-guest.la
-guest_libnae_guest_la_SOURCES = guest/nae-guest.c guest/nae-guest.h
+guest_libnae_guest_la_SOURCES = \
+	guest/guest-tap.c \
+	guest/guest-tap.h \
+	guest/nae-guest.c \
+	guest/nae-guest.h
 guest_libnae_guest_la_CPPFLAGS = -I$(top_srcdir)/lib
 guest_libnae_guest_la_CFLAGS = $(NAE_WARNINGS)
 
@@ -16,3 +21,19 @@ guest_nae_guestd_LDADD = guest/libnae-guest.la
 
 man_MANS += guest/nae-guestd.8
 EXTRA_DIST += guest/nae-guestd.8
+
+# splitio-guestd: the split-I/O frontend (TAP + FUSE block device), built
+# on the protocol engine shared with the switch (lib/libsplitio.la).
+bin_PROGRAMS += guest/splitio-guestd
+guest_splitio_guestd_SOURCES = \
+	guest/splitio-blk.c \
+	guest/splitio-blk.h \
+	guest/splitio-guestd.c
+guest_splitio_guestd_CPPFLAGS = -I$(top_srcdir)/lib -I$(top_srcdir)/guest \
+	$(FUSE3_CFLAGS)
+guest_splitio_guestd_CFLAGS = $(NAE_WARNINGS)
+guest_splitio_guestd_LDADD = guest/libnae-guest.la lib/libsplitio.la \
+	$(FUSE3_LIBS) -lpthread
+
+man_MANS += guest/splitio-guestd.8
+EXTRA_DIST += guest/splitio-guestd.8

@@ -28,22 +28,19 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <linux/if.h>
-#include <linux/if_tun.h>
-#include <net/if_arp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "guest-tap.h"
 #include "nae-guest.h"
 
 #define BURST 32
@@ -215,58 +212,6 @@ parse_options(int argc, char *argv[])
 
 /* --- TAP mode ------------------------------------------------------- */
 
-static int
-tap_open(const char *name)
-{
-    struct ifreq ifr;
-    int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-
-    if (fd < 0) {
-        fprintf(stderr, "nae-guestd: /dev/net/tun: %s\n", strerror(errno));
-        return -1;
-    }
-    memset(&ifr, 0, sizeof ifr);
-    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
-    if (ioctl(fd, TUNSETIFF, &ifr)) {
-        fprintf(stderr, "nae-guestd: TUNSETIFF %s: %s\n", name,
-                strerror(errno));
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-/* Gives the TAP interface the device's MAC and MTU and brings it up. */
-static void
-tap_configure(const char *name, uint64_t mac, uint16_t mtu)
-{
-    struct ifreq ifr;
-    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-    if (s < 0) {
-        return;
-    }
-    memset(&ifr, 0, sizeof ifr);
-    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
-    ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
-    for (int i = 0; i < 6; i++) {
-        ifr.ifr_hwaddr.sa_data[i] = mac >> (40 - 8 * i);
-    }
-    if (ioctl(s, SIOCSIFHWADDR, &ifr)) {
-        fprintf(stderr, "nae-guestd: set MAC: %s\n", strerror(errno));
-    }
-    ifr.ifr_mtu = mtu;
-    if (mtu && ioctl(s, SIOCSIFMTU, &ifr)) {
-        fprintf(stderr, "nae-guestd: set MTU: %s\n", strerror(errno));
-    }
-    if (!ioctl(s, SIOCGIFFLAGS, &ifr)) {
-        ifr.ifr_flags |= IFF_UP;
-        ioctl(s, SIOCSIFFLAGS, &ifr);
-    }
-    close(s);
-}
-
 /* Moves frames from the device to the TAP interface.  Returns how many. */
 static int
 tap_from_device(struct nae_guest *g, int tap_fd)
@@ -347,7 +292,7 @@ drain_eventfd(int fd)
 static int
 run_tap(void)
 {
-    int tap_fd = tap_open(cfg.tap);
+    int tap_fd = guest_tap_open(cfg.tap);
     struct nae_guest g;
     bool connected = false;
     double next_try = 0;
@@ -371,7 +316,7 @@ run_tap(void)
 
                 if (!error) {
                     connected = true;
-                    tap_configure(cfg.tap, g.mac, g.mtu);
+                    guest_tap_configure(cfg.tap, g.mac, g.mtu);
                     fprintf(stderr, "nae-guestd: connected to %s: %d "
                             "channel(s), features 0x%"PRIx64"\n", cfg.socket,
                             g.n_chans, g.chans[0].features);

@@ -5,20 +5,40 @@
 #   nae-dev.*       the device model (virtual control path), no I/O
 #   nae-ctl.*       the control socket: framing, fd passing, sessions
 #   nae-rxtx.*      the software data path (PMD threads only)
+#   nae-mbuf.*      the shared DPDK mbuf pools
 #   netdev-nae.c    the "nae" netdev class
+#   splitio-wire.*  split-I/O frames and messages (shared with guest/)
+#   splitio-conn.*  the split-I/O TCP-mimic connection engine (shared)
+#   netdev-splitio.c  the "splitio" netdev class (the I/O host side)
+
+# The split-I/O protocol engine, used by the switch and the guest frontend
+# alike: C library only, no OVS, no DPDK.
+noinst_LTLIBRARIES += lib/libsplitio.la
+lib_libsplitio_la_SOURCES = \
+	lib/splitio-conn.c \
+	lib/splitio-conn.h \
+	lib/splitio-wire.c \
+	lib/splitio-wire.h
+lib_libsplitio_la_CPPFLAGS = -I$(top_srcdir)/lib
+lib_libsplitio_la_CFLAGS = -O2 $(NAE_WARNINGS)
+
 noinst_LTLIBRARIES += lib/libnae.la
+lib_libnae_la_LIBADD = lib/libsplitio.la
 lib_libnae_la_SOURCES = \
 	lib/nae-abi.h \
 	lib/nae-ctl.c \
 	lib/nae-ctl.h \
 	lib/nae-dev.c \
 	lib/nae-dev.h \
+	lib/nae-mbuf.c \
+	lib/nae-mbuf.h \
 	lib/nae-mem.c \
 	lib/nae-mem.h \
 	lib/nae-netdev.h \
 	lib/nae-rxtx.c \
 	lib/nae-rxtx.h \
-	lib/netdev-nae.c
+	lib/netdev-nae.c \
+	lib/netdev-splitio.c
 
 # What links against OVS: our library, then OVS's, in dependency order.
 NAE_OVS_LIBS = \

@@ -20,5 +20,6 @@
 /* Registration of ovs-nae's netdev classes with OVS. */
 
 void netdev_nae_register(void);
+void netdev_splitio_register(void);
 
 #endif /* nae-netdev.h */

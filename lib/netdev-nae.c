@@ -47,6 +47,7 @@
 #include "dp-packet.h"
 #include "dpdk.h"
 #include "nae-ctl.h"
+#include "nae-mbuf.h"
 #include "nae-netdev.h"
 #include "nae-rxtx.h"
 #include "netdev-provider.h"
@@ -72,11 +73,6 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 #define NAE_MIN_MTU 68
 #define NAE_MAX_MTU (NAE_MAX_FRAME_LEN - ETH_HEADER_LEN - VLAN_HEADER_LEN)
 
-/* Mbufs in each shared pool.  Frames stay in mbufs only while OVS switches
- * them (guest rings hold guest buffers, not mbufs), so this covers the
- * bursts in flight on every PMD thread with a wide margin. */
-#define NAE_N_MBUFS 16384
-#define NAE_MBUF_CACHE 256
 
 struct netdev_nae {
     struct netdev up;
@@ -134,52 +130,6 @@ netdev_rxq_nae_cast(const struct netdev_rxq *rx)
     return CONTAINER_OF(rx, struct netdev_rxq_nae, up);
 }
 
-/* Completes OVS's part of an mbuf's initialization (its dp_packet fields),
- * as netdev-dpdk does for its own pools. */
-static void
-nae_mbuf_init(struct rte_mempool *mp OVS_UNUSED, void *opaque OVS_UNUSED,
-              void *obj, unsigned int idx OVS_UNUSED)
-{
-    dp_packet_init_dpdk(obj);
-}
-
-/* Shared mbuf pools: one for standard frames, one for jumbo frames.  Created
- * on first use and kept for the life of the process, as packets from them
- * may sit in any port's queues. */
-static struct rte_mempool *
-nae_mempool_get(int mtu)
-{
-    static struct ovs_mutex mutex = OVS_MUTEX_INITIALIZER;
-    static struct rte_mempool *pools[2];
-    bool jumbo = NAE_MTU_TO_FRAME(mtu) > 2048;
-    struct rte_mempool *mp;
-
-    ovs_mutex_lock(&mutex);
-    mp = pools[jumbo];
-    if (!mp) {
-        uint32_t room = jumbo ? NAE_MAX_FRAME_LEN : 2048;
-        uint32_t priv = sizeof(struct dp_packet) - sizeof(struct rte_mbuf);
-        uint32_t elt = sizeof(struct dp_packet) + RTE_PKTMBUF_HEADROOM + room;
-
-        /* Keep each element a whole number of cache lines, as netdev-dpdk
-         * does, so that the data room stays aligned. */
-        priv += ROUND_UP(elt, RTE_CACHE_LINE_SIZE) - elt;
-        mp = rte_pktmbuf_pool_create(jumbo ? "nae_jumbo" : "nae_std",
-                                     NAE_N_MBUFS, NAE_MBUF_CACHE, priv,
-                                     RTE_PKTMBUF_HEADROOM + room,
-                                     SOCKET_ID_ANY);
-        if (mp) {
-            rte_mempool_obj_iter(mp, nae_mbuf_init, NULL);
-            pools[jumbo] = mp;
-        } else {
-            VLOG_ERR("cannot create %s mbuf pool: %s",
-                     jumbo ? "jumbo" : "standard", rte_strerror(rte_errno));
-        }
-    }
-    ovs_mutex_unlock(&mutex);
-    return mp;
-}
-
 static struct netdev *
 netdev_nae_alloc(void)
 {
@@ -233,7 +183,7 @@ netdev_nae_construct(struct netdev *netdev)
                  netdev_get_name(netdev));
         return EOPNOTSUPP;
     }
-    dev->mp = nae_mempool_get(NAE_DEFAULT_MTU);
+    dev->mp = nae_mempool_get(NAE_MTU_TO_FRAME(NAE_DEFAULT_MTU));
     if (!dev->mp) {
         return ENOMEM;
     }
@@ -419,7 +369,8 @@ netdev_nae_reconfigure(struct netdev *netdev)
     ovs_mutex_lock(&dev->mutex);
 
     if (dev->requested_mtu != dev->mtu) {
-        struct rte_mempool *mp = nae_mempool_get(dev->requested_mtu);
+        struct rte_mempool *mp
+            = nae_mempool_get(NAE_MTU_TO_FRAME(dev->requested_mtu));
 
         if (!mp) {
             error = ENOMEM;

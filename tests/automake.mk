@@ -5,6 +5,7 @@ TESTSUITE_AT = \
 	tests/testsuite.at \
 	tests/nae-macros.at \
 	tests/nae-unit.at \
+	tests/splitio-unit.at \
 	tests/system-nae.at
 # autotest finds package.m4 on its include path, ours before OVS's.
 EXTRA_DIST += $(TESTSUITE_AT) tests/testsuite tests/atlocal.in package.m4
@@ -42,6 +43,7 @@ noinst_PROGRAMS += tests/ovstest
 tests_ovstest_SOURCES = \
 	tests/test-nae-dev.c \
 	tests/test-nae-rxtx.c \
+	tests/test-splitio.c \
 	tests/nae-test-mem.c \
 	tests/nae-test-mem.h
 nodist_tests_ovstest_SOURCES = $(OVS_SRCDIR)/tests/ovstest.c

@@ -1,0 +1,86 @@
+/*
+ * Copyright (c) 2026 The ovs-nae authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* Shared DPDK mbuf pools for packets that ovs-nae's netdevs hand to OVS.
+ * See nae-mbuf.h. */
+
+#include <config.h>
+
+#include "nae-mbuf.h"
+
+#include <rte_errno.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "dp-packet.h"
+#include "nae-abi.h"
+#include "openvswitch/thread.h"
+#include "openvswitch/vlog.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(nae_mbuf);
+
+/* Mbufs in each shared pool.  Frames stay in mbufs only while OVS switches
+ * them (guest rings hold guest buffers, not mbufs), so this covers the
+ * bursts in flight on every PMD thread with a wide margin. */
+#define NAE_N_MBUFS 16384
+#define NAE_MBUF_CACHE 256
+
+/* Completes OVS's part of an mbuf's initialization (its dp_packet fields),
+ * as netdev-dpdk does for its own pools. */
+static void
+nae_mbuf_init(struct rte_mempool *mp OVS_UNUSED, void *opaque OVS_UNUSED,
+              void *obj, unsigned int idx OVS_UNUSED)
+{
+    dp_packet_init_dpdk(obj);
+}
+
+/* Shared mbuf pools: one for standard frames, one for jumbo frames.  Created
+ * on first use and kept for the life of the process, as packets from them
+ * may sit in any port's queues. */
+struct rte_mempool *
+nae_mempool_get(uint32_t max_frame)
+{
+    static struct ovs_mutex mutex = OVS_MUTEX_INITIALIZER;
+    static struct rte_mempool *pools[2];
+    bool jumbo = max_frame > NAE_STD_FRAME_ROOM;
+    struct rte_mempool *mp;
+
+    ovs_mutex_lock(&mutex);
+    mp = pools[jumbo];
+    if (!mp) {
+        uint32_t room = jumbo ? NAE_MAX_FRAME_LEN : NAE_STD_FRAME_ROOM;
+        uint32_t priv = sizeof(struct dp_packet) - sizeof(struct rte_mbuf);
+        uint32_t elt = sizeof(struct dp_packet) + RTE_PKTMBUF_HEADROOM + room;
+
+        /* Keep each element a whole number of cache lines, as netdev-dpdk
+         * does, so that the data room stays aligned. */
+        priv += ROUND_UP(elt, RTE_CACHE_LINE_SIZE) - elt;
+        mp = rte_pktmbuf_pool_create(jumbo ? "nae_jumbo" : "nae_std",
+                                     NAE_N_MBUFS, NAE_MBUF_CACHE, priv,
+                                     RTE_PKTMBUF_HEADROOM + room,
+                                     SOCKET_ID_ANY);
+        if (mp) {
+            rte_mempool_obj_iter(mp, nae_mbuf_init, NULL);
+            pools[jumbo] = mp;
+        } else {
+            VLOG_ERR("cannot create %s mbuf pool: %s",
+                     jumbo ? "jumbo" : "standard", rte_strerror(rte_errno));
+        }
+    }
+    ovs_mutex_unlock(&mutex);
+    return mp;
+}

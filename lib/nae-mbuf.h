@@ -1,0 +1,34 @@
+/*
+ * Copyright (c) 2026 The ovs-nae authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef NAE_MBUF_H
+#define NAE_MBUF_H 1
+
+#include <stdint.h>
+
+struct rte_mempool;
+
+/* Data room of the standard pool's mbufs; larger frames come from the
+ * jumbo pool (NAE_MAX_FRAME_LEN). */
+#define NAE_STD_FRAME_ROOM 2048
+
+/* Returns the shared pool whose mbufs hold frames of 'max_frame' bytes, with
+ * OVS's dp_packet fields initialized, creating it on first use; NULL (and
+ * an error logged) if DPDK cannot.  The pools live as long as the process:
+ * their packets may sit in any port's queues. */
+struct rte_mempool *nae_mempool_get(uint32_t max_frame);
+
+#endif /* nae-mbuf.h */
