@@ -31,7 +31,10 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
@@ -63,6 +66,7 @@ struct guestd {
     const char *iface;
     const char *tap_name;
     const char *blk_mount;
+    const char *netns;
     struct sio_conn_cfg cfg;
     bool verbose;
 
@@ -234,6 +238,30 @@ open_packet_socket(struct guestd *d, uint8_t mac[6], uint16_t *mtu)
     return fd;
 }
 
+/* Joins network namespace 'name' (as "ip netns" names them) for the
+ * sockets and the TAP interface, while the FUSE mount stays in the mount
+ * namespace we were started in ("ip netns exec" would give us a private
+ * one that nobody else sees). */
+static int
+enter_netns(const char *name)
+{
+    char path[PATH_MAX];
+    int fd;
+
+    snprintf(path, sizeof path, "/run/netns/%s", name);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWNET)) {
+        log_msg("cannot enter network namespace %s: %s", name,
+                strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+        }
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
 static void
 send_frame(struct guestd *d, const uint8_t *frame, size_t len)
 {
@@ -374,7 +402,7 @@ usage(void)
            "                      [--remote-port=PORT] [--local-mac=MAC] "
            "[--local-port=PORT]\n"
            "                      [--tap=NAME] [--blk=MOUNTPOINT] "
-           "[--verbose]\n"
+           "[--netns=NAME] [--verbose]\n"
            "See splitio-guestd(8).\n");
 }
 
@@ -401,7 +429,7 @@ static void
 parse_options(struct guestd *d, int argc, char *argv[])
 {
     enum { OPT_IFACE = 256, OPT_LIP, OPT_RIP, OPT_RMAC, OPT_LMAC, OPT_RPORT,
-           OPT_LPORT, OPT_TAP, OPT_BLK };
+           OPT_LPORT, OPT_TAP, OPT_BLK, OPT_NETNS };
     static const struct option options[] = {
         { "iface", required_argument, NULL, OPT_IFACE },
         { "local-ip", required_argument, NULL, OPT_LIP },
@@ -412,6 +440,7 @@ parse_options(struct guestd *d, int argc, char *argv[])
         { "local-port", required_argument, NULL, OPT_LPORT },
         { "tap", required_argument, NULL, OPT_TAP },
         { "blk", required_argument, NULL, OPT_BLK },
+        { "netns", required_argument, NULL, OPT_NETNS },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -462,6 +491,9 @@ parse_options(struct guestd *d, int argc, char *argv[])
         case OPT_BLK:
             d->blk_mount = optarg;
             break;
+        case OPT_NETNS:
+            d->netns = optarg;
+            break;
         case 'v':
             d->verbose = true;
             break;
@@ -504,6 +536,9 @@ main(int argc, char *argv[])
     signal(SIGTERM, on_signal);
     signal(SIGUSR1, on_signal);
 
+    if (d.netns && enter_netns(d.netns)) {
+        return EXIT_FAILURE;
+    }
     d.pkt_fd = open_packet_socket(&d, if_mac, &mtu);
     if (d.pkt_fd < 0) {
         return EXIT_FAILURE;

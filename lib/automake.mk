@@ -10,6 +10,7 @@
 #   splitio-wire.*  split-I/O frames and messages (shared with guest/)
 #   splitio-conn.*  the split-I/O TCP-mimic connection engine (shared)
 #   netdev-splitio.c  the "splitio" netdev class (the I/O host side)
+#   splitio-blkdev.*  its block backend (backing file, AES-XTS at rest)
 
 # The split-I/O protocol engine, used by the switch and the guest frontend
 # alike: C library only, no OVS, no DPDK.
@@ -23,7 +24,7 @@ lib_libsplitio_la_CPPFLAGS = -I$(top_srcdir)/lib
 lib_libsplitio_la_CFLAGS = -O2 $(NAE_WARNINGS)
 
 noinst_LTLIBRARIES += lib/libnae.la
-lib_libnae_la_LIBADD = lib/libsplitio.la
+lib_libnae_la_LIBADD = lib/libsplitio.la -lcrypto
 lib_libnae_la_SOURCES = \
 	lib/nae-abi.h \
 	lib/nae-ctl.c \
@@ -38,7 +39,9 @@ lib_libnae_la_SOURCES = \
 	lib/nae-rxtx.c \
 	lib/nae-rxtx.h \
 	lib/netdev-nae.c \
-	lib/netdev-splitio.c
+	lib/netdev-splitio.c \
+	lib/splitio-blkdev.c \
+	lib/splitio-blkdev.h
 
 # What links against OVS: our library, then OVS's, in dependency order.
 NAE_OVS_LIBS = \

@@ -70,6 +70,7 @@
 #include "packets.h"
 #include "random.h"
 #include "smap.h"
+#include "splitio-blkdev.h"
 #include "splitio-conn.h"
 #include "unixctl.h"
 #include "util.h"
@@ -126,6 +127,11 @@ struct splitio_config {
     char *underlay;
     struct sio_endpoint local, remote;
     struct eth_addr nic_mac;            /* Offered to the guest. */
+    /* Block device; 'blk_backing' NULL for none. */
+    char *blk_backing;
+    char *blk_key_file;
+    uint32_t blk_block_size;
+    bool blk_read_only;
 };
 
 struct netdev_splitio {
@@ -148,12 +154,16 @@ struct netdev_splitio {
 
     /* Under ul->lock once attached. */
     struct ovs_list ul_node;
+    struct splitio_blkdev *blk;         /* Set before, cleared after
+                                         * linking into the underlay. */
     struct sio_conn conn;
     void *conn_mem;
     uint64_t rx_packets, rx_bytes, rx_dropped;
     uint64_t tx_packets, tx_bytes, tx_dropped;
     uint64_t tx_not_connected, tx_too_big, rx_no_mbuf, rx_ring_full;
     uint64_t blk_refused;               /* No block device on this port. */
+    uint64_t blk_stale;                 /* Completions for an old
+                                         * connection, not sent. */
     uint64_t msgs_unexpected;           /* HELLO or BLK_DONE from a guest. */
 
     /* Set under ul->lock, read by the main thread's run(). */
@@ -230,6 +240,14 @@ splitio_deliver(void *aux, const struct sio_msg *m, const uint8_t *body)
     case SIO_MSG_BLK_READ:
     case SIO_MSG_BLK_WRITE:
     case SIO_MSG_BLK_FLUSH: {
+        if (dev->blk) {
+            /* All request slots busy: leave it in the stream, which
+             * stalls the guest through the window. */
+            return splitio_blkdev_submit(dev->blk, m->type, m->req_id,
+                                         dev->conn.stats.connects, body,
+                                         m->length);
+        }
+
         /* No block device on this port: complete with ENODEV, so the
          * guest fails the request instead of re-sending it forever. */
         uint8_t done[SIO_BLK_DONE_LEN] = { 0 };
@@ -259,6 +277,13 @@ splitio_send_hello(struct netdev_splitio *dev)
     };
     uint8_t body[SIO_HELLO_LEN];
 
+    if (dev->blk) {
+        hello.blk_capacity = splitio_blkdev_capacity(dev->blk);
+        hello.blk_size = splitio_blkdev_block_size(dev->blk);
+        hello.blk_flags = splitio_blkdev_read_only(dev->blk)
+                          ? SIO_HELLO_BLK_RO : 0;
+    }
+
     memcpy(hello.mac, dev->cfg.nic_mac.ea, ETH_ADDR_LEN);
     sio_hello_encode(body, &hello);
     sio_conn_send_msg(&dev->conn, SIO_MSG_HELLO, 0, body, sizeof body,
@@ -287,6 +312,36 @@ static uint32_t
 splitio_random(void *aux OVS_UNUSED)
 {
     return random_uint32();
+}
+
+static void splitio_ul_flush_conns(struct splitio_underlay *, uint64_t now);
+static uint64_t splitio_now_us(void);
+
+/* The block backend's thread: queues a BLK_DONE on the connection the
+ * request came on, and sends it. */
+static bool
+splitio_blk_done(void *aux, uint64_t req_id, uint64_t epoch,
+                 uint32_t status, const uint8_t *data, uint32_t len)
+{
+    struct netdev_splitio *dev = aux;
+    struct splitio_underlay *ul = dev->ul;
+    uint8_t hdr[SIO_BLK_DONE_LEN] = { 0 };
+    bool queued = true;
+
+    sio_put32(hdr, status);
+    rte_spinlock_lock(&ul->lock);
+    if (epoch != dev->conn.stats.connects
+        || !sio_conn_established(&dev->conn)) {
+        /* The guest re-sends it on its new connection. */
+        dev->blk_stale++;
+    } else if (sio_conn_send_msg(&dev->conn, SIO_MSG_BLK_DONE, req_id, hdr,
+                                 sizeof hdr, data, len) == ENOBUFS) {
+        queued = false;
+    } else {
+        splitio_ul_flush_conns(ul, splitio_now_us());
+    }
+    rte_spinlock_unlock(&ul->lock);
+    return queued;
 }
 
 static const struct sio_conn_ops splitio_conn_ops = {
@@ -668,7 +723,19 @@ static void
 splitio_config_clear(struct splitio_config *c)
 {
     free(c->underlay);
+    free(c->blk_backing);
+    free(c->blk_key_file);
     memset(c, 0, sizeof *c);
+}
+
+static void
+splitio_config_copy(struct splitio_config *dst,
+                    const struct splitio_config *src)
+{
+    *dst = *src;
+    dst->underlay = nullable_xstrdup(src->underlay);
+    dst->blk_backing = nullable_xstrdup(src->blk_backing);
+    dst->blk_key_file = nullable_xstrdup(src->blk_key_file);
 }
 
 static bool
@@ -678,7 +745,11 @@ splitio_config_equal(const struct splitio_config *a,
     return nullable_string_is_equal(a->underlay, b->underlay)
            && !memcmp(&a->local, &b->local, sizeof a->local)
            && !memcmp(&a->remote, &b->remote, sizeof a->remote)
-           && eth_addr_equals(a->nic_mac, b->nic_mac);
+           && eth_addr_equals(a->nic_mac, b->nic_mac)
+           && nullable_string_is_equal(a->blk_backing, b->blk_backing)
+           && nullable_string_is_equal(a->blk_key_file, b->blk_key_file)
+           && a->blk_block_size == b->blk_block_size
+           && a->blk_read_only == b->blk_read_only;
 }
 
 /* Detaches 'dev' from its underlay: resets its connection (the guest will
@@ -693,6 +764,10 @@ splitio_detach(struct netdev_splitio *dev)
     if (!ul) {
         return;
     }
+    /* First the block backend: its thread takes ul->lock. */
+    splitio_blkdev_close(dev->blk);
+    dev->blk = NULL;
+
     rte_spinlock_lock(&ul->lock);
     sio_conn_abort(&dev->conn);
     /* Send the RST now: the port is going. */
@@ -715,9 +790,25 @@ splitio_attach(struct netdev_splitio *dev, char **errp)
     OVS_REQUIRES(splitio_mutex, dev->mutex)
 {
     struct splitio_underlay *ul;
-    int error = splitio_ul_open(dev->cfg.underlay, &ul, errp);
+    int error;
 
+    if (dev->cfg.blk_backing) {
+        struct splitio_blkdev_cfg bcfg = {
+            .path = dev->cfg.blk_backing,
+            .key_file = dev->cfg.blk_key_file,
+            .block_size = dev->cfg.blk_block_size,
+            .read_only = dev->cfg.blk_read_only,
+        };
+        error = splitio_blkdev_open(&bcfg, splitio_blk_done, dev, &dev->blk,
+                                    errp);
+        if (error) {
+            return error;
+        }
+    }
+    error = splitio_ul_open(dev->cfg.underlay, &ul, errp);
     if (error) {
+        splitio_blkdev_close(dev->blk);
+        dev->blk = NULL;
         return error;
     }
     struct sio_conn_cfg ccfg = {
@@ -737,10 +828,10 @@ splitio_attach(struct netdev_splitio *dev, char **errp)
     sio_conn_listen(&dev->conn);
     dev->rx_mp = nae_mempool_get(dev->max_frame);
 
+    dev->ul = ul;
     rte_spinlock_lock(&ul->lock);
     ovs_list_push_back(&ul->ports, &dev->ul_node);
     rte_spinlock_unlock(&ul->lock);
-    dev->ul = ul;
     return 0;
 }
 
@@ -852,6 +943,30 @@ netdev_splitio_set_config(struct netdev *netdev, const struct smap *args,
              || splitio_parse_mac(args, "mac",
                                   splitio_default_mac(name, 0x5e), false,
                                   nic_mac.ea, errp)) ? EINVAL : 0;
+    const char *backing = smap_get(args, "blk-backing");
+    const char *key_file = smap_get(args, "blk-key-file");
+    c.blk_block_size = smap_get_uint(args, "blk-block-size", 512);
+    c.blk_read_only = smap_get_bool(args, "blk-read-only", false);
+    if (!error && backing && backing[0]) {
+        c.blk_backing = xstrdup(backing);
+        c.blk_key_file = key_file && key_file[0] ? xstrdup(key_file) : NULL;
+        if (c.blk_block_size != 512 && c.blk_block_size != 4096) {
+            *errp = xstrdup("options:blk-block-size must be 512 or 4096");
+            error = EINVAL;
+        }
+    } else if (!error && key_file) {
+        *errp = xstrdup("options:blk-key-file needs options:blk-backing");
+        error = EINVAL;
+    }
+    if (!error && c.blk_backing) {
+        struct splitio_blkdev_cfg bcfg = {
+            .path = c.blk_backing,
+            .key_file = c.blk_key_file,
+            .block_size = c.blk_block_size,
+            .read_only = c.blk_read_only,
+        };
+        error = splitio_blkdev_validate(&bcfg, errp);
+    }
     if (!error && c.local.ip == c.remote.ip) {
         *errp = xstrdup("options:local_ip and options:remote_ip are equal");
         error = EINVAL;
@@ -919,6 +1034,17 @@ netdev_splitio_get_config(const struct netdev *netdev, struct smap *args)
         }
         smap_add_format(args, "mac", ETH_ADDR_FMT,
                         ETH_ADDR_ARGS(c->nic_mac));
+        if (c->blk_backing) {
+            smap_add(args, "blk-backing", c->blk_backing);
+            if (c->blk_key_file) {
+                smap_add(args, "blk-key-file", c->blk_key_file);
+            }
+            smap_add_format(args, "blk-block-size", "%"PRIu32,
+                            c->blk_block_size);
+            if (c->blk_read_only) {
+                smap_add(args, "blk-read-only", "true");
+            }
+        }
     }
     ovs_mutex_unlock(&dev->mutex);
     return 0;
@@ -941,8 +1067,7 @@ netdev_splitio_reconfigure(struct netdev *netdev)
     }
     splitio_detach(dev);
     splitio_config_clear(&dev->cfg);
-    dev->cfg = dev->requested;
-    dev->cfg.underlay = xstrdup(dev->requested.underlay);
+    splitio_config_copy(&dev->cfg, &dev->requested);
     dev->mtu = dev->requested_mtu;
     dev->max_frame = dev->mtu + ETH_HEADER_LEN + VLAN_HEADER_LEN;
     error = splitio_attach(dev, &err);
@@ -1158,7 +1283,9 @@ struct splitio_snapshot {
     uint64_t rx_packets, rx_bytes, rx_dropped;
     uint64_t tx_packets, tx_bytes, tx_dropped;
     uint64_t tx_not_connected, tx_too_big, rx_no_mbuf, rx_ring_full;
-    uint64_t blk_refused, msgs_unexpected;
+    uint64_t blk_refused, blk_stale, msgs_unexpected;
+    bool have_blk;
+    struct splitio_blkdev_stats blk;
     uint32_t srtt_us, rto_us, snd_inflight, snd_queued, rcv_queued;
 };
 
@@ -1191,6 +1318,11 @@ splitio_snapshot(struct netdev_splitio *dev, struct splitio_snapshot *s)
     s->rx_no_mbuf = dev->rx_no_mbuf;
     s->rx_ring_full = dev->rx_ring_full;
     s->blk_refused = dev->blk_refused;
+    s->blk_stale = dev->blk_stale;
+    s->have_blk = dev->blk != NULL;
+    if (dev->blk) {
+        splitio_blkdev_get_stats(dev->blk, &s->blk);
+    }
     s->msgs_unexpected = dev->msgs_unexpected;
     s->srtt_us = c->srtt_us;
     s->rto_us = c->rto_us;
@@ -1257,6 +1389,14 @@ netdev_splitio_get_custom_stats(const struct netdev *netdev,
         { "rx_no_mbuf", s.rx_no_mbuf },
         { "rx_ring_full", s.rx_ring_full },
         { "blk_refused", s.blk_refused },
+        { "blk_stale", s.blk_stale },
+        { "blk_reads", s.blk.reads },
+        { "blk_writes", s.blk.writes },
+        { "blk_flushes", s.blk.flushes },
+        { "blk_bytes_read", s.blk.bytes_read },
+        { "blk_bytes_written", s.blk.bytes_written },
+        { "blk_errors", s.blk.errors },
+        { "blk_invalid", s.blk.invalid },
         { "msgs_unexpected", s.msgs_unexpected },
     };
 
@@ -1359,6 +1499,22 @@ splitio_show_one(struct ds *out, struct netdev_splitio *dev)
                   "), tx %"PRIu64" (dropped %"PRIu64", not connected %"
                   PRIu64")\n", s.rx_packets, s.rx_dropped, s.tx_packets,
                   s.tx_dropped, s.tx_not_connected);
+    if (s.have_blk) {
+        ds_put_format(out, "  block device %s: %"PRIu64" bytes, %"PRIu32
+                      "-byte blocks%s%s\n", c->blk_backing,
+                      splitio_blkdev_capacity(dev->blk),
+                      splitio_blkdev_block_size(dev->blk),
+                      splitio_blkdev_encrypted(dev->blk)
+                      ? ", AES-XTS-256" : "",
+                      splitio_blkdev_read_only(dev->blk)
+                      ? ", read-only" : "");
+        ds_put_format(out, "  block: reads %"PRIu64" (%"PRIu64" B), writes %"
+                      PRIu64" (%"PRIu64" B), flushes %"PRIu64", errors %"
+                      PRIu64", invalid %"PRIu64", stale %"PRIu64"\n",
+                      s.blk.reads, s.blk.bytes_read, s.blk.writes,
+                      s.blk.bytes_written, s.blk.flushes, s.blk.errors,
+                      s.blk.invalid, s.blk_stale);
+    }
 #define SIO_COUNTER(NAME, DESC)                                         \
     ds_put_format(out, "  %-18s %"PRIu64"\n", #NAME, s.conn.NAME);
     SIO_CONN_COUNTERS
