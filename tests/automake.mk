@@ -6,9 +6,11 @@ TESTSUITE_AT = \
 	tests/nae-macros.at \
 	tests/nae-unit.at \
 	tests/splitio-unit.at \
-	tests/system-nae.at
+	tests/system-nae.at \
+	tests/system-splitio.at
 # autotest finds package.m4 on its include path, ours before OVS's.
-EXTRA_DIST += $(TESTSUITE_AT) tests/testsuite tests/atlocal.in package.m4
+EXTRA_DIST += $(TESTSUITE_AT) tests/testsuite tests/atlocal.in package.m4 \
+	tests/sio-inject.py
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
 
@@ -36,6 +38,12 @@ $(srcdir)/package.m4: $(top_srcdir)/configure.ac
 	  echo 'm4_define([AT_PACKAGE_STRING],    [$(PACKAGE_STRING)])'; \
 	  echo 'm4_define([AT_PACKAGE_BUGREPORT], [$(PACKAGE_BUGREPORT)])'; \
 	} > $@.tmp && mv $@.tmp $@
+
+# sio-impair: the impairing relay of the split-I/O tests.
+noinst_PROGRAMS += tests/sio-impair
+tests_sio_impair_SOURCES = tests/sio-impair.c
+tests_sio_impair_CPPFLAGS =
+tests_sio_impair_CFLAGS = $(NAE_WARNINGS)
 
 # ovstest: our C unit tests, registered with OVSTEST_REGISTER and run
 # from .at files; OVS's tests/ovstest.c supplies main().

@@ -4,10 +4,14 @@
 EXTRA_DIST += \
 	tests/fuzz/README \
 	tests/fuzz/fuzz-nae-ctl.c \
-	tests/fuzz/fuzz-nae-rxtx.c
+	tests/fuzz/fuzz-nae-rxtx.c \
+	tests/fuzz/fuzz-splitio.c
 CLEANFILES += $(FUZZ_TARGETS)
 
-FUZZ_TARGETS = tests/fuzz/fuzz-nae-ctl tests/fuzz/fuzz-nae-rxtx
+FUZZ_TARGETS = \
+	tests/fuzz/fuzz-nae-ctl \
+	tests/fuzz/fuzz-nae-rxtx \
+	tests/fuzz/fuzz-splitio
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined $(OVS_DPDK_CFLAGS)
 # (Plain variables, not automake programs: automake cannot switch
@@ -32,6 +36,12 @@ tests/fuzz/fuzz-nae-rxtx: $(srcdir)/tests/fuzz/fuzz-nae-rxtx.c \
 		$(srcdir)/tests/nae-test-mem.c $(FUZZ_NAE_SRC)
 	@$(MKDIR_P) tests/fuzz
 	$(AM_V_GEN)$(FUZZ_LINK) -o $@ $^ $(FUZZ_LIBS) $(OVS_VSWITCHD_LDFLAGS)
+
+# The split-I/O engine needs nothing but the C library.
+tests/fuzz/fuzz-splitio: $(srcdir)/tests/fuzz/fuzz-splitio.c \
+		$(srcdir)/lib/splitio-conn.c $(srcdir)/lib/splitio-wire.c
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_GEN)$(CLANG) $(FUZZ_CFLAGS) -I$(srcdir)/lib -o $@ $^
 
 # Runs every target for FUZZ_SECONDS; fails on the first crash.
 fuzz: $(FUZZ_TARGETS)
