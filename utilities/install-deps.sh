@@ -14,4 +14,5 @@ apt-get install -y -q --no-install-recommends \
     libdpdk-dev dpdk libcap-ng-dev libssl-dev libnuma-dev \
     clang libclang-rt-14-dev \
     iproute2 iputils-ping iperf3 netcat-openbsd procps \
-    tcpdump kmod bc util-linux
+    tcpdump kmod bc util-linux \
+    libfuse3-dev fuse3 iptables conntrack tshark openssl fio
