@@ -2,7 +2,8 @@
 dist_noinst_SCRIPTS += \
 	utilities/install-deps.sh \
 	utilities/nae-sandbox.sh \
-	utilities/nae-bench.sh
+	utilities/nae-bench.sh \
+	utilities/splitio-bench.sh
 
 # "make sandbox", as in OVS: a private ovsdb-server and our ovs-vswitchd,
 # two nae ports, two guests in network namespaces (needs root).
@@ -17,6 +18,14 @@ bench: all
 		--builddir=$(abs_builddir) --ovs-builddir=$(OVS_BUILDDIR) \
 		--ovs-srcdir=$(OVS_SRCDIR) $(BENCHFLAGS)
 .PHONY: bench
+
+# Split I/O: splitio vs kernel TCP vs OVS userspace vxlan, and the block
+# device vs its backing file used locally, plain and encrypted.
+bench-splitio: all
+	$(SHELL) $(srcdir)/utilities/splitio-bench.sh \
+		--builddir=$(abs_builddir) --ovs-builddir=$(OVS_BUILDDIR) \
+		--ovs-srcdir=$(OVS_SRCDIR) $(BENCHFLAGS)
+.PHONY: bench-splitio
 
 # The benchmark's reference traffic generator for virtio_user ports.
 noinst_PROGRAMS += utilities/nae-dpdk-gen
