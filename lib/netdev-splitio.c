@@ -805,8 +805,13 @@ splitio_attach(struct netdev_splitio *dev, char **errp)
             return error;
         }
     }
-    error = splitio_ul_open(dev->cfg.underlay, &ul, errp);
+    dev->rx_mp = nae_mempool_get(dev->max_frame);
+    error = dev->rx_mp ? splitio_ul_open(dev->cfg.underlay, &ul, errp)
+                       : ENOMEM;
     if (error) {
+        if (!dev->rx_mp) {
+            *errp = xstrdup("no DPDK mbuf pool for received frames");
+        }
         splitio_blkdev_close(dev->blk);
         dev->blk = NULL;
         return error;
@@ -826,7 +831,6 @@ splitio_attach(struct netdev_splitio *dev, char **errp)
     sio_conn_init(&dev->conn, &ccfg, &splitio_conn_ops, dev, dev->conn_mem);
     dev->conn.stats = saved_stats_holder.stats;
     sio_conn_listen(&dev->conn);
-    dev->rx_mp = nae_mempool_get(dev->max_frame);
 
     dev->ul = ul;
     rte_spinlock_lock(&ul->lock);
