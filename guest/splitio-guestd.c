@@ -49,6 +49,7 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,6 +61,8 @@
 #define RECONNECT_MIN_US 100000
 #define RECONNECT_MAX_US 5000000
 #define CLOSE_WAIT_US 3000000       /* Longest wait for a clean close. */
+#define TX_BATCH 32                 /* Frames per sendmmsg(). */
+#define RX_BATCH 32                 /* Frames per recvmmsg(). */
 
 struct guestd {
     /* Options. */
@@ -134,9 +137,14 @@ guestd_deliver(void *aux, const struct sio_msg *m, const uint8_t *body)
     struct guestd *d = aux;
 
     switch (m->type) {
-    case SIO_MSG_HELLO:
+    case SIO_MSG_HELLO: {
+        struct sio_hello old = d->hello;
+
         sio_hello_decode(body, &d->hello);
-        if (!d->have_hello) {
+        /* The host repeats HELLO on every connection; its NIC's MAC or
+         * MTU may have been reconfigured meanwhile. */
+        if (!d->have_hello || memcmp(old.mac, d->hello.mac, 6)
+            || old.mtu != d->hello.mtu) {
             uint64_t mac = 0;
 
             for (int i = 0; i < 6; i++) {
@@ -156,6 +164,7 @@ guestd_deliver(void *aux, const struct sio_msg *m, const uint8_t *body)
             splitio_blk_hello(d->blk, &d->hello);
         }
         return true;
+    }
     case SIO_MSG_NET_FRAME:
         if (d->tap_fd < 0 || write(d->tap_fd, body, m->length) < 0) {
             d->tap_tx_dropped++;    /* A full TAP queue drops, as a NIC. */
@@ -306,34 +315,72 @@ handle_frame(struct guestd *d, const uint8_t *frame, size_t len,
     }
 }
 
+/* Sends what the connection has to send, up to TX_BATCH frames per
+ * system call. */
 static void
 flush_output(struct guestd *d, uint64_t now)
 {
-    uint8_t frame[SIO_MAX_HDRS_LEN + 9216];
-    size_t n;
+    static uint8_t frames[TX_BATCH][SIO_MAX_HDRS_LEN + SIO_NET_FRAME_MAX];
+    struct mmsghdr msgs[TX_BATCH];
+    struct iovec iov[TX_BATCH];
+    int n;
 
-    while ((n = sio_conn_output(&d->conn, frame, sizeof frame, now))) {
-        send_frame(d, frame, n);
-    }
+    do {
+        for (n = 0; n < TX_BATCH; n++) {
+            size_t len = sio_conn_output(&d->conn, frames[n],
+                                         sizeof frames[n], now);
+            if (!len) {
+                break;
+            }
+            iov[n] = (struct iovec) { .iov_base = frames[n], .iov_len = len };
+            msgs[n] = (struct mmsghdr) {
+                .msg_hdr = { .msg_iov = &iov[n], .msg_iovlen = 1 },
+            };
+        }
+        for (int sent = 0; sent < n;) {
+            int r = sendmmsg(d->pkt_fd, msgs + sent, n - sent, 0);
+            if (r <= 0) {
+                /* The socket buffer is full: the frames are lost on the
+                 * wire, and the stream retransmits them. */
+                d->pkt_send_errors += n - sent;
+                break;
+            }
+            sent += r;
+        }
+    } while (n == TX_BATCH);
 }
 
+/* Receives up to 8 batches of RX_BATCH frames, one system call each. */
 static void
 read_underlay(struct guestd *d, uint64_t now)
 {
-    uint8_t frame[16384];
+    static uint8_t frames[RX_BATCH][16384];
+    struct sockaddr_ll from[RX_BATCH];
+    struct mmsghdr msgs[RX_BATCH];
+    struct iovec iov[RX_BATCH];
 
-    for (int i = 0; i < 256; i++) {
-        struct sockaddr_ll from;
-        socklen_t fromlen = sizeof from;
-        ssize_t n = recvfrom(d->pkt_fd, frame, sizeof frame, 0,
-                             (struct sockaddr *) &from, &fromlen);
-        if (n < 0) {
+    for (int round = 0; round < 8; round++) {
+        for (int i = 0; i < RX_BATCH; i++) {
+            iov[i] = (struct iovec) { .iov_base = frames[i],
+                                      .iov_len = sizeof frames[i] };
+            msgs[i] = (struct mmsghdr) {
+                .msg_hdr = { .msg_name = &from[i],
+                             .msg_namelen = sizeof from[i],
+                             .msg_iov = &iov[i], .msg_iovlen = 1 },
+            };
+        }
+        int n = recvmmsg(d->pkt_fd, msgs, RX_BATCH, MSG_DONTWAIT, NULL);
+        if (n <= 0) {
             break;
         }
-        if (from.sll_pkttype == PACKET_OUTGOING) {
-            continue;
+        for (int i = 0; i < n; i++) {
+            if (from[i].sll_pkttype != PACKET_OUTGOING) {
+                handle_frame(d, frames[i], msgs[i].msg_len, now);
+            }
         }
-        handle_frame(d, frame, n, now);
+        if (n < RX_BATCH) {
+            break;
+        }
     }
 }
 
