@@ -44,6 +44,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <net/if.h>
 #include <stdlib.h>
 
 #include <rte_bus_vdev.h>
@@ -781,7 +782,7 @@ splitio_detach(struct netdev_splitio *dev)
     }
     splitio_ul_close(ul);
     dev->ul = NULL;
-    free(dev->conn_mem);
+    free_cacheline(dev->conn_mem);
     dev->conn_mem = NULL;
 }
 
@@ -931,6 +932,11 @@ netdev_splitio_set_config(struct netdev *netdev, const struct smap *args,
         *errp = xstrdup("missing options:underlay (a Linux interface or "
                         "DPDK devargs)");
         return EINVAL;
+    }
+    if (!splitio_is_devargs(underlay) && !if_nametoindex(underlay)) {
+        *errp = xasprintf("options:underlay=%s: no such network interface "
+                          "(or give DPDK devargs)", underlay);
+        return ENODEV;
     }
     c.underlay = xstrdup(underlay);
     error = (splitio_parse_ip(args, "local_ip", &c.local.ip, errp)
