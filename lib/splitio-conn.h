@@ -177,7 +177,7 @@ struct sio_conn {
     unsigned int dupacks_due;   /* Immediate ACKs for out-of-order data. */
     bool fast_rtx_due;          /* Resend one segment at snd_una. */
     bool held_checked;          /* Message at rcv_read passed its CRC. */
-    bool syn_due;               /* (Re)send SYN or SYN-ACK. */
+    bool syn_due;               /* Send or resend SYN or SYN-ACK. */
     bool rst_due;               /* Abort: send RST, then close. */
 
     /* A newer handshake from the configured peer while connected

@@ -39,7 +39,9 @@ $(srcdir)/package.m4: $(top_srcdir)/configure.ac
 	  echo 'm4_define([AT_PACKAGE_BUGREPORT], [$(PACKAGE_BUGREPORT)])'; \
 	} > $@.tmp && mv $@.tmp $@
 
-# sio-impair: the impairing relay of the split-I/O tests.
+# sio-impair: the impairing relay of the split-I/O tests.  Like guest/ and
+# tests/fuzz/fuzz-splitio.c, it links no OVS code, so checkpatch's rules
+# asking for OVS helpers (ovs_strerror, xmalloc, ovs_abort) do not apply.
 noinst_PROGRAMS += tests/sio-impair
 tests_sio_impair_SOURCES = tests/sio-impair.c
 tests_sio_impair_CPPFLAGS =
