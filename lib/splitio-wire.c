@@ -335,8 +335,8 @@ sio_build_rst_reply(uint8_t *f, size_t cap, const struct sio_seg *in,
     return sio_build_frame(f, cap, &o);
 }
 
-/* CRC32C, slice-by-8 tables built on first use.  (No SSE4.2 requirement:
- * the guest frontend must run on any x86-64 or other CPU.) */
+/* CRC32C: the SSE4.2 instruction where the CPU has it, else slice-by-8
+ * tables built on first use (the guest frontend must run on any CPU). */
 static uint32_t crc32c_table[8][256];
 static bool crc32c_ready;
 
@@ -359,11 +359,48 @@ sio_crc32c_init(void)
     __atomic_store_n(&crc32c_ready, true, __ATOMIC_RELEASE);
 }
 
+#if defined(__x86_64__)
+/* The SSE4.2 crc32 instruction computes exactly CRC32C, 8 bytes a cycle
+ * or so: several times the tables' speed, on both ends of the stream. */
+__attribute__((target("sse4.2")))
+static uint32_t
+sio_crc32c_sse42(uint32_t crc, const uint8_t *p, size_t len)
+{
+    uint64_t c = ~crc;
+
+    while (len >= 8) {
+        uint64_t v;
+
+        memcpy(&v, p, 8);
+        c = __builtin_ia32_crc32di(c, v);
+        p += 8;
+        len -= 8;
+    }
+    uint32_t c32 = c;
+    while (len--) {
+        c32 = __builtin_ia32_crc32qi(c32, *p++);
+    }
+    return ~c32;
+}
+#endif
+
 uint32_t
 sio_crc32c(uint32_t crc, const void *data_, size_t len)
 {
     const uint8_t *p = data_;
 
+#if defined(__x86_64__)
+    static int have_sse42 = -1;
+
+    if (have_sse42 < 0) {
+        /* Idempotent: racing threads compute the same answer. */
+        __builtin_cpu_init();
+        have_sse42 = __builtin_cpu_supports("sse4.2");
+    }
+    if (have_sse42) {
+        return sio_crc32c_sse42(crc, p, len);
+    }
+#endif
     if (!__atomic_load_n(&crc32c_ready, __ATOMIC_ACQUIRE)) {
         /* Idempotent: racing threads compute identical tables. */
         sio_crc32c_init();

@@ -589,10 +589,31 @@ test_bad_message(void)
     sim_destroy(&sim);
 }
 
+/* CRC32C known answers (RFC 3720, B.4), whole and in pieces. */
+static void
+test_crc32c(void)
+{
+    uint8_t zeros[32] = { 0 }, ones[32], buf[1000];
+
+    memset(ones, 0xff, sizeof ones);
+    ovs_assert(sio_crc32c(0, zeros, sizeof zeros) == 0x8a9136aa);
+    ovs_assert(sio_crc32c(0, ones, sizeof ones) == 0x62a8ab43);
+    ovs_assert(sio_crc32c(0, "123456789", 9) == 0xe3069283);
+    for (int i = 0; i < sizeof buf; i++) {
+        buf[i] = i * 7;
+    }
+    uint32_t whole = sio_crc32c(0, buf, sizeof buf);
+    for (int cut = 0; cut <= sizeof buf; cut += 37) {
+        ovs_assert(sio_crc32c(sio_crc32c(0, buf, cut), buf + cut,
+                              sizeof buf - cut) == whole);
+    }
+}
+
 static void
 test_splitio_main(int argc, char *argv[])
 {
     static const struct test_case tests[] = {
+        { "crc32c", test_crc32c },
         { "handshake", test_handshake_and_transfer },
         { "loss", test_loss },
         { "reorder-dup", test_reorder_dup },
