@@ -1297,6 +1297,7 @@ struct splitio_snapshot {
     bool have_blk;
     struct splitio_blkdev_stats blk;
     uint32_t srtt_us, rto_us, snd_inflight, snd_queued, rcv_queued;
+    uint32_t iss, irs, snd_una, snd_nxt, snd_wnd, rcv_nxt, rcv_wnd, cwnd;
 };
 
 static bool
@@ -1340,6 +1341,14 @@ splitio_snapshot(struct netdev_splitio *dev, struct splitio_snapshot *s)
         s->snd_inflight = c->snd_max - c->snd_una;
         s->snd_queued = c->snd_write - c->snd_una;
         s->rcv_queued = c->rcv_nxt - c->rcv_read;
+        s->iss = c->iss;
+        s->irs = c->irs;
+        s->snd_una = c->snd_una;
+        s->snd_nxt = c->snd_nxt;
+        s->snd_wnd = c->snd_edge - c->snd_una;
+        s->rcv_nxt = c->rcv_nxt;
+        s->rcv_wnd = c->rcv_adv - c->rcv_nxt;
+        s->cwnd = c->cwnd;
     }
     rte_spinlock_unlock(&ul->lock);
     return true;
@@ -1505,6 +1514,15 @@ splitio_show_one(struct ds *out, struct netdev_splitio *dev)
                   " B, receive queue %"PRIu32" B\n",
                   sio_state_name(s.state), s.srtt_us, s.rto_us,
                   s.snd_inflight, s.snd_queued, s.rcv_queued);
+    if (s.state >= SIO_ESTABLISHED) {
+        /* Relative sequence numbers, as tshark shows them. */
+        ds_put_format(out, "  snd: iss %"PRIu32" una +%"PRIu32" nxt +%"
+                      PRIu32" wnd %"PRIu32" cwnd %"PRIu32"; rcv: irs %"
+                      PRIu32" nxt +%"PRIu32" wnd %"PRIu32"\n",
+                      s.iss, s.snd_una - s.iss, s.snd_nxt - s.iss,
+                      s.snd_wnd, s.cwnd, s.irs, s.rcv_nxt - s.irs,
+                      s.rcv_wnd);
+    }
     ds_put_format(out, "  frames: rx %"PRIu64" (dropped %"PRIu64
                   "), tx %"PRIu64" (dropped %"PRIu64", not connected %"
                   PRIu64")\n", s.rx_packets, s.rx_dropped, s.tx_packets,

@@ -131,6 +131,8 @@ reset_conn(struct sio_conn *c)
     c->backoffs = 0;
     c->probes = 0;
     c->next_probe = 0;
+    c->persist_deadline = 0;
+    c->persist_due = false;
     c->time_wait_end = 0;
 }
 
@@ -1123,6 +1125,25 @@ run_timers(struct sio_conn *c)
             c->fast_rtx_due = false;
         }
     }
+    /* Persist timer: data waits, nothing is in flight, and the peer's
+     * window is closed.  The probe is what Linux sends (an ACK at
+     * SND.UNA - 1), which makes the peer repeat its window, in case the
+     * update that reopened it was lost. */
+    if (can_send_data(c->state) && SEQ_LT(c->snd_nxt, c->snd_write)
+        && c->snd_una == c->snd_max && SEQ_LEQ(c->snd_edge, c->snd_nxt)) {
+        if (!c->persist_deadline) {
+            c->persist_us = c->rto_us;
+            c->persist_deadline = now + c->persist_us;
+        } else if (now >= c->persist_deadline) {
+            c->persist_due = true;
+            c->persist_us = c->persist_us * 2 > SIO_RTO_MAX_US
+                            ? SIO_RTO_MAX_US : c->persist_us * 2;
+            c->persist_deadline = now + c->persist_us;
+            c->stats.window_probes++;
+        }
+    } else {
+        c->persist_deadline = 0;
+    }
     if (is_synchronized(c->state) && c->state != SIO_TIME_WAIT
         && now - c->last_rx >= SIO_KEEPALIVE_IDLE_US
         && now >= c->next_probe) {
@@ -1219,7 +1240,8 @@ sio_conn_output(struct sio_conn *c, uint8_t *buf, size_t cap, uint64_t now)
         return 0;
     }
 
-    if (c->probes != probes_before) {
+    if (c->probes != probes_before || c->persist_due) {
+        c->persist_due = false;
         return emit(c, buf, cap, c->remote_port, c->snd_una - 1,
                     SIO_TCP_ACK, 0, 0, false);
     }
@@ -1292,6 +1314,9 @@ sio_conn_next_timer(const struct sio_conn *c)
     }
     if (c->pending.active && c->pending.expires < t) {
         t = c->pending.expires;
+    }
+    if (c->persist_deadline && c->persist_deadline < t) {
+        t = c->persist_deadline;
     }
     return t;
 }

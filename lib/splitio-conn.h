@@ -82,6 +82,7 @@ const char *sio_state_name(enum sio_state);
     SIO_COUNTER(challenge_acks, "challenge ACKs sent (RFC 5961)")       \
     SIO_COUNTER(keepalives_out, "keepalive probes sent")                \
     SIO_COUNTER(keepalives_in, "keepalive probes answered")             \
+    SIO_COUNTER(window_probes, "zero-window probes sent")               \
     SIO_COUNTER(keepalive_deaths, "connections ended by keepalive")     \
     SIO_COUNTER(handshake_failed, "handshakes given up")                \
     SIO_COUNTER(connects, "connections established")                    \
@@ -212,6 +213,9 @@ struct sio_conn {
     uint64_t last_rx;
     uint64_t next_probe;
     unsigned int probes;
+    uint64_t persist_deadline;  /* Zero-window probe timer; 0: off. */
+    uint64_t persist_us;
+    bool persist_due;
     uint64_t time_wait_end;
     uint64_t now;
 };

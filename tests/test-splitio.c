@@ -423,11 +423,34 @@ test_backpressure(void)
      * window: keepalives answered, no RTO storm). */
     ovs_assert(sim.s[1].n_rx == 0);
     ovs_assert(sio_conn_established(&sim.s[0].conn));
+
+    /* More data than the window takes: the sender probes the closed
+     * window, and the probes are answered. */
+    for (int i = 0; i < 10; i++) {
+        static uint8_t body[SIO_MSG_BODY_MAX];
+        uint64_t id = sim.s[1].next_rx_id + n_sent;
+        uint32_t len = body_len(id);
+        if (sio_conn_send_room(&sim.s[0].conn) >= len) {
+            body_fill(id, body, len);
+            ovs_assert(!sio_conn_send_msg(&sim.s[0].conn, body_type(len),
+                                          id, body, len, NULL, 0));
+            n_sent++;
+        }
+    }
+    for (int i = 0; i < 20000; i++) {
+        sim_step(&sim, 100);
+    }
+    ovs_assert(sim.s[1].n_rx == 0);
+    ovs_assert(sim.s[0].conn.stats.window_probes > 0);
+    ovs_assert(sim.s[1].conn.stats.keepalives_in > 0);
     sim.s[1].refuse = false;
     for (int i = 0; i < 200000 && sim.s[1].n_rx < n_sent; i++) {
         sim_step(&sim, 100);
     }
     ovs_assert(n_sent > 10 && sim.s[1].n_rx == n_sent);
+    for (int i = 0; i < 100; i++) {
+        sim_step(&sim, 100);    /* The last ACK. */
+    }
     ovs_assert(!sim.s[0].conn.stats.rto_fired);
     ovs_assert(sim.s[0].conn.snd_una == sim.s[0].conn.snd_write);
     sim_destroy(&sim);
