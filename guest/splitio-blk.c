@@ -397,39 +397,60 @@ blk_open(const char *path, struct fuse_file_info *fi)
     return 0;
 }
 
+/* The block-aligned range a FUSE read or write of 'size' bytes at 'off'
+ * touches, after clipping it to the device. */
+struct blk_extent {
+    uint64_t start, end;        /* Aligned, [start, end). */
+    size_t size;                /* The request's size, clipped. */
+    bool aligned;               /* [off, off + size) == [start, end). */
+};
+
+/* Returns false if 'off' lies outside the device. */
+static bool
+blk_extent(struct splitio_blk *blk, off_t off, size_t size,
+           struct blk_extent *e)
+{
+    pthread_mutex_lock(&blk->mutex);
+    uint64_t cap = blk->capacity;
+    uint32_t bs = blk->bsize;
+    pthread_mutex_unlock(&blk->mutex);
+
+    if (off < 0 || (uint64_t) off >= cap) {
+        return false;
+    }
+    e->size = size > cap - off ? cap - off : size;
+    e->start = off / bs * bs;
+    e->end = (off + e->size + bs - 1) / bs * bs;
+    e->aligned = e->start == (uint64_t) off && e->end == off + e->size;
+    return true;
+}
+
 static int
 blk_read(const char *path, char *buf, size_t size, off_t off,
          struct fuse_file_info *fi)
 {
     struct splitio_blk *blk = blk_self();
 
+    struct blk_extent e;
+
     (void) path;
     (void) fi;
-    pthread_mutex_lock(&blk->mutex);
-    uint64_t cap = blk->capacity;
-    uint32_t bs = blk->bsize;
-    pthread_mutex_unlock(&blk->mutex);
-    if (off < 0 || (uint64_t) off >= cap) {
+    if (!blk_extent(blk, off, size, &e)) {
         return 0;
     }
-    if (size > cap - off) {
-        size = cap - off;
-    }
+    size = e.size;
 
-    uint64_t start = off / bs * bs;
-    uint64_t end = (off + size + bs - 1) / bs * bs;
     uint8_t *tmp = (uint8_t *) buf;
-    bool aligned = start == (uint64_t) off && end == off + size;
-    if (!aligned) {
-        tmp = malloc(end - start);
+    if (!e.aligned) {
+        tmp = malloc(e.end - e.start);
         if (!tmp) {
             return -ENOMEM;
         }
     }
-    int error = blk_io(blk, SIO_MSG_BLK_READ, start, end - start, tmp);
-    if (!aligned) {
+    int error = blk_io(blk, SIO_MSG_BLK_READ, e.start, e.end - e.start, tmp);
+    if (!e.aligned) {
         if (!error) {
-            memcpy(buf, tmp + (off - start), size);
+            memcpy(buf, tmp + (off - e.start), size);
         }
         free(tmp);
     }
@@ -445,24 +466,18 @@ blk_write(const char *path, const char *buf, size_t size, off_t off,
           struct fuse_file_info *fi)
 {
     struct splitio_blk *blk = blk_self();
+    struct blk_extent e;
     int error = 0;
 
     (void) path;
     (void) fi;
-    pthread_mutex_lock(&blk->mutex);
-    uint64_t cap = blk->capacity;
-    uint32_t bs = blk->bsize;
-    pthread_mutex_unlock(&blk->mutex);
-    if (off < 0 || (uint64_t) off >= cap) {
+    if (!blk_extent(blk, off, size, &e)) {
         return -ENOSPC;
     }
-    if (size > cap - off) {
-        size = cap - off;
-    }
+    size = e.size;
 
-    uint64_t start = off / bs * bs;
-    uint64_t end = (off + size + bs - 1) / bs * bs;
-    if (start == (uint64_t) off && end == off + size) {
+    uint64_t start = e.start, end = e.end;
+    if (e.aligned) {
         error = blk_io(blk, SIO_MSG_BLK_WRITE, start, size, (uint8_t *) buf);
     } else {
         /* Partial blocks: read, modify, write.  Two unaligned writers of

@@ -17,9 +17,23 @@
 #ifndef NAE_NETDEV_H
 #define NAE_NETDEV_H 1
 
-/* Registration of ovs-nae's netdev classes with OVS. */
+/* Registration of ovs-nae's netdev classes with OVS, and what the classes
+ * share. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compiler.h"
+
+struct netdev_custom_stats;
 
 void netdev_nae_register(void);
 void netdev_splitio_register(void);
+
+/* Fills the next counter of 'cs' (whose 'counters' array the caller sized)
+ * with 'value', named by printf-style 'fmt'; advances '*n'. */
+void nae_custom_add(struct netdev_custom_stats *cs, size_t *n,
+                    uint64_t value, const char *fmt, ...)
+    OVS_PRINTF_FORMAT(4, 5);
 
 #endif /* nae-netdev.h */

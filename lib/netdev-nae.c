@@ -750,12 +750,7 @@ netdev_nae_get_stats(const struct netdev *netdev, struct netdev_stats *stats)
     return 0;
 }
 
-static void
-nae_custom_add(struct netdev_custom_stats *cs, size_t *n, uint64_t value,
-               const char *fmt, ...)
-    OVS_PRINTF_FORMAT(4, 5);
-
-static void
+void
 nae_custom_add(struct netdev_custom_stats *cs, size_t *n, uint64_t value,
                const char *fmt, ...)
 {

@@ -316,7 +316,6 @@ splitio_random(void *aux OVS_UNUSED)
 }
 
 static void splitio_ul_flush_conns(struct splitio_underlay *, uint64_t now);
-static uint64_t splitio_now_us(void);
 
 /* The block backend's thread: queues a BLK_DONE on the connection the
  * request came on, and sends it. */
@@ -354,6 +353,20 @@ static const struct sio_conn_ops splitio_conn_ops = {
 /* ------------------------------------------------------------------ */
 /* The underlay data path (PMD threads, under ul->lock). */
 
+/* Hands 'n' frames to the underlay's queue; counts and frees what the
+ * driver does not take. */
+static void
+splitio_ul_tx(struct splitio_underlay *ul, struct rte_mbuf **pkts, int n)
+{
+    uint16_t sent = rte_eth_tx_burst(ul->port_id, 0, pkts, n);
+
+    ul->tx_frames += sent;
+    if (sent < n) {
+        ul->tx_dropped += n - sent;
+        rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+    }
+}
+
 /* Transmits what every connection on 'ul' has to send. */
 static void
 splitio_ul_flush_conns(struct splitio_underlay *ul, uint64_t now)
@@ -365,12 +378,7 @@ splitio_ul_flush_conns(struct splitio_underlay *ul, uint64_t now)
     LIST_FOR_EACH (dev, ul_node, &ul->ports) {
         for (;;) {
             if (n_out == SPLITIO_BURST) {
-                uint16_t sent = rte_eth_tx_burst(ul->port_id, 0, out, n_out);
-                ul->tx_frames += sent;
-                if (sent < n_out) {
-                    ul->tx_dropped += n_out - sent;
-                    rte_pktmbuf_free_bulk(out + sent, n_out - sent);
-                }
+                splitio_ul_tx(ul, out, n_out);
                 n_out = 0;
             }
             struct rte_mbuf *m = rte_pktmbuf_alloc(ul->mp);
@@ -390,12 +398,7 @@ splitio_ul_flush_conns(struct splitio_underlay *ul, uint64_t now)
         }
     }
     if (n_out) {
-        uint16_t sent = rte_eth_tx_burst(ul->port_id, 0, out, n_out);
-        ul->tx_frames += sent;
-        if (sent < n_out) {
-            ul->tx_dropped += n_out - sent;
-            rte_pktmbuf_free_bulk(out + sent, n_out - sent);
-        }
+        splitio_ul_tx(ul, out, n_out);
     }
 }
 
@@ -411,12 +414,7 @@ splitio_ul_send_raw(struct splitio_underlay *ul, const uint8_t *frame,
     }
     memcpy(rte_pktmbuf_mtod(m, uint8_t *), frame, len);
     m->data_len = m->pkt_len = len;
-    if (rte_eth_tx_burst(ul->port_id, 0, &m, 1)) {
-        ul->tx_frames++;
-    } else {
-        ul->tx_dropped++;
-        rte_pktmbuf_free(m);
-    }
+    splitio_ul_tx(ul, &m, 1);
 }
 
 static bool
@@ -824,13 +822,12 @@ splitio_attach(struct netdev_splitio *dev, char **errp)
         .mtu = ul->mtu,
         .buf_size = SPLITIO_BUF_SIZE,
     };
-    struct sio_conn saved_stats_holder;
-
     /* Counters survive reconfiguration. */
-    saved_stats_holder.stats = dev->conn.stats;
+    struct sio_conn_stats saved_stats = dev->conn.stats;
+
     dev->conn_mem = xmalloc_cacheline(sio_conn_mem_size(&ccfg));
     sio_conn_init(&dev->conn, &ccfg, &splitio_conn_ops, dev, dev->conn_mem);
-    dev->conn.stats = saved_stats_holder.stats;
+    dev->conn.stats = saved_stats;
     sio_conn_listen(&dev->conn);
 
     dev->ul = ul;
@@ -1354,15 +1351,25 @@ splitio_snapshot(struct netdev_splitio *dev, struct splitio_snapshot *s)
     return true;
 }
 
+/* splitio_snapshot() for callers that need nothing else under the
+ * mutex. */
+static void
+splitio_get_snapshot(struct netdev_splitio *dev,
+                          struct splitio_snapshot *s)
+    OVS_EXCLUDED(dev->mutex)
+{
+    ovs_mutex_lock(&dev->mutex);
+    splitio_snapshot(dev, s);
+    ovs_mutex_unlock(&dev->mutex);
+}
+
 static int
 netdev_splitio_get_carrier(const struct netdev *netdev, bool *carrier)
 {
     struct netdev_splitio *dev = netdev_splitio_cast(netdev);
     struct splitio_snapshot s;
 
-    ovs_mutex_lock(&dev->mutex);
-    splitio_snapshot(dev, &s);
-    ovs_mutex_unlock(&dev->mutex);
+    splitio_get_snapshot(dev, &s);
     *carrier = s.state == SIO_ESTABLISHED;
     return 0;
 }
@@ -1374,9 +1381,7 @@ netdev_splitio_get_stats(const struct netdev *netdev,
     struct netdev_splitio *dev = netdev_splitio_cast(netdev);
     struct splitio_snapshot s;
 
-    ovs_mutex_lock(&dev->mutex);
-    splitio_snapshot(dev, &s);
-    ovs_mutex_unlock(&dev->mutex);
+    splitio_get_snapshot(dev, &s);
     stats->rx_packets = s.rx_packets;
     stats->rx_bytes = s.rx_bytes;
     stats->rx_dropped = s.rx_dropped;
@@ -1395,9 +1400,7 @@ netdev_splitio_get_custom_stats(const struct netdev *netdev,
     struct splitio_snapshot s;
     size_t n = 0;
 
-    ovs_mutex_lock(&dev->mutex);
-    splitio_snapshot(dev, &s);
-    ovs_mutex_unlock(&dev->mutex);
+    splitio_get_snapshot(dev, &s);
 
     const struct {
         const char *name;
@@ -1426,15 +1429,12 @@ netdev_splitio_get_custom_stats(const struct netdev *netdev,
     cs->size += ARRAY_SIZE(port_stats);
     cs->counters = xcalloc(cs->size, sizeof *cs->counters);
 #define SIO_COUNTER(NAME, DESC)                                         \
-    ovs_strlcpy(cs->counters[n].name, "conn_" #NAME,                    \
-                NETDEV_CUSTOM_STATS_NAME_SIZE);                         \
-    cs->counters[n++].value = s.conn.NAME;
+    nae_custom_add(cs, &n, s.conn.NAME, "conn_%s", #NAME);
     SIO_CONN_COUNTERS
 #undef SIO_COUNTER
     for (size_t i = 0; i < ARRAY_SIZE(port_stats); i++) {
-        ovs_strlcpy(cs->counters[n].name, port_stats[i].name,
-                    NETDEV_CUSTOM_STATS_NAME_SIZE);
-        cs->counters[n++].value = port_stats[i].value;
+        nae_custom_add(cs, &n, port_stats[i].value, "%s",
+                       port_stats[i].name);
     }
     return 0;
 }

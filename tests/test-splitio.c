@@ -102,6 +102,23 @@ body_fill(uint64_t id, uint8_t *p, uint32_t len)
     }
 }
 
+/* Queues message 'id' (body_len(id) bytes of body_fill(id)) on 'conn' if
+ * it has room; returns whether it did. */
+static bool
+try_send(struct sio_conn *conn, uint64_t id)
+{
+    static uint8_t body[SIO_MSG_BODY_MAX];
+    uint32_t len = body_len(id);
+
+    if (sio_conn_send_room(conn) < len) {
+        return false;
+    }
+    body_fill(id, body, len);
+    ovs_assert(!sio_conn_send_msg(conn, body_type(len), id, body, len,
+                                  NULL, 0));
+    return true;
+}
+
 static bool
 deliver(void *aux, const struct sio_msg *m, const uint8_t *body)
 {
@@ -269,7 +286,6 @@ sim_step(struct sim *sim, uint64_t us)
 static void
 sim_transfer(struct sim *sim, uint64_t n, uint64_t deadline_us)
 {
-    static uint8_t body[SIO_MSG_BODY_MAX];
     uint64_t tx_id[2], tx_end[2];
     uint64_t start = sim->now;
 
@@ -280,17 +296,8 @@ sim_transfer(struct sim *sim, uint64_t n, uint64_t deadline_us)
     while (sim->s[1].next_rx_id < tx_end[0]
            || sim->s[0].next_rx_id < tx_end[1]) {
         for (int i = 0; i < 2; i++) {
-            struct sio_conn *conn = &sim->s[i].conn;
-
-            while (tx_id[i] < tx_end[i]) {
-                uint32_t len = body_len(tx_id[i]);
-                if (sio_conn_send_room(conn) < len) {
-                    break;
-                }
-                body_fill(tx_id[i], body, len);
-                ovs_assert(!sio_conn_send_msg(conn, body_type(len),
-                                              tx_id[i], body, len,
-                                              NULL, 0));
+            while (tx_id[i] < tx_end[i] && try_send(&sim->s[i].conn,
+                                                    tx_id[i])) {
                 tx_id[i]++;
             }
         }
@@ -403,18 +410,9 @@ test_backpressure(void)
     sim_run_until_established(&sim);
     sim.s[1].refuse = true;
     int n_sent = 0;
-    for (int i = 0; i < 3000; i++) {
-        static uint8_t body[SIO_MSG_BODY_MAX];
-        uint64_t id = sim.s[1].next_rx_id + i;
-        uint32_t len = body_len(id);
-        if (sio_conn_send_room(&sim.s[0].conn) >= len) {
-            body_fill(id, body, len);
-            ovs_assert(!sio_conn_send_msg(&sim.s[0].conn, body_type(len),
-                                          id, body, len, NULL, 0));
-            n_sent++;
-        } else {
-            break;
-        }
+    while (n_sent < 3000
+           && try_send(&sim.s[0].conn, sim.s[1].next_rx_id + n_sent)) {
+        n_sent++;
     }
     for (int i = 0; i < 20000; i++) {
         sim_step(&sim, 100);
@@ -426,16 +424,10 @@ test_backpressure(void)
 
     /* More data than the window takes: the sender probes the closed
      * window, and the probes are answered. */
-    for (int i = 0; i < 10; i++) {
-        static uint8_t body[SIO_MSG_BODY_MAX];
-        uint64_t id = sim.s[1].next_rx_id + n_sent;
-        uint32_t len = body_len(id);
-        if (sio_conn_send_room(&sim.s[0].conn) >= len) {
-            body_fill(id, body, len);
-            ovs_assert(!sio_conn_send_msg(&sim.s[0].conn, body_type(len),
-                                          id, body, len, NULL, 0));
-            n_sent++;
-        }
+    for (int i = 0; i < 10
+                    && try_send(&sim.s[0].conn,
+                                sim.s[1].next_rx_id + n_sent); i++) {
+        n_sent++;
     }
     for (int i = 0; i < 20000; i++) {
         sim_step(&sim, 100);
