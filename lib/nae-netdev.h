@@ -29,6 +29,12 @@ struct netdev_custom_stats;
 
 void netdev_nae_register(void);
 void netdev_splitio_register(void);
+void netdev_ioservice_register(void);
+
+/* Appends the split-I/O block devices and their encryption service state
+ * to 'out', for ioservice/show. */
+struct ds;
+void netdev_splitio_format_blk_services(struct ds *out);
 
 /* Fills the next counter of 'cs' (whose 'counters' array the caller sized)
  * with 'value', named by printf-style 'fmt'; advances '*n'. */

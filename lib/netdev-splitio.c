@@ -1599,6 +1599,48 @@ splitio_unixctl_show(struct unixctl_conn *conn, int argc,
     ds_destroy(&out);
 }
 
+/* ioservice/show lists block encryption as the per-device service it is:
+ * configured by the splitio port's blk-* options, applied by its block
+ * backend. */
+void
+netdev_splitio_format_blk_services(struct ds *out)
+{
+    struct netdev_splitio *dev;
+    bool any = false;
+
+    ovs_mutex_lock(&splitio_mutex);
+    LIST_FOR_EACH (dev, list_node, &splitio_ports) {
+        ovs_mutex_lock(&dev->mutex);
+        if (dev->cfg.blk_backing) {
+            struct splitio_blkdev_stats st;
+            bool open = dev->blk != NULL;
+
+            if (!any) {
+                ds_put_cstr(out, "block encryption (split-I/O block "
+                            "devices):\n");
+                any = true;
+            }
+            ds_put_format(out, "  %s: %s, backing %s, block size %"PRIu32,
+                          netdev_get_name(&dev->up),
+                          !dev->cfg.blk_key_file ? "plaintext"
+                          : "aes-xts-256", dev->cfg.blk_backing,
+                          dev->cfg.blk_block_size);
+            if (dev->cfg.blk_key_file) {
+                ds_put_format(out, ", key file %s", dev->cfg.blk_key_file);
+            }
+            if (open) {
+                splitio_blkdev_get_stats(dev->blk, &st);
+                ds_put_format(out, ", %"PRIu64" reads, %"PRIu64" writes\n",
+                              st.reads, st.writes);
+            } else {
+                ds_put_cstr(out, ", not open\n");
+            }
+        }
+        ovs_mutex_unlock(&dev->mutex);
+    }
+    ovs_mutex_unlock(&splitio_mutex);
+}
+
 static const struct netdev_class netdev_splitio_class = {
     .type = "splitio",
     .is_pmd = true,

@@ -1,3 +1,12 @@
-# ofproto-ext/: the OpenFlow side (I/O services, HW/SW placement policy).
-# Empty until those features land; see ofproto-ext/README.
+# ofproto-ext/: the OpenFlow side of ovs-nae: I/O service ports that
+# OpenFlow rules chain together (see ofproto-ext/README).  Linked into
+# lib/libnae.la, hence into our ovs-vswitchd.
+lib_libnae_la_SOURCES += \
+	ofproto-ext/dpi.c \
+	ofproto-ext/dpi.h \
+	ofproto-ext/ioservice-chain.c \
+	ofproto-ext/ioservice-chain.h \
+	ofproto-ext/netdev-ioservice.c
+lib_libnae_la_CFLAGS = $(AM_CFLAGS) $(HS_CFLAGS)
+lib_libnae_la_LIBADD += $(HS_LIBS)
 EXTRA_DIST += ofproto-ext/README

@@ -6,11 +6,13 @@ TESTSUITE_AT = \
 	tests/nae-macros.at \
 	tests/nae-unit.at \
 	tests/splitio-unit.at \
+	tests/ioservice-unit.at \
 	tests/system-nae.at \
-	tests/system-splitio.at
+	tests/system-splitio.at \
+	tests/system-ioservice.at
 # autotest finds package.m4 on its include path, ours before OVS's.
 EXTRA_DIST += $(TESTSUITE_AT) tests/testsuite tests/atlocal.in package.m4 \
-	tests/sio-inject.py
+	tests/sio-inject.py tests/dpi-http.py
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
 
@@ -54,9 +56,11 @@ tests_ovstest_SOURCES = \
 	tests/test-nae-dev.c \
 	tests/test-nae-rxtx.c \
 	tests/test-splitio.c \
+	tests/test-dpi.c \
 	tests/nae-test-mem.c \
 	tests/nae-test-mem.h
 nodist_tests_ovstest_SOURCES = $(OVS_SRCDIR)/tests/ovstest.c
-tests_ovstest_CPPFLAGS = $(AM_CPPFLAGS) -I$(OVS_SRCDIR)/tests
+tests_ovstest_CPPFLAGS = $(AM_CPPFLAGS) -I$(OVS_SRCDIR)/tests \
+	-I$(top_srcdir)/ofproto-ext
 tests_ovstest_LDADD = $(NAE_OVS_LIBS)
 tests_ovstest_LDFLAGS = $(OVS_VSWITCHD_LDFLAGS)

@@ -15,4 +15,5 @@ apt-get install -y -q --no-install-recommends \
     clang libclang-rt-14-dev \
     iproute2 iputils-ping iperf3 netcat-openbsd procps \
     tcpdump kmod bc util-linux \
-    libfuse3-dev fuse3 iptables conntrack tshark openssl fio ethtool
+    libfuse3-dev fuse3 iptables conntrack tshark openssl fio ethtool \
+    libhyperscan-dev
