@@ -9,7 +9,8 @@
 #       Sends one POST whose body is the PARTs, each PART in its own TCP
 #       segment (TCP_NODELAY, 0.3 s apart), waiting for FILE to exist
 #       before the last one; then waits for the answer.  Prints "200" and
-#       exits 0, or prints "timeout" and exits 1.
+#       exits 0, or prints "timeout" and exits 1 if the connection or any
+#       answer takes longer than S seconds (default 3).
 #       "--keep N" sends N more requests on the same connection, 0.2 s apart,
 #       each of which must be answered.
 import argparse
@@ -73,10 +74,10 @@ def answer(s):
 
 def client(args):
     parts = [p.encode() for p in args.parts]
-    s = socket.create_connection((args.host, args.port), timeout=5)
-    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    s.settimeout(args.timeout)
     try:
+        s = socket.create_connection((args.host, args.port),
+                                     timeout=args.timeout)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         s.sendall(b"POST /upload HTTP/1.1\r\nHost: test\r\n"
                   b"Content-Length: %d\r\n\r\n" % sum(map(len, parts)))
         for i, part in enumerate(parts):
