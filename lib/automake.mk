@@ -11,6 +11,7 @@
 #   splitio-conn.*  the split-I/O TCP-mimic connection engine (shared)
 #   netdev-splitio.c  the "splitio" netdev class (the I/O host side)
 #   splitio-blkdev.*  its block backend (backing file, AES-XTS at rest)
+#   blk-xts.*       the AES-XTS-256 sector cipher (backend and benchmark)
 
 # The split-I/O protocol engine, used by the switch and the guest frontend
 # alike: C library only, no OVS, no DPDK.
@@ -26,6 +27,8 @@ lib_libsplitio_la_CFLAGS = -O2 $(NAE_WARNINGS)
 noinst_LTLIBRARIES += lib/libnae.la
 lib_libnae_la_LIBADD = lib/libsplitio.la -lcrypto
 lib_libnae_la_SOURCES = \
+	lib/blk-xts.c \
+	lib/blk-xts.h \
 	lib/nae-abi.h \
 	lib/nae-ctl.c \
 	lib/nae-ctl.h \

@@ -35,6 +35,7 @@
 #include <rte_errno.h>
 #include <rte_ring.h>
 
+#include "blk-xts.h"
 #include "openvswitch/thread.h"
 #include "openvswitch/vlog.h"
 #include "ovs-atomic.h"
@@ -145,29 +146,6 @@ splitio_blkdev_submit(struct splitio_blkdev *bd, uint16_t type,
 /* ------------------------------------------------------------------ */
 /* The backend's thread. */
 
-/* AES-XTS over whole blocks, each with its block number as the tweak
- * (little-endian, as dm-crypt's "plain64"). */
-static int
-blkdev_crypt(struct splitio_blkdev *bd, EVP_CIPHER_CTX *ctx, bool encrypt,
-             uint64_t offset, uint8_t *buf, uint32_t len)
-{
-    for (uint32_t done = 0; done < len; done += bd->block_size) {
-        uint64_t sector = (offset + done) / bd->block_size;
-        uint8_t iv[16] = { 0 };
-        int outl;
-
-        for (int i = 0; i < 8; i++) {
-            iv[i] = sector >> (8 * i);
-        }
-        if (!EVP_CipherInit_ex(ctx, NULL, NULL, NULL, iv, encrypt)
-            || !EVP_CipherUpdate(ctx, buf + done, &outl, buf + done,
-                                 bd->block_size)) {
-            return EIO;
-        }
-    }
-    return 0;
-}
-
 static int
 blkdev_pread(int fd, uint8_t *buf, uint32_t len, uint64_t off)
 {
@@ -228,8 +206,8 @@ blkdev_serve(struct splitio_blkdev *bd, struct blkdev_req *r,
     if (r->type == SIO_MSG_BLK_READ) {
         error = blkdev_pread(bd->fd, r->buf, r->len, file_off);
         if (!error && bd->encrypted) {
-            error = blkdev_crypt(bd, bd->dec, false, r->offset, r->buf,
-                                 r->len);
+            error = blk_xts_crypt(bd->dec, false, bd->block_size,
+                                  r->offset, r->buf, r->len);
         }
         if (!error) {
             *data_len = r->len;
@@ -241,8 +219,8 @@ blkdev_serve(struct splitio_blkdev *bd, struct blkdev_req *r,
     if (bd->read_only) {
         return EROFS;
     }
-    error = bd->encrypted ? blkdev_crypt(bd, bd->enc, true, r->offset,
-                                         r->buf, r->len) : 0;
+    error = bd->encrypted ? blk_xts_crypt(bd->enc, true, bd->block_size,
+                                          r->offset, r->buf, r->len) : 0;
     if (!error) {
         error = blkdev_pwrite(bd->fd, r->buf, r->len, file_off);
     }

@@ -627,6 +627,11 @@ dpi_engine_install(struct dpi_engine *e, struct dpi_ruleset *rs)
         uint32_t idx = DPI_NONE;
 
         e->stats.stream_restarts++;
+        if (rs && rs->db) {
+            /* Fresh unless 'rs' served this engine before. */
+            hs_reset_stream(rs->streams[2 * i], 0, NULL, NULL, NULL);
+            hs_reset_stream(rs->streams[2 * i + 1], 0, NULL, NULL, NULL);
+        }
         if (f->verdict == DPI_PASS) {
             continue;
         }

@@ -100,7 +100,7 @@ size_t dpi_ruleset_memory(const struct dpi_ruleset *);
     DPI_COUNTER(scanned_tcp, "TCP segments scanned in their flow's stream") \
     DPI_COUNTER(scanned_packet, "non-TCP packets scanned one by one")   \
     DPI_COUNTER(unscanned, "packets without payload or not IP")         \
-    DPI_COUNTER(held_back, "TCP segments ahead of a gap, dropped until in order") \
+    DPI_COUNTER(held_back, "TCP segments beyond a gap, dropped for now") \
     DPI_COUNTER(bytes_scanned, "payload bytes given to Hyperscan")      \
     DPI_COUNTER(retransmit_bytes, "payload bytes already scanned, skipped") \
     DPI_COUNTER(flows_created, "flows entered in the table")            \

@@ -102,7 +102,7 @@ struct ioservice_config {
     IOSERVICE_RX_COUNTER(rx_packets, "returned to the bridge")          \
     IOSERVICE_RX_COUNTER(rx_bytes, "bytes returned to the bridge")      \
     IOSERVICE_RX_COUNTER(rx_verdict_drops, "dropped by a drop verdict") \
-    IOSERVICE_RX_COUNTER(rx_held_back, "TCP segments ahead of a gap")   \
+    IOSERVICE_RX_COUNTER(rx_held_back, "TCP segments beyond a gap")    \
     IOSERVICE_RX_COUNTER(rx_mark_no_room, "no headroom for the mark tag")
 
 struct netdev_ioservice {
@@ -645,7 +645,8 @@ netdev_ioservice_get_numa_id(const struct netdev *netdev OVS_UNUSED)
 }
 
 static int
-netdev_ioservice_set_etheraddr(struct netdev *netdev, const struct eth_addr mac)
+netdev_ioservice_set_etheraddr(struct netdev *netdev,
+                               const struct eth_addr mac)
 {
     struct netdev_ioservice *dev = netdev_ioservice_cast(netdev);
 

@@ -120,7 +120,7 @@ test_parse(void)
         { "x:/a/:drop", "line 1: expected ID" },
         { "1:a/:drop", "line 1: the pattern must start with '/'" },
         { "1:/a:drop", "line 1: the pattern must end with '/'" },
-        { "1://:drop", "line 1: empty pattern" },
+        { "1:/" "/:drop", "line 1: empty pattern" },
         { "1:/a/q:drop", "line 1: unknown flag" },
         { "1:/a/ii:drop", "line 1: flag given twice" },
         { "1:/a/", "line 1: missing ':VERDICT'" },
@@ -311,7 +311,7 @@ test_reload(void)
     ovs_assert(dpi_engine_install(e, rs2) == rs1);
     dpi_ruleset_destroy(rs1);
     ovs_assert(dpi_engine_n_flows(e) == 3);
-    ovs_assert(dpi_engine_stats(e)->flows_cleared == 1);   /* mark 7→9 */
+    ovs_assert(dpi_engine_stats(e)->flows_cleared == 1);   /* mark 7 -> 9 */
     ovs_assert(dpi_ruleset_hits(rs2, 0) == 1);     /* By id, not verdict. */
     ovs_assert(dpi_ruleset_hits(rs2, 1) == 1);
     ovs_assert(dpi_ruleset_hits(rs2, 2) == 0);

@@ -33,3 +33,21 @@ utilities_nae_dpdk_gen_SOURCES = utilities/nae-dpdk-gen.c
 utilities_nae_dpdk_gen_CPPFLAGS =
 utilities_nae_dpdk_gen_CFLAGS = $(DPDK_CFLAGS) $(NAE_WARNINGS)
 utilities_nae_dpdk_gen_LDADD = $(DPDK_LIBS)
+
+# I/O services: DPI and AES-XTS per core against raw Hyperscan and
+# "openssl speed" on the same machine.
+noinst_PROGRAMS += utilities/ioservice-bench
+utilities_ioservice_bench_SOURCES = \
+	utilities/ioservice-bench.c \
+	ofproto-ext/dpi.c \
+	lib/blk-xts.c
+utilities_ioservice_bench_CPPFLAGS = -I$(top_srcdir)/ofproto-ext \
+	-I$(top_srcdir)/lib
+utilities_ioservice_bench_CFLAGS = -O2 $(NAE_WARNINGS) $(HS_CFLAGS)
+utilities_ioservice_bench_LDADD = $(HS_LIBS) -lcrypto
+dist_noinst_SCRIPTS += utilities/ioservice-bench.sh
+
+bench-ioservice: utilities/ioservice-bench
+	$(SHELL) $(srcdir)/utilities/ioservice-bench.sh \
+		--builddir=$(abs_builddir) $(BENCHFLAGS)
+.PHONY: bench-ioservice

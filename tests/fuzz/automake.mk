@@ -5,13 +5,15 @@ EXTRA_DIST += \
 	tests/fuzz/README \
 	tests/fuzz/fuzz-nae-ctl.c \
 	tests/fuzz/fuzz-nae-rxtx.c \
-	tests/fuzz/fuzz-splitio.c
+	tests/fuzz/fuzz-splitio.c \
+	tests/fuzz/fuzz-dpi.c
 CLEANFILES += $(FUZZ_TARGETS)
 
 FUZZ_TARGETS = \
 	tests/fuzz/fuzz-nae-ctl \
 	tests/fuzz/fuzz-nae-rxtx \
-	tests/fuzz/fuzz-splitio
+	tests/fuzz/fuzz-splitio \
+	tests/fuzz/fuzz-dpi
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined $(OVS_DPDK_CFLAGS)
 # (Plain variables, not automake programs: automake cannot switch
@@ -42,6 +44,13 @@ tests/fuzz/fuzz-splitio: $(srcdir)/tests/fuzz/fuzz-splitio.c \
 		$(srcdir)/lib/splitio-conn.c $(srcdir)/lib/splitio-wire.c
 	@$(MKDIR_P) tests/fuzz
 	$(AM_V_GEN)$(CLANG) $(FUZZ_CFLAGS) -I$(srcdir)/lib -o $@ $^
+
+# The DPI engine needs the C library and Hyperscan.
+tests/fuzz/fuzz-dpi: $(srcdir)/tests/fuzz/fuzz-dpi.c \
+		$(srcdir)/ofproto-ext/dpi.c
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_GEN)$(CLANG) $(FUZZ_CFLAGS) $(HS_CFLAGS) \
+		-I$(srcdir)/ofproto-ext -o $@ $^ $(HS_LIBS)
 
 # Runs every target for FUZZ_SECONDS; fails on the first crash.
 fuzz: $(FUZZ_TARGETS)
