@@ -6,6 +6,7 @@
 #   nae-ctl.*       the control socket: framing, fd passing, sessions
 #   nae-rxtx.*      the software data path (PMD threads only)
 #   nae-mbuf.*      the shared DPDK mbuf pools
+#   nae-netdev.*    what the netdev classes share (rxqs, flags, counters)
 #   netdev-nae.c    the "nae" netdev class
 #   splitio-wire.*  split-I/O frames and messages (shared with guest/)
 #   splitio-conn.*  the split-I/O TCP-mimic connection engine (shared)
@@ -38,6 +39,7 @@ lib_libnae_la_SOURCES = \
 	lib/nae-mbuf.h \
 	lib/nae-mem.c \
 	lib/nae-mem.h \
+	lib/nae-netdev.c \
 	lib/nae-netdev.h \
 	lib/nae-rxtx.c \
 	lib/nae-rxtx.h \

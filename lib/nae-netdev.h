@@ -25,7 +25,11 @@
 
 #include "compiler.h"
 
+#include "netdev.h"
+#include "openvswitch/thread.h"
+
 struct netdev_custom_stats;
+struct netdev_rxq;
 
 void netdev_nae_register(void);
 void netdev_splitio_register(void);
@@ -41,5 +45,17 @@ void netdev_splitio_format_blk_services(struct ds *out);
 void nae_custom_add(struct netdev_custom_stats *cs, size_t *n,
                     uint64_t value, const char *fmt, ...)
     OVS_PRINTF_FORMAT(4, 5);
+
+/* Receive queues of our classes carry no state of their own. */
+struct netdev_rxq *nae_rxq_alloc(void);
+int nae_rxq_construct(struct netdev_rxq *);
+void nae_rxq_destruct(struct netdev_rxq *);
+void nae_rxq_dealloc(struct netdev_rxq *);
+
+/* update_flags() for a class that only records NETDEV_UP and
+ * NETDEV_PROMISC in '*flags', guarded by 'mutex'. */
+int nae_flags_update(struct netdev *, struct ovs_mutex *mutex,
+                     enum netdev_flags *flags, enum netdev_flags off,
+                     enum netdev_flags on, enum netdev_flags *old);
 
 #endif /* nae-netdev.h */

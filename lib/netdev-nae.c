@@ -100,10 +100,6 @@ struct netdev_nae {
     struct ovs_list list_node OVS_GUARDED_BY(nae_list_mutex);
 };
 
-struct netdev_rxq_nae {
-    struct netdev_rxq up;
-};
-
 static struct ovs_mutex nae_list_mutex = OVS_MUTEX_INITIALIZER;
 static struct ovs_list nae_list OVS_GUARDED_BY(nae_list_mutex)
     = OVS_LIST_INITIALIZER(&nae_list);
@@ -121,13 +117,6 @@ netdev_nae_cast(const struct netdev *netdev)
 {
     ovs_assert(is_nae_class(netdev_get_class(netdev)));
     return CONTAINER_OF(netdev, struct netdev_nae, up);
-}
-
-static struct netdev_rxq_nae *
-netdev_rxq_nae_cast(const struct netdev_rxq *rx)
-{
-    ovs_assert(is_nae_class(netdev_get_class(rx->netdev)));
-    return CONTAINER_OF(rx, struct netdev_rxq_nae, up);
 }
 
 static struct netdev *
@@ -491,30 +480,6 @@ netdev_nae_wait(const struct netdev_class *class OVS_UNUSED)
     ovs_mutex_unlock(&nae_list_mutex);
 }
 
-static struct netdev_rxq *
-netdev_nae_rxq_alloc(void)
-{
-    struct netdev_rxq_nae *rx = xzalloc(sizeof *rx);
-    return &rx->up;
-}
-
-static int
-netdev_nae_rxq_construct(struct netdev_rxq *rxq OVS_UNUSED)
-{
-    return 0;
-}
-
-static void
-netdev_nae_rxq_destruct(struct netdev_rxq *rxq OVS_UNUSED)
-{
-}
-
-static void
-netdev_nae_rxq_dealloc(struct netdev_rxq *rxq)
-{
-    free(netdev_rxq_nae_cast(rxq));
-}
-
 static bool
 netdev_nae_rxq_enabled(struct netdev_rxq *rxq)
 {
@@ -750,19 +715,6 @@ netdev_nae_get_stats(const struct netdev *netdev, struct netdev_stats *stats)
     return 0;
 }
 
-void
-nae_custom_add(struct netdev_custom_stats *cs, size_t *n, uint64_t value,
-               const char *fmt, ...)
-{
-    struct netdev_custom_counter *c = &cs->counters[(*n)++];
-    va_list args;
-
-    va_start(args, fmt);
-    vsnprintf(c->name, sizeof c->name, fmt, args);
-    va_end(args);
-    c->value = value;
-}
-
 /* Per drop reason and direction, per channel traffic, and refused guest
  * control requests: everything "ovs-vsctl get Interface X statistics" should
  * show beyond the standard counters. */
@@ -848,25 +800,6 @@ netdev_nae_get_status(const struct netdev *netdev, struct smap *smap)
     return 0;
 }
 
-static int
-netdev_nae_update_flags(struct netdev *netdev, enum netdev_flags off,
-                        enum netdev_flags on, enum netdev_flags *old_flagsp)
-{
-    struct netdev_nae *dev = netdev_nae_cast(netdev);
-
-    if ((off | on) & ~(NETDEV_UP | NETDEV_PROMISC)) {
-        return EINVAL;
-    }
-    ovs_mutex_lock(&dev->mutex);
-    *old_flagsp = dev->flags;
-    dev->flags = (dev->flags | on) & ~off;
-    if (*old_flagsp != dev->flags) {
-        netdev_change_seq_changed(netdev);
-    }
-    ovs_mutex_unlock(&dev->mutex);
-    return 0;
-}
-
 static void
 netdev_nae_show_one(struct ds *s, struct netdev_nae *dev)
     OVS_REQUIRES(dev->mutex)
@@ -944,6 +877,15 @@ netdev_nae_unixctl_show(struct unixctl_conn *conn, int argc,
     ds_destroy(&s);
 }
 
+static int
+netdev_nae_update_flags(struct netdev *netdev, enum netdev_flags off,
+                        enum netdev_flags on, enum netdev_flags *old)
+{
+    struct netdev_nae *dev = netdev_nae_cast(netdev);
+
+    return nae_flags_update(netdev, &dev->mutex, &dev->flags, off, on, old);
+}
+
 static const struct netdev_class netdev_nae_class = {
     .type = "nae",
     .is_pmd = true,
@@ -968,10 +910,10 @@ static const struct netdev_class netdev_nae_class = {
     .get_status = netdev_nae_get_status,
     .update_flags = netdev_nae_update_flags,
     .reconfigure = netdev_nae_reconfigure,
-    .rxq_alloc = netdev_nae_rxq_alloc,
-    .rxq_construct = netdev_nae_rxq_construct,
-    .rxq_destruct = netdev_nae_rxq_destruct,
-    .rxq_dealloc = netdev_nae_rxq_dealloc,
+    .rxq_alloc = nae_rxq_alloc,
+    .rxq_construct = nae_rxq_construct,
+    .rxq_destruct = nae_rxq_destruct,
+    .rxq_dealloc = nae_rxq_dealloc,
     .rxq_enabled = netdev_nae_rxq_enabled,
     .rxq_recv = netdev_nae_rxq_recv,
 };

@@ -173,10 +173,6 @@ struct netdev_splitio {
     struct ovs_list list_node OVS_GUARDED_BY(splitio_mutex);
 };
 
-struct netdev_rxq_splitio {
-    struct netdev_rxq up;
-};
-
 static struct ovs_mutex splitio_mutex = OVS_MUTEX_INITIALIZER;
 static struct ovs_list underlays OVS_GUARDED_BY(splitio_mutex)
     = OVS_LIST_INITIALIZER(&underlays);
@@ -1124,30 +1120,6 @@ netdev_splitio_wait(const struct netdev_class *class OVS_UNUSED)
     }
 }
 
-static struct netdev_rxq *
-netdev_splitio_rxq_alloc(void)
-{
-    struct netdev_rxq_splitio *rx = xzalloc(sizeof *rx);
-    return &rx->up;
-}
-
-static int
-netdev_splitio_rxq_construct(struct netdev_rxq *rxq OVS_UNUSED)
-{
-    return 0;
-}
-
-static void
-netdev_splitio_rxq_destruct(struct netdev_rxq *rxq OVS_UNUSED)
-{
-}
-
-static void
-netdev_splitio_rxq_dealloc(struct netdev_rxq *rxq)
-{
-    free(CONTAINER_OF(rxq, struct netdev_rxq_splitio, up));
-}
-
 /* PMD thread: polls the underlay (if no other thread is), then hands this
  * port's received frames to OVS. */
 static int
@@ -1462,22 +1434,6 @@ netdev_splitio_get_status(const struct netdev *netdev, struct smap *smap)
     return 0;
 }
 
-static int
-netdev_splitio_update_flags(struct netdev *netdev, enum netdev_flags off,
-                            enum netdev_flags on, enum netdev_flags *old)
-{
-    struct netdev_splitio *dev = netdev_splitio_cast(netdev);
-
-    if ((off | on) & ~(NETDEV_UP | NETDEV_PROMISC)) {
-        return EINVAL;
-    }
-    ovs_mutex_lock(&dev->mutex);
-    *old = dev->flags;
-    dev->flags = (dev->flags & ~off) | on;
-    ovs_mutex_unlock(&dev->mutex);
-    return 0;
-}
-
 static void
 splitio_show_one(struct ds *out, struct netdev_splitio *dev)
     OVS_REQUIRES(splitio_mutex)
@@ -1641,6 +1597,15 @@ netdev_splitio_format_blk_services(struct ds *out)
     ovs_mutex_unlock(&splitio_mutex);
 }
 
+static int
+netdev_splitio_update_flags(struct netdev *netdev, enum netdev_flags off,
+                            enum netdev_flags on, enum netdev_flags *old)
+{
+    struct netdev_splitio *dev = netdev_splitio_cast(netdev);
+
+    return nae_flags_update(netdev, &dev->mutex, &dev->flags, off, on, old);
+}
+
 static const struct netdev_class netdev_splitio_class = {
     .type = "splitio",
     .is_pmd = true,
@@ -1665,10 +1630,10 @@ static const struct netdev_class netdev_splitio_class = {
     .get_custom_stats = netdev_splitio_get_custom_stats,
     .get_status = netdev_splitio_get_status,
     .update_flags = netdev_splitio_update_flags,
-    .rxq_alloc = netdev_splitio_rxq_alloc,
-    .rxq_construct = netdev_splitio_rxq_construct,
-    .rxq_destruct = netdev_splitio_rxq_destruct,
-    .rxq_dealloc = netdev_splitio_rxq_dealloc,
+    .rxq_alloc = nae_rxq_alloc,
+    .rxq_construct = nae_rxq_construct,
+    .rxq_destruct = nae_rxq_destruct,
+    .rxq_dealloc = nae_rxq_dealloc,
     .rxq_recv = netdev_splitio_rxq_recv,
 };
 

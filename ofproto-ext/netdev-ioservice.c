@@ -134,10 +134,6 @@ struct netdev_ioservice {
     atomic_uint64_t tx_packets, tx_bytes, tx_queue_full;
 };
 
-struct netdev_rxq_ioservice {
-    struct netdev_rxq up;
-};
-
 static struct ovs_mutex ioservice_mutex = OVS_MUTEX_INITIALIZER;
 static struct ovs_list ioservices OVS_GUARDED_BY(ioservice_mutex)
     = OVS_LIST_INITIALIZER(&ioservices);
@@ -607,30 +603,6 @@ netdev_ioservice_rxq_recv(struct netdev_rxq *rxq,
     return 0;
 }
 
-static struct netdev_rxq *
-netdev_ioservice_rxq_alloc(void)
-{
-    struct netdev_rxq_ioservice *rx = xzalloc(sizeof *rx);
-    return &rx->up;
-}
-
-static int
-netdev_ioservice_rxq_construct(struct netdev_rxq *rxq OVS_UNUSED)
-{
-    return 0;
-}
-
-static void
-netdev_ioservice_rxq_destruct(struct netdev_rxq *rxq OVS_UNUSED)
-{
-}
-
-static void
-netdev_ioservice_rxq_dealloc(struct netdev_rxq *rxq)
-{
-    free(CONTAINER_OF(rxq, struct netdev_rxq_ioservice, up));
-}
-
 static int
 netdev_ioservice_set_tx_multiq(struct netdev *netdev OVS_UNUSED,
                                unsigned int n_txq OVS_UNUSED)
@@ -777,22 +749,6 @@ netdev_ioservice_get_status(const struct netdev *netdev, struct smap *smap)
     smap_add_format(smap, "signatures", "%zu", s.n_sigs);
     smap_add_format(smap, "flows", "%zu/%zu", s.n_flows, s.max_flows);
     smap_add_format(smap, "memory_kb", "%zu", s.memory / 1024);
-    return 0;
-}
-
-static int
-netdev_ioservice_update_flags(struct netdev *netdev, enum netdev_flags off,
-                              enum netdev_flags on, enum netdev_flags *old)
-{
-    struct netdev_ioservice *dev = netdev_ioservice_cast(netdev);
-
-    if ((off | on) & ~(NETDEV_UP | NETDEV_PROMISC)) {
-        return EINVAL;
-    }
-    ovs_mutex_lock(&dev->mutex);
-    *old = dev->flags;
-    dev->flags = (dev->flags & ~off) | on;
-    ovs_mutex_unlock(&dev->mutex);
     return 0;
 }
 
@@ -1001,6 +957,15 @@ ioservice_unixctl_flows(struct unixctl_conn *conn, int argc OVS_UNUSED,
     ds_destroy(&out);
 }
 
+static int
+netdev_ioservice_update_flags(struct netdev *netdev, enum netdev_flags off,
+                              enum netdev_flags on, enum netdev_flags *old)
+{
+    struct netdev_ioservice *dev = netdev_ioservice_cast(netdev);
+
+    return nae_flags_update(netdev, &dev->mutex, &dev->flags, off, on, old);
+}
+
 static const struct netdev_class netdev_ioservice_class = {
     .type = "ioservice",
     .is_pmd = true,
@@ -1022,10 +987,10 @@ static const struct netdev_class netdev_ioservice_class = {
     .get_custom_stats = netdev_ioservice_get_custom_stats,
     .get_status = netdev_ioservice_get_status,
     .update_flags = netdev_ioservice_update_flags,
-    .rxq_alloc = netdev_ioservice_rxq_alloc,
-    .rxq_construct = netdev_ioservice_rxq_construct,
-    .rxq_destruct = netdev_ioservice_rxq_destruct,
-    .rxq_dealloc = netdev_ioservice_rxq_dealloc,
+    .rxq_alloc = nae_rxq_alloc,
+    .rxq_construct = nae_rxq_construct,
+    .rxq_destruct = nae_rxq_destruct,
+    .rxq_dealloc = nae_rxq_dealloc,
     .rxq_recv = netdev_ioservice_rxq_recv,
 };
 
