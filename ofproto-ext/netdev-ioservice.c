@@ -167,13 +167,25 @@ ioservice_compile(const char *path, size_t max_flows, char **errp)
                           ovs_strerror(errno));
         return NULL;
     }
-    if (fstat(fileno(file), &st) || st.st_size > IOSERVICE_MAX_SIG_FILE) {
+    if (fstat(fileno(file), &st) || !S_ISREG(st.st_mode)) {
+        *errp = xasprintf("signature file %s is not a regular file", path);
+        fclose(file);
+        return NULL;
+    }
+    if (st.st_size > IOSERVICE_MAX_SIG_FILE) {
         *errp = xasprintf("signature file %s is larger than 64 MiB", path);
         fclose(file);
         return NULL;
     }
     text = xmalloc(st.st_size + 1);
     len = fread(text, 1, st.st_size, file);
+    if (ferror(file)) {
+        *errp = xasprintf("cannot read signature file %s (%s)", path,
+                          ovs_strerror(errno));
+        fclose(file);
+        free(text);
+        return NULL;
+    }
     fclose(file);
 
     if (!dpi_sigset_parse(text, len, &set, &err)) {
