@@ -7,6 +7,7 @@ TESTSUITE_AT = \
 	tests/nae-unit.at \
 	tests/splitio-unit.at \
 	tests/ioservice-unit.at \
+	tests/emunic.at \
 	tests/system-nae.at \
 	tests/system-splitio.at \
 	tests/system-ioservice.at

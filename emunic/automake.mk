@@ -1,0 +1,29 @@
+# emunic/: the emulated SR-IOV switchdev NIC (see emunic/README), a DPDK
+# vdev driver compiled into our ovs-vswitchd and the test programs that
+# need hardware.  It registers by constructor, so its objects are linked
+# directly into each program rather than through a library the linker
+# could drop.
+ESW_SOURCES = \
+	emunic/esw.c \
+	emunic/esw.h \
+	emunic/esw-flow.c \
+	emunic/esw-vf.h
+# Driver headers are internal DPDK API.
+ESW_CPPFLAGS = -I$(top_srcdir)/emunic -I$(ESW_HEADERS_DIR) \
+	-DALLOW_INTERNAL_API
+EXTRA_DIST += emunic/README
+# The driver links DPDK and the C library only (it is hardware, not OVS),
+# so checkpatch's rules asking for OVS helpers do not apply to it.
+
+vswitchd_plugin_ovs_vswitchd_SOURCES += $(ESW_SOURCES)
+vswitchd_plugin_ovs_vswitchd_CPPFLAGS = $(AM_CPPFLAGS) $(ESW_CPPFLAGS)
+vswitchd_plugin_ovs_vswitchd_LDADD += -lrte_bus_vdev
+
+# esw-test: the NIC alone, driven through the ethdev and rte_flow API as
+# OVS would drive it, and through its VF shared memory as a guest would.
+noinst_PROGRAMS += tests/esw-test
+tests_esw_test_SOURCES = tests/esw-test.c $(ESW_SOURCES) \
+	guest/esw-vf-guest.c guest/esw-vf-guest.h
+tests_esw_test_CPPFLAGS = $(ESW_CPPFLAGS) -I$(top_srcdir)/guest
+tests_esw_test_CFLAGS = $(DPDK_CFLAGS) $(NAE_WARNINGS)
+tests_esw_test_LDADD = $(DPDK_LIBS) -lrte_bus_vdev -lpthread

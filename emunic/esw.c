@@ -1,0 +1,993 @@
+/*
+ * Copyright (c) 2026 The ovs-nae authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* net_nae_esw: an emulated SR-IOV switchdev NIC, as a DPDK vdev driver.
+ *
+ *   --vdev net_nae_esw0,iface=veth0,vfs=4,flows=1024,shm_dir=/dev/shm
+ *
+ * creates one ethdev for the uplink (the PF, "net_nae_esw0") and one VF
+ * representor ethdev per VF ("net_nae_esw0_representor_vf<N>", found by
+ * OVS's dpdk-devargs "net_nae_esw0,representor=vf<N>").  Each VF's queues
+ * live in a shared-memory file (<shm_dir>/<name>-vf<N>, esw-vf.h) that a
+ * guest process maps.  The uplink reaches a Linux interface through an
+ * AF_PACKET socket.
+ *
+ * An "eswitch" thread plays the NIC's switching hardware: it takes frames
+ * a VF transmits and frames from the wire, looks them up in the transfer
+ * flow table that only rte_flow programs (esw-flow.c), and applies the
+ * rule's actions; a miss goes up the source's representor (for a VF) or
+ * the uplink ethdev (for the wire), where OVS receives it.  What OVS
+ * transmits on a representor goes to its VF; on the uplink, to the wire.
+ * README says what it models and what it does not. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bus_vdev_driver.h>
+#include <ethdev_driver.h>
+#include <ethdev_vdev.h>
+#include <rte_kvargs.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "esw.h"
+
+#define ESW_MAX_VFS 64
+#define ESW_DEFAULT_VFS 4
+#define ESW_DEFAULT_FLOWS 1024
+#define ESW_MAX_FLOWS (1024 * 1024)
+#define ESW_RX_RING 1024
+#define ESW_BURST 32
+#define ESW_IDLE_NS 50000       /* The eswitch thread's nap when idle. */
+#define ESW_HEADROOM 8          /* Room for two pushed VLAN tags. */
+
+RTE_LOG_REGISTER_DEFAULT(esw_logtype, NOTICE);
+#define ESW_LOG(LEVEL, ...) \
+    rte_log(RTE_LOG_ ## LEVEL, esw_logtype, "net_nae_esw: " __VA_ARGS__)
+
+enum esw_port_kind { ESW_UPLINK, ESW_REPR };
+
+/* One ethdev: the uplink or a representor. */
+struct esw_port {
+    struct esw_nic *nic;
+    struct rte_eth_dev *dev;
+    enum esw_port_kind kind;
+    int vf;                             /* ESW_REPR only. */
+    struct rte_ring *rx_ring;           /* Misses for OVS: SP/SC mbufs. */
+    struct rte_mempool *mp;             /* From rx_queue_setup(). */
+    bool started;
+    struct rte_ether_addr mac;
+    /* Updated by the eswitch thread (rx) and the transmitting thread. */
+    atomic_uint_fast64_t rx_packets, rx_bytes, rx_missed;
+    atomic_uint_fast64_t tx_packets, tx_bytes, tx_errors;
+};
+
+struct esw_vf {
+    struct esw_vf_shm *shm;
+    char path[256];
+    rte_spinlock_t to_guest_lock;       /* Eswitch thread and tx_burst. */
+    atomic_uint_fast64_t tx_refused;    /* Bad lengths from the guest. */
+    atomic_uint_fast64_t rx_full;       /* Its receive ring was full. */
+};
+
+#define ESW_NAME_MAX 40          /* Leaves room for "_representor_vfNN". */
+
+struct esw_nic {
+    char name[ESW_NAME_MAX];
+    uint16_t domain_id;
+    int n_vfs;
+    struct esw_port *uplink;
+    struct esw_port *reprs[ESW_MAX_VFS];
+    struct esw_vf vfs[ESW_MAX_VFS];
+    int n_open;                         /* Ethdevs not yet closed. */
+    int sock;                           /* AF_PACKET on 'iface', or -1. */
+    char iface[IF_NAMESIZE];
+    struct esw_table table;
+    pthread_t thread;
+    atomic_bool stop;
+    atomic_uint_fast64_t wire_tx_dropped, fate_drops;
+};
+
+static const struct eth_dev_ops esw_ops;
+
+static struct esw_port *
+esw_port(struct rte_eth_dev *dev)
+{
+    return dev->data->dev_private;
+}
+
+struct esw_table *
+esw_nic_table(struct rte_eth_dev *dev)
+{
+    return &esw_port(dev)->nic->table;
+}
+
+/* The ethdev with 'port_id' if it belongs to 'nic', else NULL. */
+static struct esw_port *
+esw_nic_port(struct esw_nic *nic, uint16_t port_id)
+{
+    if (nic->uplink && nic->uplink->dev->data->port_id == port_id) {
+        return nic->uplink;
+    }
+    for (int i = 0; i < nic->n_vfs; i++) {
+        if (nic->reprs[i] && nic->reprs[i]->dev->data->port_id == port_id) {
+            return nic->reprs[i];
+        }
+    }
+    return NULL;
+}
+
+bool
+esw_nic_has_port(struct rte_eth_dev *dev, uint16_t port_id)
+{
+    return esw_nic_port(esw_port(dev)->nic, port_id) != NULL;
+}
+
+uint16_t
+esw_nic_proxy_port(struct rte_eth_dev *dev)
+{
+    return esw_port(dev)->nic->uplink->dev->data->port_id;
+}
+
+/* Delivery. */
+
+static void
+esw_to_wire(struct esw_nic *nic, const uint8_t *frame, uint32_t len)
+{
+    if (nic->sock < 0 || send(nic->sock, frame, len, MSG_DONTWAIT) < 0) {
+        atomic_fetch_add(&nic->wire_tx_dropped, 1);
+    }
+}
+
+/* Copies a frame into VF 'vf''s receive ring, if it has room. */
+static bool
+esw_to_vf(struct esw_nic *nic, int vf, const uint8_t *frame, uint32_t len)
+{
+    struct esw_vf *v = &nic->vfs[vf];
+    struct esw_vf_ring *r = &v->shm->to_guest;
+    bool ok = false;
+
+    if (len > ESW_VF_MAX_FRAME
+        || !__atomic_load_n(&v->shm->enabled, __ATOMIC_ACQUIRE)) {
+        return false;
+    }
+    rte_spinlock_lock(&v->to_guest_lock);
+    uint32_t head = r->head;
+    uint32_t tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+    if (head - tail < ESW_VF_SLOTS) {
+        uint32_t slot = head & (ESW_VF_SLOTS - 1);
+
+        memcpy(r->buf[slot], frame, len);
+        r->len[slot] = len;
+        __atomic_store_n(&r->head, head + 1, __ATOMIC_RELEASE);
+        ok = true;
+    } else {
+        atomic_fetch_add(&v->rx_full, 1);
+    }
+    rte_spinlock_unlock(&v->to_guest_lock);
+    return ok;
+}
+
+/* Hands a frame to OVS on ethdev 'p' (a miss, or PORT_REPRESENTOR). */
+static void
+esw_to_port(struct esw_port *p, const uint8_t *frame, uint32_t len)
+{
+    struct rte_mbuf *m;
+
+    if (!p->started || !p->mp || !(m = rte_pktmbuf_alloc(p->mp))) {
+        atomic_fetch_add(&p->rx_missed, 1);
+        return;
+    }
+    if (len > rte_pktmbuf_tailroom(m)) {
+        rte_pktmbuf_free(m);
+        atomic_fetch_add(&p->rx_missed, 1);
+        return;
+    }
+    memcpy(rte_pktmbuf_mtod(m, void *), frame, len);
+    m->data_len = m->pkt_len = len;
+    m->port = p->dev->data->port_id;
+    if (rte_ring_sp_enqueue(p->rx_ring, m)) {
+        rte_pktmbuf_free(m);
+        atomic_fetch_add(&p->rx_missed, 1);
+        return;
+    }
+    atomic_fetch_add(&p->rx_packets, 1);
+    atomic_fetch_add(&p->rx_bytes, len);
+}
+
+/* "To the represented entity": the wire for the uplink, the VF for a
+ * representor. */
+static void
+esw_to_represented(struct esw_nic *nic, struct esw_port *p,
+                   const uint8_t *frame, uint32_t len)
+{
+    if (p->kind == ESW_UPLINK) {
+        esw_to_wire(nic, frame, len);
+    } else if (!esw_to_vf(nic, p->vf, frame, len)) {
+        atomic_fetch_add(&nic->fate_drops, 1);
+    }
+}
+
+/* Header rewrites, on a frame with 4 bytes of headroom before 'frame'. */
+
+static void
+csum_replace4(uint8_t *sum, uint32_t old, uint32_t new)
+{
+    /* RFC 1624: HC' = ~(~HC + ~m + m'). */
+    uint32_t s = (uint16_t) ~((sum[0] << 8) | sum[1]);
+
+    s += (uint16_t) ~(rte_be_to_cpu_32(old) >> 16);
+    s += (uint16_t) ~(rte_be_to_cpu_32(old) & 0xffff);
+    s += rte_be_to_cpu_32(new) >> 16;
+    s += rte_be_to_cpu_32(new) & 0xffff;
+    s = (s & 0xffff) + (s >> 16);
+    s = (s & 0xffff) + (s >> 16);
+    s = (uint16_t) ~s;
+    sum[0] = s >> 8;
+    sum[1] = s;
+}
+
+static void
+esw_set_ipv4(uint8_t *frame, uint32_t len, bool src, uint32_t addr)
+{
+    uint32_t off = 14;
+
+    if (len >= 18 && (frame[12] == 0x81 || frame[12] == 0x88)
+        && (frame[13] == 0x00 || frame[13] == 0xa8)) {
+        off = 18;
+    }
+    if (len < off + 20 || frame[off - 2] != 0x08 || frame[off - 1] != 0x00) {
+        return;
+    }
+    uint8_t *ip = frame + off;
+    uint32_t ihl = (ip[0] & 0xf) * 4;
+    uint8_t *field = ip + (src ? 12 : 16);
+    uint32_t old;
+
+    memcpy(&old, field, 4);
+    memcpy(field, &addr, 4);
+    csum_replace4(ip + 10, old, addr);
+    if (ihl < 20 || len < off + ihl + 8 || (ip[6] & 0x1f) || ip[7]) {
+        return;                 /* No L4 header to fix (or a fragment). */
+    }
+    uint8_t *l4 = ip + ihl;
+    if (ip[9] == 6 && len >= off + ihl + 18) {
+        csum_replace4(l4 + 16, old, addr);
+    } else if (ip[9] == 17 && (l4[6] | l4[7])) {
+        csum_replace4(l4 + 6, old, addr);
+    }
+}
+
+/* Applies a rule's actions, in order, to the frame at '*framep', which has
+ * 'headroom' writable bytes before it, and delivers it. */
+static void
+esw_apply(struct esw_nic *nic, const struct esw_action *acts, int n,
+          uint8_t **framep, uint32_t *lenp, int headroom)
+{
+    uint8_t *frame = *framep;
+    uint32_t len = *lenp;
+
+    for (int i = 0; i < n; i++) {
+        const struct esw_action *a = &acts[i];
+        struct esw_port *p;
+
+        switch (a->type) {
+        case ESW_ACT_COUNT:
+            break;
+        case ESW_ACT_DROP:
+            atomic_fetch_add(&nic->fate_drops, 1);
+            return;
+        case ESW_ACT_TO_REPRESENTED:
+        case ESW_ACT_TO_REPRESENTOR:
+            p = esw_nic_port(nic, a->port);
+            if (!p) {
+                atomic_fetch_add(&nic->fate_drops, 1);
+            } else if (a->type == ESW_ACT_TO_REPRESENTED) {
+                esw_to_represented(nic, p, frame, len);
+            } else {
+                esw_to_port(p, frame, len);
+            }
+            break;
+        case ESW_ACT_POP_VLAN:
+            if (len >= 18 && ((frame[12] == 0x81 && frame[13] == 0x00)
+                              || (frame[12] == 0x88 && frame[13] == 0xa8))) {
+                memmove(frame + 4, frame, 12);
+                frame += 4;
+                len -= 4;
+                headroom += 4;
+            }
+            break;
+        case ESW_ACT_PUSH_VLAN:
+            if (headroom >= 4 && len >= 14 && len + 4 <= ESW_VF_MAX_FRAME) {
+                memmove(frame - 4, frame, 12);
+                frame -= 4;
+                len += 4;
+                headroom -= 4;
+                frame[12] = a->value16 >> 8;
+                frame[13] = a->value16;
+                frame[14] = 0;
+                frame[15] = 0;
+            }
+            break;
+        case ESW_ACT_SET_VLAN_VID:
+            if (len >= 18) {
+                frame[14] = (frame[14] & 0xf0) | (a->value16 >> 8);
+                frame[15] = a->value16;
+            }
+            break;
+        case ESW_ACT_SET_VLAN_PCP:
+            if (len >= 18) {
+                frame[14] = (frame[14] & 0x1f) | (a->value16 << 5);
+            }
+            break;
+        case ESW_ACT_SET_MAC_SRC:
+            memcpy(frame + 6, a->mac, 6);
+            break;
+        case ESW_ACT_SET_MAC_DST:
+            memcpy(frame, a->mac, 6);
+            break;
+        case ESW_ACT_SET_IPV4_SRC:
+        case ESW_ACT_SET_IPV4_DST:
+            esw_set_ipv4(frame, len, a->type == ESW_ACT_SET_IPV4_SRC, a->ip);
+            break;
+        }
+    }
+    *framep = frame;
+    *lenp = len;
+}
+
+/* Switches one frame that entered the switch at 'src' (the uplink for the
+ * wire, a representor for its VF).  'frame' has ESW_HEADROOM writable
+ * bytes before it, for pushed tags. */
+static void
+esw_switch(struct esw_nic *nic, struct esw_port *src, uint8_t *frame,
+           uint32_t len)
+{
+    struct esw_action acts[ESW_MAX_ACTIONS];
+    struct esw_key key;
+    struct rte_flow *f;
+    int n = 0;
+
+    key.in_port = src->dev->data->port_id;
+    esw_key_extract(frame, len, &key);
+    rte_spinlock_lock(&nic->table.lock);
+    f = esw_table_lookup(&nic->table, &key);
+    if (f) {
+        f->hits++;
+        f->bytes += len;
+        n = f->n_actions;
+        memcpy(acts, f->actions, n * sizeof acts[0]);
+    }
+    rte_spinlock_unlock(&nic->table.lock);
+
+    if (!f) {
+        esw_to_port(src, frame, len);
+        return;
+    }
+    esw_apply(nic, acts, n, &frame, &len, ESW_HEADROOM);
+}
+
+/* The eswitch thread: the NIC's switching hardware. */
+static void *
+esw_thread(void *nic_)
+{
+    struct esw_nic *nic = nic_;
+    uint8_t buf[ESW_HEADROOM + ESW_VF_BUF];
+
+    while (!atomic_load(&nic->stop)) {
+        int work = 0;
+
+        for (int i = 0; i < nic->n_vfs; i++) {
+            struct esw_vf *v = &nic->vfs[i];
+            struct esw_vf_ring *r = &v->shm->from_guest;
+            struct esw_port *p = nic->reprs[i];
+
+            if (!p || !__atomic_load_n(&v->shm->enabled, __ATOMIC_ACQUIRE)) {
+                continue;
+            }
+            uint32_t tail = r->tail;
+            uint32_t head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+            /* A guest's head more than a ring ahead is a lie: take what
+             * a ring can hold, no more. */
+            uint32_t avail = head - tail;
+            if (avail > ESW_VF_SLOTS) {
+                avail = ESW_VF_SLOTS;
+            }
+            for (uint32_t k = 0; k < avail && k < ESW_BURST; k++) {
+                uint32_t slot = tail & (ESW_VF_SLOTS - 1);
+                uint32_t len = r->len[slot];
+
+                if (len < 14 || len > ESW_VF_MAX_FRAME) {
+                    atomic_fetch_add(&v->tx_refused, 1);
+                } else {
+                    memcpy(buf + ESW_HEADROOM, r->buf[slot], len);
+                    esw_switch(nic, p, buf + ESW_HEADROOM, len);
+                }
+                tail++;
+                work++;
+            }
+            __atomic_store_n(&r->tail, tail, __ATOMIC_RELEASE);
+        }
+        if (nic->sock >= 0 && nic->uplink) {
+            for (int k = 0; k < ESW_BURST; k++) {
+                ssize_t len = recv(nic->sock, buf + ESW_HEADROOM, ESW_VF_BUF,
+                                   MSG_DONTWAIT);
+                if (len <= 0) {
+                    break;
+                }
+                esw_switch(nic, nic->uplink, buf + ESW_HEADROOM, len);
+                work++;
+            }
+        }
+        if (!work) {
+            struct timespec ts = { 0, ESW_IDLE_NS };
+            nanosleep(&ts, NULL);
+        }
+    }
+    return NULL;
+}
+
+/* Ethdev operations, for the uplink and the representors alike. */
+
+static int
+esw_dev_configure(struct rte_eth_dev *dev)
+{
+    return 0;
+}
+
+static int
+esw_dev_start(struct rte_eth_dev *dev)
+{
+    esw_port(dev)->started = true;
+    dev->data->dev_link.link_status = RTE_ETH_LINK_UP;
+    dev->data->rx_queue_state[0] = RTE_ETH_QUEUE_STATE_STARTED;
+    dev->data->tx_queue_state[0] = RTE_ETH_QUEUE_STATE_STARTED;
+    return 0;
+}
+
+static int
+esw_dev_stop(struct rte_eth_dev *dev)
+{
+    struct esw_port *p = esw_port(dev);
+    struct rte_mbuf *m;
+
+    p->started = false;
+    dev->data->dev_started = 0;
+    dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
+    while (!rte_ring_sc_dequeue(p->rx_ring, (void **) &m)) {
+        rte_pktmbuf_free(m);
+    }
+    return 0;
+}
+
+static void esw_nic_free(struct esw_nic *);
+
+static int
+esw_dev_close(struct rte_eth_dev *dev)
+{
+    struct esw_port *p = esw_port(dev);
+    struct esw_nic *nic = p->nic;
+
+    if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
+        return 0;
+    }
+    esw_dev_stop(dev);
+    /* Stop the eswitch before a port it may deliver to goes away. */
+    atomic_store(&nic->stop, true);
+    pthread_join(nic->thread, NULL);
+    if (p->kind == ESW_UPLINK) {
+        nic->uplink = NULL;
+    } else {
+        nic->reprs[p->vf] = NULL;
+    }
+    rte_ring_free(p->rx_ring);
+    dev->data->mac_addrs = NULL;        /* Points into 'p'. */
+    if (--nic->n_open == 0) {
+        esw_nic_free(nic);
+    } else {
+        atomic_store(&nic->stop, false);
+        pthread_create(&nic->thread, NULL, esw_thread, nic);
+    }
+    return 0;
+}
+
+static int
+esw_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
+{
+    struct esw_port *p = esw_port(dev);
+
+    info->max_mac_addrs = 1;
+    info->max_rx_pktlen = ESW_VF_MAX_FRAME;
+    info->max_rx_queues = 1;
+    info->max_tx_queues = 1;
+    info->min_rx_bufsize = 0;
+    info->min_mtu = RTE_ETHER_MIN_MTU;
+    info->max_mtu = ESW_VF_MAX_FRAME - RTE_ETHER_HDR_LEN - 4;
+    info->switch_info.name = p->nic->name;
+    info->switch_info.domain_id = p->nic->domain_id;
+    info->switch_info.port_id = p->kind == ESW_UPLINK ? 0xffff : p->vf;
+    return 0;
+}
+
+static int
+esw_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
+                   unsigned int socket, const struct rte_eth_rxconf *conf,
+                   struct rte_mempool *mp)
+{
+    struct esw_port *p = esw_port(dev);
+
+    p->mp = mp;
+    dev->data->rx_queues[qid] = p;
+    return 0;
+}
+
+static int
+esw_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
+                   unsigned int socket, const struct rte_eth_txconf *conf)
+{
+    dev->data->tx_queues[qid] = esw_port(dev);
+    return 0;
+}
+
+static void
+esw_queue_release(struct rte_eth_dev *dev, uint16_t qid)
+{
+}
+
+static int
+esw_link_update(struct rte_eth_dev *dev, int wait)
+{
+    return 0;
+}
+
+static int
+esw_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
+{
+    struct esw_port *p = esw_port(dev);
+
+    st->ipackets = atomic_load(&p->rx_packets);
+    st->ibytes = atomic_load(&p->rx_bytes);
+    st->imissed = atomic_load(&p->rx_missed);
+    st->opackets = atomic_load(&p->tx_packets);
+    st->obytes = atomic_load(&p->tx_bytes);
+    st->oerrors = atomic_load(&p->tx_errors);
+    return 0;
+}
+
+static int
+esw_stats_reset(struct rte_eth_dev *dev)
+{
+    struct esw_port *p = esw_port(dev);
+
+    atomic_store(&p->rx_packets, 0);
+    atomic_store(&p->rx_bytes, 0);
+    atomic_store(&p->rx_missed, 0);
+    atomic_store(&p->tx_packets, 0);
+    atomic_store(&p->tx_bytes, 0);
+    atomic_store(&p->tx_errors, 0);
+    return 0;
+}
+
+static int
+esw_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
+{
+    return mtu + RTE_ETHER_HDR_LEN + 4 <= ESW_VF_MAX_FRAME ? 0 : -EINVAL;
+}
+
+static int
+esw_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *mac)
+{
+    esw_port(dev)->mac = *mac;
+    return 0;
+}
+
+static int
+esw_promisc(struct rte_eth_dev *dev)
+{
+    return 0;
+}
+
+static int
+esw_flow_ops_get(struct rte_eth_dev *dev, const struct rte_flow_ops **ops)
+{
+    *ops = &esw_flow_ops;
+    return 0;
+}
+
+static const struct eth_dev_ops esw_ops = {
+    .dev_configure = esw_dev_configure,
+    .dev_start = esw_dev_start,
+    .dev_stop = esw_dev_stop,
+    .dev_close = esw_dev_close,
+    .dev_infos_get = esw_dev_infos_get,
+    .rx_queue_setup = esw_rx_queue_setup,
+    .tx_queue_setup = esw_tx_queue_setup,
+    .rx_queue_release = esw_queue_release,
+    .tx_queue_release = esw_queue_release,
+    .link_update = esw_link_update,
+    .stats_get = esw_stats_get,
+    .stats_reset = esw_stats_reset,
+    .mtu_set = esw_mtu_set,
+    .mac_addr_set = esw_mac_addr_set,
+    .promiscuous_enable = esw_promisc,
+    .promiscuous_disable = esw_promisc,
+    .allmulticast_enable = esw_promisc,
+    .allmulticast_disable = esw_promisc,
+    .flow_ops_get = esw_flow_ops_get,
+};
+
+/* Data path of the ethdevs. */
+
+static uint16_t
+esw_rx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
+{
+    struct esw_port *p = q;
+
+    return rte_ring_sc_dequeue_burst(p->rx_ring, (void **) pkts, n, NULL);
+}
+
+static uint16_t
+esw_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
+{
+    struct esw_port *p = q;
+    struct esw_nic *nic = p->nic;
+    uint8_t buf[ESW_VF_BUF];
+
+    for (uint16_t i = 0; i < n; i++) {
+        struct rte_mbuf *m = pkts[i];
+        uint32_t len = rte_pktmbuf_pkt_len(m);
+        const uint8_t *frame;
+
+        if (len > ESW_VF_MAX_FRAME) {
+            atomic_fetch_add(&p->tx_errors, 1);
+            rte_pktmbuf_free(m);
+            continue;
+        }
+        frame = rte_pktmbuf_read(m, 0, len, buf);
+        if (p->kind == ESW_UPLINK) {
+            esw_to_wire(nic, frame, len);
+        } else if (!esw_to_vf(nic, p->vf, frame, len)) {
+            atomic_fetch_add(&p->tx_errors, 1);
+            rte_pktmbuf_free(m);
+            continue;
+        }
+        atomic_fetch_add(&p->tx_packets, 1);
+        atomic_fetch_add(&p->tx_bytes, len);
+        rte_pktmbuf_free(m);
+    }
+    return n;
+}
+
+/* Probe and remove. */
+
+static int
+esw_kv_iface(const char *key, const char *value, void *out)
+{
+    if (strlen(value) >= IF_NAMESIZE) {
+        return -EINVAL;
+    }
+    snprintf(out, IF_NAMESIZE, "%s", value);
+    return 0;
+}
+
+static int
+esw_kv_dir(const char *key, const char *value, void *out)
+{
+    if (strlen(value) >= 200) {
+        return -EINVAL;
+    }
+    snprintf(out, 200, "%s", value);
+    return 0;
+}
+
+static int
+esw_kv_uint(const char *key, const char *value, void *out)
+{
+    char *end;
+    unsigned long v = strtoul(value, &end, 0);
+
+    if (!*value || *end) {
+        return -EINVAL;
+    }
+    *(unsigned long *) out = v;
+    return 0;
+}
+
+static int
+esw_kv_ignore(const char *key, const char *value, void *out)
+{
+    return 0;
+}
+
+static struct esw_port *
+esw_port_create(struct esw_nic *nic, struct rte_vdev_device *vdev,
+                enum esw_port_kind kind, int vf)
+{
+    char name[RTE_ETH_NAME_MAX_LEN], ring[RTE_RING_NAMESIZE];
+    struct rte_eth_dev *dev;
+    struct esw_port *p;
+
+    if (kind == ESW_UPLINK) {
+        dev = rte_eth_vdev_allocate(vdev, sizeof *p);
+    } else {
+        snprintf(name, sizeof name, "%s_representor_vf%d", nic->name, vf);
+        dev = rte_eth_dev_allocate(name);
+        if (dev) {
+            dev->data->dev_private = rte_zmalloc_socket(
+                name, sizeof *p, RTE_CACHE_LINE_SIZE, vdev->device.numa_node);
+            if (!dev->data->dev_private) {
+                rte_eth_dev_release_port(dev);
+                dev = NULL;
+            } else {
+                dev->device = &vdev->device;
+            }
+        }
+    }
+    if (!dev) {
+        return NULL;
+    }
+    p = dev->data->dev_private;
+    p->nic = nic;
+    p->dev = dev;
+    p->kind = kind;
+    p->vf = vf;
+    snprintf(ring, sizeof ring, "esw%u_%d", dev->data->port_id, vf);
+    p->rx_ring = rte_ring_create(ring, ESW_RX_RING, SOCKET_ID_ANY,
+                                 RING_F_SP_ENQ | RING_F_SC_DEQ);
+    if (!p->rx_ring) {
+        rte_eth_dev_release_port(dev);
+        return NULL;
+    }
+    rte_eth_random_addr(p->mac.addr_bytes);
+    dev->data->mac_addrs = &p->mac;
+    dev->data->nb_rx_queues = 1;
+    dev->data->nb_tx_queues = 1;
+    dev->data->dev_link = (struct rte_eth_link) {
+        .link_speed = RTE_ETH_SPEED_NUM_25G,
+        .link_duplex = RTE_ETH_LINK_FULL_DUPLEX,
+        .link_status = RTE_ETH_LINK_DOWN,
+        .link_autoneg = RTE_ETH_LINK_FIXED,
+    };
+    dev->dev_ops = &esw_ops;
+    dev->rx_pkt_burst = esw_rx_burst;
+    dev->tx_pkt_burst = esw_tx_burst;
+    dev->data->dev_flags |= RTE_ETH_DEV_AUTOFILL_QUEUE_XSTATS;
+    if (kind == ESW_REPR) {
+        dev->data->dev_flags |= RTE_ETH_DEV_REPRESENTOR;
+        dev->data->representor_id = vf;
+        dev->data->backer_port_id = nic->uplink->dev->data->port_id;
+    }
+    nic->n_open++;
+    return p;
+}
+
+static int
+esw_vf_create(struct esw_nic *nic, int vf, const char *dir)
+{
+    struct esw_vf *v = &nic->vfs[vf];
+    int fd;
+
+    snprintf(v->path, sizeof v->path, "%s/%s-vf%d", dir, nic->name, vf);
+    fd = open(v->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || ftruncate(fd, sizeof *v->shm)) {
+        ESW_LOG(ERR, "%s: %s\n", v->path, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+        }
+        return -errno;
+    }
+    v->shm = mmap(NULL, sizeof *v->shm, PROT_READ | PROT_WRITE, MAP_SHARED,
+                  fd, 0);
+    close(fd);
+    if (v->shm == MAP_FAILED) {
+        v->shm = NULL;
+        return -errno;
+    }
+    v->shm->magic = ESW_VF_MAGIC;
+    v->shm->version = ESW_VF_VERSION;
+    v->shm->vf = vf;
+    v->shm->slots = ESW_VF_SLOTS;
+    v->shm->buf_size = ESW_VF_BUF;
+    rte_eth_random_addr(v->shm->mac);
+    v->shm->mtu = 1500;
+    rte_spinlock_init(&v->to_guest_lock);
+    __atomic_store_n(&v->shm->enabled, 1, __ATOMIC_RELEASE);
+    return 0;
+}
+
+static void
+esw_nic_free(struct esw_nic *nic)
+{
+    for (int i = 0; i < nic->n_vfs; i++) {
+        struct esw_vf *v = &nic->vfs[i];
+
+        if (v->shm) {
+            __atomic_store_n(&v->shm->enabled, 0, __ATOMIC_RELEASE);
+            munmap(v->shm, sizeof *v->shm);
+            unlink(v->path);
+        }
+    }
+    if (nic->sock >= 0) {
+        close(nic->sock);
+    }
+    esw_table_destroy(&nic->table);
+    rte_eth_switch_domain_free(nic->domain_id);
+    rte_free(nic);
+}
+
+static int
+esw_open_wire(struct esw_nic *nic)
+{
+    struct sockaddr_ll sll = { .sll_family = AF_PACKET,
+                               .sll_protocol = htons(ETH_P_ALL) };
+
+    sll.sll_ifindex = if_nametoindex(nic->iface);
+    if (!sll.sll_ifindex) {
+        ESW_LOG(ERR, "%s: no interface %s\n", nic->name, nic->iface);
+        return -ENODEV;
+    }
+    nic->sock = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+    if (nic->sock < 0
+        || bind(nic->sock, (struct sockaddr *) &sll, sizeof sll)) {
+        ESW_LOG(ERR, "%s: AF_PACKET on %s: %s\n", nic->name, nic->iface,
+                strerror(errno));
+        return -errno;
+    }
+    struct packet_mreq mr = { .mr_ifindex = sll.sll_ifindex,
+                              .mr_type = PACKET_MR_PROMISC };
+    setsockopt(nic->sock, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr);
+    /* Frames we send are not ours to receive again. */
+    int one = 1;
+    setsockopt(nic->sock, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
+               sizeof one);
+    return 0;
+}
+
+static int
+esw_probe(struct rte_vdev_device *vdev)
+{
+    static const char *const keys[] = {
+        "iface", "vfs", "flows", "shm_dir", "representor", NULL
+    };
+    const char *name = rte_vdev_device_name(vdev);
+    unsigned long vfs = ESW_DEFAULT_VFS, flows = ESW_DEFAULT_FLOWS;
+    char shm_dir[256] = "/dev/shm";
+    struct rte_kvargs *kv = NULL;
+    struct esw_nic *nic;
+    int ret = 0;
+
+    if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
+        return -ENOTSUP;
+    }
+    nic = rte_zmalloc("esw_nic", sizeof *nic, RTE_CACHE_LINE_SIZE);
+    if (!nic) {
+        return -ENOMEM;
+    }
+    nic->sock = -1;
+    if (strlen(name) >= ESW_NAME_MAX) {
+        ESW_LOG(ERR, "%s: name longer than %d\n", name, ESW_NAME_MAX - 1);
+        rte_free(nic);
+        return -EINVAL;
+    }
+    snprintf(nic->name, sizeof nic->name, "%s", name);
+    if (rte_vdev_device_args(vdev)) {
+        kv = rte_kvargs_parse(rte_vdev_device_args(vdev), keys);
+        if (!kv
+            || rte_kvargs_process(kv, "iface", esw_kv_iface, nic->iface) < 0
+            || rte_kvargs_process(kv, "vfs", esw_kv_uint, &vfs) < 0
+            || rte_kvargs_process(kv, "flows", esw_kv_uint, &flows) < 0
+            || rte_kvargs_process(kv, "shm_dir", esw_kv_dir, shm_dir) < 0
+            || rte_kvargs_process(kv, "representor", esw_kv_ignore,
+                                  NULL) < 0) {
+            ESW_LOG(ERR, "%s: bad arguments \"%s\"\n", name,
+                    rte_vdev_device_args(vdev));
+            ret = -EINVAL;
+        }
+        rte_kvargs_free(kv);
+    }
+    if (!ret && (vfs < 1 || vfs > ESW_MAX_VFS || flows < 1
+                 || flows > ESW_MAX_FLOWS)) {
+        ESW_LOG(ERR, "%s: vfs must be 1..%d, flows 1..%d\n", name,
+                ESW_MAX_VFS, ESW_MAX_FLOWS);
+        ret = -EINVAL;
+    }
+    if (ret || rte_eth_switch_domain_alloc(&nic->domain_id)) {
+        rte_free(nic);
+        return ret ? ret : -ENOSPC;
+    }
+    nic->n_vfs = vfs;
+    esw_table_init(&nic->table, flows);
+    if (nic->iface[0] && (ret = esw_open_wire(nic))) {
+        esw_nic_free(nic);
+        return ret;
+    }
+    for (int i = 0; i < nic->n_vfs; i++) {
+        if ((ret = esw_vf_create(nic, i, shm_dir))) {
+            esw_nic_free(nic);
+            return ret;
+        }
+    }
+    nic->uplink = esw_port_create(nic, vdev, ESW_UPLINK, -1);
+    for (int i = 0; nic->uplink && i < nic->n_vfs; i++) {
+        nic->reprs[i] = esw_port_create(nic, vdev, ESW_REPR, i);
+        if (!nic->reprs[i]) {
+            break;
+        }
+    }
+    if (!nic->uplink || !nic->reprs[nic->n_vfs - 1]) {
+        ESW_LOG(ERR, "%s: cannot allocate its ethdevs\n", name);
+        /* Ports already allocated are released with the vdev. */
+        return -ENOMEM;
+    }
+    if (pthread_create(&nic->thread, NULL, esw_thread, nic)) {
+        return -errno;
+    }
+    rte_eth_dev_probing_finish(nic->uplink->dev);
+    for (int i = 0; i < nic->n_vfs; i++) {
+        rte_eth_dev_probing_finish(nic->reprs[i]->dev);
+    }
+    ESW_LOG(INFO, "%s: uplink port %u%s%s, %d VFs, %lu flows\n", name,
+            nic->uplink->dev->data->port_id, nic->iface[0] ? " on " : "",
+            nic->iface, nic->n_vfs, flows);
+    return 0;
+}
+
+static int
+esw_remove(struct rte_vdev_device *vdev)
+{
+    const char *name = rte_vdev_device_name(vdev);
+    char repr[RTE_ETH_NAME_MAX_LEN];
+    struct rte_eth_dev *dev;
+
+    /* Representors first: the uplink's close may free the NIC. */
+    for (int i = 0; i < ESW_MAX_VFS; i++) {
+        snprintf(repr, sizeof repr, "%s_representor_vf%d", name, i);
+        dev = rte_eth_dev_allocated(repr);
+        if (dev) {
+            esw_dev_close(dev);
+            rte_eth_dev_release_port(dev);
+        }
+    }
+    dev = rte_eth_dev_allocated(name);
+    if (dev) {
+        esw_dev_close(dev);
+        rte_eth_dev_release_port(dev);
+    }
+    return 0;
+}
+
+static struct rte_vdev_driver esw_driver = {
+    .probe = esw_probe,
+    .remove = esw_remove,
+};
+
+RTE_PMD_REGISTER_VDEV(net_nae_esw, esw_driver);
+RTE_PMD_REGISTER_PARAM_STRING(net_nae_esw,
+                              "iface=<ifname> vfs=<1-64> flows=<n> "
+                              "shm_dir=<dir>");

@@ -1,0 +1,130 @@
+/*
+ * Copyright (c) 2026 The ovs-nae authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef ESW_H
+#define ESW_H 1
+
+/* Internals of the emulated switchdev NIC (see emunic/README): the driver
+ * (esw.c) and its eswitch flow table (esw-flow.c). */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+#include <rte_flow.h>
+#include <rte_spinlock.h>
+
+#include "esw-vf.h"
+
+/* The header fields the eswitch matches on, as on the wire (network byte
+ * order), plus the ethdev port that represents where the frame entered
+ * the switch.  Rules hold a key and a mask of this shape. */
+struct esw_key {
+    uint32_t in_port;           /* Host order: uplink or representor id. */
+    uint8_t dst[6], src[6];
+    uint16_t eth_type;          /* At offset 12: a TPID if tagged. */
+    uint16_t vlan_tci;          /* Outer tag, 0 if none. */
+    uint16_t vlan_inner_type;
+    uint16_t l3_type;           /* After the outer tag, if any. */
+    uint8_t has_vlan;
+    uint8_t ip_proto;
+    uint8_t ip_tos;
+    uint8_t pad0;
+    uint32_t ip4_src, ip4_dst;
+    uint8_t ip6_src[16], ip6_dst[16];
+    uint16_t l4_src, l4_dst;
+};
+/* Masking and hashing go 8 bytes at a time. */
+_Static_assert(sizeof(struct esw_key) % 8 == 0, "esw_key size");
+
+/* Parses 'frame' into 'key' (in_port set by the caller).  Fields of layers
+ * the frame does not have stay zero. */
+void esw_key_extract(const uint8_t *frame, uint32_t len, struct esw_key *);
+
+enum esw_action_type {
+    ESW_ACT_COUNT,
+    ESW_ACT_DROP,
+    ESW_ACT_TO_REPRESENTED,     /* To the VF or wire an ethdev stands for. */
+    ESW_ACT_TO_REPRESENTOR,     /* To the ethdev itself: up to OVS. */
+    ESW_ACT_POP_VLAN,
+    ESW_ACT_PUSH_VLAN,          /* TPID; VID/PCP from SET_VLAN_*. */
+    ESW_ACT_SET_VLAN_VID,
+    ESW_ACT_SET_VLAN_PCP,
+    ESW_ACT_SET_MAC_SRC,
+    ESW_ACT_SET_MAC_DST,
+    ESW_ACT_SET_IPV4_SRC,
+    ESW_ACT_SET_IPV4_DST,
+};
+
+struct esw_action {
+    enum esw_action_type type;
+    uint16_t port;              /* TO_*: ethdev port id. */
+    uint16_t value16;           /* PUSH_VLAN: TPID; VID; PCP (host). */
+    uint32_t ip;                /* SET_IPV4_*: network order. */
+    uint8_t mac[6];
+};
+
+#define ESW_MAX_ACTIONS 16
+
+/* The rte_flow handle our driver returns: one eswitch rule.  'magic' tells
+ * a live handle from a destroyed one on destroy and query. */
+#define ESW_FLOW_MAGIC 0x65737772u
+
+struct rte_flow {
+    uint32_t magic;
+    struct esw_key key;         /* Already masked. */
+    struct esw_key mask;
+    uint32_t priority;          /* Lower wins, as rte_flow's. */
+    uint64_t seq;               /* Older wins among equal priorities. */
+    int n_actions;
+    struct esw_action actions[ESW_MAX_ACTIONS];
+    bool counted;
+    uint64_t hits, bytes;       /* Under the table lock. */
+    struct esw_group *group;
+    struct rte_flow *next;      /* In the group's bucket. */
+};
+
+/* Rules grouped by mask, each group a hash table on the masked key: a
+ * lookup probes every group once (tuple space search, as OVS's
+ * classifier and NIC flow tables do). */
+#define ESW_MAX_GROUPS 64
+
+struct esw_table {
+    rte_spinlock_t lock;
+    uint32_t capacity;
+    uint32_t n_rules;
+    uint64_t next_seq;
+    int n_groups;
+    struct esw_group *groups[ESW_MAX_GROUPS];
+    /* Counters: lookups, misses, rules refused for lack of room. */
+    uint64_t lookups, misses, full;
+};
+
+int esw_table_init(struct esw_table *, uint32_t capacity);
+void esw_table_destroy(struct esw_table *);
+/* Caller holds 'lock'.  Returns the best rule for 'key', or NULL. */
+struct rte_flow *esw_table_lookup(struct esw_table *, const struct esw_key *);
+
+/* The switch a port belongs to, for the flow ops. */
+struct esw_nic;
+struct esw_table *esw_nic_table(struct rte_eth_dev *);
+/* Whether 'port_id' is a port of the same switch as 'dev'. */
+bool esw_nic_has_port(struct rte_eth_dev *, uint16_t port_id);
+uint16_t esw_nic_proxy_port(struct rte_eth_dev *);
+
+extern const struct rte_flow_ops esw_flow_ops;
+
+#endif /* esw.h */

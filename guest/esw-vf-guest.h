@@ -1,0 +1,53 @@
+/*
+ * Copyright (c) 2026 The ovs-nae authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef ESW_VF_GUEST_H
+#define ESW_VF_GUEST_H 1
+
+/* A guest's side of an emulated-NIC virtual function (emunic/esw-vf.h):
+ * map the VF's shared memory, then send and receive frames on its queues.
+ * C library only. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct esw_vf_shm;
+
+struct esw_vf_guest {
+    struct esw_vf_shm *shm;
+    size_t size;
+    uint64_t rx_bad;            /* Frames the NIC wrote with bad lengths. */
+};
+
+/* Maps the VF file at 'path'.  Returns 0 or a positive errno value
+ * (EPROTO: not a VF file of a version we speak). */
+int esw_vf_attach(struct esw_vf_guest *, const char *path);
+void esw_vf_detach(struct esw_vf_guest *);
+
+/* Whether the NIC has the VF enabled (not withdrawn). */
+bool esw_vf_enabled(const struct esw_vf_guest *);
+const uint8_t *esw_vf_mac(const struct esw_vf_guest *);
+
+/* Queues one frame for transmission.  Returns 0, ENOBUFS (ring full),
+ * EMSGSIZE or ENETDOWN (VF withdrawn). */
+int esw_vf_send(struct esw_vf_guest *, const void *frame, size_t len);
+
+/* Copies the next received frame into 'buf' (of 'size' bytes); returns
+ * its length, or 0 if none is waiting. */
+size_t esw_vf_recv(struct esw_vf_guest *, void *buf, size_t size);
+
+#endif /* esw-vf-guest.h */

@@ -1,0 +1,362 @@
+/*
+ * Copyright (c) 2026 The ovs-nae authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* esw-test: the emulated switchdev NIC (emunic/) alone, driven through
+ * the ethdev and rte_flow API as OVS drives a NIC, and through its VF
+ * shared memory as a guest does.  Usage: esw-test SHM_DIR.  Prints one
+ * line per check and exits non-zero on the first failure. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_flow.h>
+#include <rte_mbuf.h>
+
+#include "esw-vf-guest.h"
+#include "esw-vf.h"
+
+#define CHECK(COND, ...)                                        \
+    do {                                                        \
+        if (!(COND)) {                                          \
+            fprintf(stderr, "FAILED %s:%d: %s: ", __FILE__,     \
+                    __LINE__, #COND);                           \
+            fprintf(stderr, __VA_ARGS__);                       \
+            fprintf(stderr, "\n");                              \
+            exit(1);                                            \
+        }                                                       \
+    } while (0)
+
+static struct rte_mempool *pool;
+static uint16_t uplink, repr[2];
+static struct esw_vf_guest vf[2];
+
+static void
+port_start(uint16_t port)
+{
+    struct rte_eth_conf conf = { 0 };
+
+    CHECK(!rte_eth_dev_configure(port, 1, 1, &conf), "configure");
+    CHECK(!rte_eth_rx_queue_setup(port, 0, 512, 0, NULL, pool), "rxq");
+    CHECK(!rte_eth_tx_queue_setup(port, 0, 512, 0, NULL), "txq");
+    CHECK(!rte_eth_dev_start(port), "start");
+}
+
+/* A UDP/IPv4 frame from 'src' to 'dst' MAC, 10.0.0.1 -> 10.0.0.2. */
+static size_t
+frame(uint8_t *buf, const uint8_t *dst, const uint8_t *src, uint8_t tag)
+{
+    memset(buf, 0, 64);
+    memcpy(buf, dst, 6);
+    memcpy(buf + 6, src, 6);
+    buf[12] = 0x08;
+    buf[14] = 0x45;
+    buf[17] = 50;
+    buf[22] = 64;
+    buf[23] = 17;
+    buf[26] = 10; buf[29] = 1;
+    buf[30] = 10; buf[33] = 2;
+    buf[34] = 0x12; buf[35] = 0x34;
+    buf[36] = 0x00; buf[37] = 53;
+    buf[38] = 0; buf[39] = 30;
+    buf[63] = tag;
+    uint32_t sum = 0;
+    for (int i = 0; i < 20; i += 2) {
+        sum += (buf[14 + i] << 8) | buf[15 + i];
+    }
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    buf[24] = ~sum >> 8;
+    buf[25] = ~sum;
+    return 64;
+}
+
+static double
+now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Waits up to a second for one frame on VF 'i'. */
+static size_t
+vf_wait(int i, uint8_t *buf)
+{
+    double end = now() + 1;
+    size_t n;
+
+    while (!(n = esw_vf_recv(&vf[i], buf, 2048)) && now() < end) {
+        continue;
+    }
+    return n;
+}
+
+/* Waits up to a second for one frame on ethdev 'port'. */
+static struct rte_mbuf *
+port_wait(uint16_t port)
+{
+    struct rte_mbuf *m = NULL;
+    double end = now() + 1;
+
+    while (!rte_eth_rx_burst(port, 0, &m, 1) && now() < end) {
+        continue;
+    }
+    return m;
+}
+
+static struct rte_flow *
+rule(uint32_t priority, const struct rte_flow_item *pattern,
+     const struct rte_flow_action *actions, int *err)
+{
+    struct rte_flow_attr attr = { .transfer = 1, .priority = priority };
+    struct rte_flow_error error;
+    struct rte_flow *f = rte_flow_create(uplink, &attr, pattern, actions,
+                                         &error);
+
+    *err = f ? 0 : rte_errno;
+    return f;
+}
+
+int
+main(int argc, char *argv[])
+{
+    char vdev[512], path[512];
+    uint8_t buf[2048], out[2048];
+    const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+    size_t len;
+    int err;
+
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s SHM_DIR\n", argv[0]);
+        return 2;
+    }
+    snprintf(vdev, sizeof vdev, "net_nae_esw7,vfs=2,flows=4,shm_dir=%s",
+             argv[1]);
+    char *eal[] = { "esw-test", "--no-huge", "--legacy-mem", "-m", "256",
+                    "--no-pci", "--no-shconf", "--log-level=lib.eal:4",
+                    "--vdev", vdev, NULL };
+    CHECK(rte_eal_init(10, eal) >= 0, "EAL init");
+    pool = rte_pktmbuf_pool_create("esw_test", 4096, 0, 0, 2048 + 128,
+                                   SOCKET_ID_ANY);
+    CHECK(pool, "mempool");
+
+    /* The ports, found the way OVS's dpdk-devargs finds them. */
+    CHECK(!rte_eth_dev_get_port_by_name("net_nae_esw7", &uplink), "uplink");
+    for (int i = 0; i < 2; i++) {
+        struct rte_dev_iterator it;
+        char devargs[64];
+        uint16_t p, n = 0;
+
+        snprintf(devargs, sizeof devargs, "net_nae_esw7,representor=vf%d",
+                 i);
+        RTE_ETH_FOREACH_MATCHING_DEV (p, devargs, &it) {
+            repr[i] = p;
+            n++;
+        }
+        CHECK(n == 1, "%s matches %u ports", devargs, n);
+        struct rte_eth_dev_info info;
+        CHECK(!rte_eth_dev_info_get(repr[i], &info), "info");
+        CHECK(*info.dev_flags & RTE_ETH_DEV_REPRESENTOR, "representor");
+        CHECK(info.switch_info.port_id == i, "switch port");
+    }
+    printf("ports: uplink %u, representors %u %u: ok\n", uplink, repr[0],
+           repr[1]);
+    port_start(uplink);
+    port_start(repr[0]);
+    port_start(repr[1]);
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/net_nae_esw7-vf%d", argv[1], i);
+        CHECK(!esw_vf_attach(&vf[i], path), "attach %s", path);
+        CHECK(esw_vf_enabled(&vf[i]), "enabled");
+    }
+    uint16_t proxy;
+    struct rte_flow_error error;
+    CHECK(!rte_flow_pick_transfer_proxy(repr[1], &proxy, &error)
+          && proxy == uplink, "transfer proxy");
+
+    /* No rule: what VF0 sends comes up its representor; what OVS sends on
+     * a representor reaches its VF. */
+    len = frame(buf, bcast, esw_vf_mac(&vf[0]), 1);
+    CHECK(!esw_vf_send(&vf[0], buf, len), "send");
+    struct rte_mbuf *m = port_wait(repr[0]);
+    CHECK(m && m->pkt_len == len
+          && !memcmp(rte_pktmbuf_mtod(m, void *), buf, len), "miss to repr");
+    CHECK(rte_eth_tx_burst(repr[1], 0, &m, 1) == 1, "tx on repr1");
+    CHECK(vf_wait(1, out) == len && !memcmp(out, buf, len), "repr1 -> VF1");
+    printf("miss path and representor transmit: ok\n");
+
+    /* A transfer rule VF0 -> VF1 switches in the NIC, counted. */
+    struct rte_flow_item_ethdev from0 = { .port_id = repr[0] };
+    struct rte_flow_item_eth eth = { 0 }, eth_mask = { 0 };
+    memcpy(&eth.dst, esw_vf_mac(&vf[1]), 6);
+    memset(&eth_mask.dst, 0xff, 6);
+    struct rte_flow_item pattern[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, .spec = &from0 },
+        { .type = RTE_FLOW_ITEM_TYPE_ETH, .spec = &eth, .mask = &eth_mask },
+        { .type = RTE_FLOW_ITEM_TYPE_END },
+    };
+    struct rte_flow_action_ethdev to1 = { .port_id = repr[1] };
+    struct rte_flow_action_count count = { 0 };
+    struct rte_flow_action fwd[] = {
+        { .type = RTE_FLOW_ACTION_TYPE_COUNT, .conf = &count },
+        { .type = RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT, .conf = &to1 },
+        { .type = RTE_FLOW_ACTION_TYPE_END },
+    };
+    struct rte_flow *f1 = rule(1, pattern, fwd, &err);
+    CHECK(f1, "create: %d", err);
+    for (int i = 0; i < 3; i++) {
+        len = frame(buf, esw_vf_mac(&vf[1]), esw_vf_mac(&vf[0]), 10 + i);
+        CHECK(!esw_vf_send(&vf[0], buf, len), "send");
+        size_t got = vf_wait(1, out);
+        CHECK(got == len && out[63] == 10 + i, "VF0 -> VF1: %zu bytes", got);
+    }
+    m = NULL;
+    CHECK(!rte_eth_rx_burst(repr[0], 0, &m, 1), "nothing reached OVS");
+    struct rte_flow_query_count q = { .reset = 1 };
+    struct rte_flow_action qa = { .type = RTE_FLOW_ACTION_TYPE_COUNT };
+    CHECK(!rte_flow_query(uplink, f1, &qa, &q, &error)
+          && q.hits == 3 && q.bytes == 3 * len, "counter %lu", q.hits);
+    q.hits = 99;
+    CHECK(!rte_flow_query(uplink, f1, &qa, &q, &error) && q.hits == 0,
+          "counter reset");
+    printf("transfer rule VF0 -> VF1, counters: ok\n");
+
+    /* Rewrites and a tag, delivered up to OVS on representor 1; a
+     * higher-priority rule wins over f1. */
+    struct rte_flow_item_ipv4 ip = { .hdr.dst_addr = RTE_BE32(0x0a000002) };
+    struct rte_flow_item_ipv4 ip_mask = { .hdr.dst_addr = RTE_BE32(~0u) };
+    struct rte_flow_item_udp udp = { .hdr.dst_port = RTE_BE16(53) };
+    struct rte_flow_item_udp udp_mask = { .hdr.dst_port = RTE_BE16(0xffff) };
+    struct rte_flow_item pattern2[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, .spec = &from0 },
+        { .type = RTE_FLOW_ITEM_TYPE_ETH },
+        { .type = RTE_FLOW_ITEM_TYPE_IPV4, .spec = &ip, .mask = &ip_mask },
+        { .type = RTE_FLOW_ITEM_TYPE_UDP, .spec = &udp, .mask = &udp_mask },
+        { .type = RTE_FLOW_ITEM_TYPE_END },
+    };
+    struct rte_flow_action_set_mac newdst = {
+        .mac_addr = { 2, 0, 0, 0, 0, 0x42 } };
+    struct rte_flow_action_set_ipv4 newip = { RTE_BE32(0x0a000063) };
+    struct rte_flow_action_of_push_vlan push = { RTE_BE16(0x8100) };
+    struct rte_flow_action_of_set_vlan_vid vid = { RTE_BE16(100) };
+    struct rte_flow_action_ethdev up1 = { .port_id = repr[1] };
+    struct rte_flow_action mod[] = {
+        { .type = RTE_FLOW_ACTION_TYPE_SET_MAC_DST, .conf = &newdst },
+        { .type = RTE_FLOW_ACTION_TYPE_SET_IPV4_DST, .conf = &newip },
+        { .type = RTE_FLOW_ACTION_TYPE_OF_PUSH_VLAN, .conf = &push },
+        { .type = RTE_FLOW_ACTION_TYPE_OF_SET_VLAN_VID, .conf = &vid },
+        { .type = RTE_FLOW_ACTION_TYPE_PORT_REPRESENTOR, .conf = &up1 },
+        { .type = RTE_FLOW_ACTION_TYPE_END },
+    };
+    struct rte_flow *f2 = rule(0, pattern2, mod, &err);
+    CHECK(f2, "create 2: %d", err);
+    len = frame(buf, esw_vf_mac(&vf[1]), esw_vf_mac(&vf[0]), 20);
+    CHECK(!esw_vf_send(&vf[0], buf, len), "send");
+    m = port_wait(repr[1]);
+    CHECK(m && m->pkt_len == len + 4, "rewritten frame up repr1");
+    const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+    CHECK(p[5] == 0x42 && p[12] == 0x81 && p[13] == 0 && p[15] == 100
+          && p[16] == 0x08 && p[37] == 0x63, "rewrites");
+    /* The IPv4 header checksum still verifies. */
+    uint32_t sum = 0;
+    for (int i = 0; i < 20; i += 2) {
+        sum += (p[18 + i] << 8) | p[19 + i];
+    }
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    CHECK(sum == 0xffff || sum == 0, "IPv4 checksum 0x%x", sum);
+    rte_pktmbuf_free(m);
+    printf("priority, rewrites, VLAN push, to a representor: ok\n");
+
+    /* What the NIC refuses, and its capacity (flows=4). */
+    struct rte_flow_attr ingress = { .ingress = 1 };
+    CHECK(rte_flow_validate(uplink, &ingress, pattern, fwd, &error)
+          == -ENOTSUP, "non-transfer refused");
+    struct rte_flow_item gtp[] = {
+        { .type = RTE_FLOW_ITEM_TYPE_GTP },
+        { .type = RTE_FLOW_ITEM_TYPE_END },
+    };
+    CHECK(!rule(0, gtp, fwd, &err) && err == ENOTSUP, "GTP refused");
+    struct rte_flow_action nofate[] = {
+        { .type = RTE_FLOW_ACTION_TYPE_COUNT },
+        { .type = RTE_FLOW_ACTION_TYPE_END },
+    };
+    CHECK(!rule(0, pattern, nofate, &err) && err == EINVAL, "no fate");
+    struct rte_flow_action drop[] = {
+        { .type = RTE_FLOW_ACTION_TYPE_DROP },
+        { .type = RTE_FLOW_ACTION_TYPE_END },
+    };
+    struct rte_flow *f3 = rule(5, pattern, drop, &err);
+    struct rte_flow *f4 = rule(6, pattern, drop, &err);
+    CHECK(f3 && f4, "rules 3 and 4");
+    CHECK(!rule(7, pattern, drop, &err) && err == ENOSPC, "table full");
+    CHECK(!rte_flow_destroy(uplink, f4, &error), "destroy");
+    CHECK(rule(7, pattern, drop, &err), "room again");
+    CHECK(rte_flow_destroy(uplink, NULL, &error) == -ENOENT, "no handle");
+    printf("refusals, capacity: ok\n");
+
+    /* A lying guest: a huge length and a head far ahead are refused and
+     * the NIC carries on. */
+    CHECK(!rte_flow_flush(uplink, &error), "flush");
+    {
+        struct esw_vf_shm *shm = vf[0].shm;
+        uint32_t h = __atomic_load_n(&shm->from_guest.head,
+                                     __ATOMIC_RELAXED);
+
+        shm->from_guest.len[h & 511] = 60000;
+        __atomic_store_n(&shm->from_guest.head, h + 1000000,
+                         __ATOMIC_RELEASE);
+        struct timespec ts = { 0, 50 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+        /* Resynchronize as a sane guest would after a reset. */
+        __atomic_store_n(&shm->from_guest.head,
+                         __atomic_load_n(&shm->from_guest.tail,
+                                         __ATOMIC_ACQUIRE),
+                         __ATOMIC_RELEASE);
+        while ((m = port_wait(repr[0])) != NULL) {
+            rte_pktmbuf_free(m);
+        }
+    }
+    len = frame(buf, bcast, esw_vf_mac(&vf[0]), 30);
+    CHECK(!esw_vf_send(&vf[0], buf, len), "send");
+    m = port_wait(repr[0]);
+    CHECK(m && rte_pktmbuf_mtod(m, uint8_t *)[63] == 30, "still switching");
+    rte_pktmbuf_free(m);
+    printf("hostile guest refused: ok\n");
+
+    for (int i = 0; i < 2; i++) {
+        esw_vf_detach(&vf[i]);
+    }
+    uint16_t ports[] = { repr[0], repr[1], uplink };
+    for (int i = 0; i < 3; i++) {
+        CHECK(!rte_eth_dev_stop(ports[i]) && !rte_eth_dev_close(ports[i]),
+              "close port %u", ports[i]);
+    }
+    snprintf(path, sizeof path, "%s/net_nae_esw7-vf0", argv[1]);
+    struct esw_vf_guest gone;
+    CHECK(esw_vf_attach(&gone, path) == ENOENT, "VF files removed");
+    rte_eal_cleanup();
+    printf("close: ok\n");
+    return 0;
+}
