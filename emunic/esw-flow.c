@@ -80,6 +80,8 @@ esw_key_extract(const uint8_t *frame, uint32_t len, struct esw_key *key)
         key->ip_proto = ip[9];
         memcpy(&key->ip4_src, ip + 12, 4);
         memcpy(&key->ip4_dst, ip + 16, 4);
+        memcpy(&key->ip_frag, ip + 6, 2);
+        key->ip_frag &= RTE_BE16(0x3fff);
         if (ihl >= 20 && ihl <= ip_len && !(get_be16(ip + 6) & 0x1fff)) {
             l4 = ip + ihl;
             l4_len = ip_len - ihl;
@@ -87,6 +89,7 @@ esw_key_extract(const uint8_t *frame, uint32_t len, struct esw_key *key)
     } else if (key->l3_type == RTE_BE16(0x86dd) && ip_len >= 40) {
         key->ip_tos = ((ip[0] & 0xf) << 4) | (ip[1] >> 4);
         key->ip_proto = ip[6];
+        key->ip6_frag_ext = key->ip_proto == 44;
         memcpy(key->ip6_src, ip + 8, 16);
         memcpy(key->ip6_dst, ip + 24, 16);
         l4 = ip + 40;
@@ -361,11 +364,16 @@ parse_pattern(struct rte_eth_dev *dev, const struct rte_flow_item pattern[],
 
                 rest.src_addr = rest.dst_addr = 0;
                 rest.next_proto_id = rest.type_of_service = 0;
+                rest.fragment_offset &= ~RTE_BE16(0x3fff);
                 if (!all_zero(&rest, sizeof rest)) {
                     return unsupported(error, RTE_FLOW_ERROR_TYPE_ITEM_MASK,
-                                       it, "IPv4: only addresses, protocol "
-                                       "and TOS are matched");
+                                       it, "IPv4: only addresses, protocol, "
+                                       "TOS and fragments are matched");
                 }
+                uint16_t frag_mask = mk->hdr.fragment_offset
+                                     & RTE_BE16(0x3fff);
+                set_field(&k->ip_frag, &m->ip_frag, &s->hdr.fragment_offset,
+                          &frag_mask, 2);
                 set_field(&k->ip4_src, &m->ip4_src, &s->hdr.src_addr,
                           &mk->hdr.src_addr, 4);
                 set_field(&k->ip4_dst, &m->ip4_dst, &s->hdr.dst_addr,
@@ -388,6 +396,7 @@ parse_pattern(struct rte_eth_dev *dev, const struct rte_flow_item pattern[],
                 memset(rest.hdr.src_addr, 0, 16);
                 memset(rest.hdr.dst_addr, 0, 16);
                 rest.hdr.proto = 0;
+                rest.has_frag_ext = 0;
                 if (!all_zero(&rest, sizeof rest)) {
                     return unsupported(error, RTE_FLOW_ERROR_TYPE_ITEM_MASK,
                                        it, "IPv6: only addresses and next "
@@ -399,6 +408,10 @@ parse_pattern(struct rte_eth_dev *dev, const struct rte_flow_item pattern[],
                           mk->hdr.dst_addr, 16);
                 set_field(&k->ip_proto, &m->ip_proto, &s->hdr.proto,
                           &mk->hdr.proto, 1);
+                if (mk->has_frag_ext) {
+                    k->ip6_frag_ext = s->has_frag_ext;
+                    m->ip6_frag_ext = 1;
+                }
             }
             break;
         }

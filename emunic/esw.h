@@ -46,6 +46,9 @@ struct esw_key {
     uint32_t ip4_src, ip4_dst;
     uint8_t ip6_src[16], ip6_dst[16];
     uint16_t l4_src, l4_dst;
+    uint16_t ip_frag;           /* IPv4 flags and fragment offset, less DF. */
+    uint8_t ip6_frag_ext;       /* IPv6 with a fragment header next. */
+    uint8_t pad1[5];
 };
 /* Masking and hashing go 8 bytes at a time. */
 _Static_assert(sizeof(struct esw_key) % 8 == 0, "esw_key size");

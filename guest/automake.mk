@@ -37,3 +37,17 @@ guest_splitio_guestd_LDADD = guest/libnae-guest.la lib/libsplitio.la \
 
 man_MANS += guest/splitio-guestd.8
 EXTRA_DIST += guest/splitio-guestd.8
+
+# esw-vf-guestd: a guest's VF driver for the emulated switchdev NIC
+# (emunic/), exposing the VF as a TAP interface.
+bin_PROGRAMS += guest/esw-vf-guestd
+guest_esw_vf_guestd_SOURCES = \
+	guest/esw-vf-guestd.c \
+	guest/esw-vf-guest.c \
+	guest/esw-vf-guest.h
+guest_esw_vf_guestd_CPPFLAGS = -I$(top_srcdir)/emunic -I$(top_srcdir)/guest
+guest_esw_vf_guestd_CFLAGS = $(NAE_WARNINGS)
+guest_esw_vf_guestd_LDADD = guest/libnae-guest.la
+
+man_MANS += guest/esw-vf-guestd.8
+EXTRA_DIST += guest/esw-vf-guestd.8

@@ -10,7 +10,8 @@ TESTSUITE_AT = \
 	tests/emunic.at \
 	tests/system-nae.at \
 	tests/system-splitio.at \
-	tests/system-ioservice.at
+	tests/system-ioservice.at \
+	tests/system-emunic.at
 # autotest finds package.m4 on its include path, ours before OVS's.
 EXTRA_DIST += $(TESTSUITE_AT) tests/testsuite tests/atlocal.in package.m4 \
 	tests/sio-inject.py tests/dpi-http.py
