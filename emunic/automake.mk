@@ -7,6 +7,7 @@ ESW_SOURCES = \
 	emunic/esw.c \
 	emunic/esw.h \
 	emunic/esw-flow.c \
+	emunic/esw-pkt.c \
 	emunic/esw-vf.h
 # Driver headers are internal DPDK API.
 ESW_CPPFLAGS = -I$(top_srcdir)/emunic -I$(ESW_HEADERS_DIR) \

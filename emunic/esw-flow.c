@@ -39,68 +39,6 @@ struct esw_group {
     struct rte_flow *buckets[ESW_BUCKETS];
 };
 
-static uint16_t
-get_be16(const uint8_t *p)
-{
-    return (p[0] << 8) | p[1];
-}
-
-void
-esw_key_extract(const uint8_t *frame, uint32_t len, struct esw_key *key)
-{
-    uint32_t in_port = key->in_port;
-    uint32_t off = 14;
-    const uint8_t *l4 = NULL;
-    uint32_t l4_len = 0;
-
-    memset(key, 0, sizeof *key);
-    key->in_port = in_port;
-    if (len < 14) {
-        return;
-    }
-    memcpy(key->dst, frame, 6);
-    memcpy(key->src, frame + 6, 6);
-    memcpy(&key->eth_type, frame + 12, 2);
-    key->l3_type = key->eth_type;
-    if ((get_be16(frame + 12) == 0x8100 || get_be16(frame + 12) == 0x88a8)
-        && len >= 18) {
-        key->has_vlan = 1;
-        memcpy(&key->vlan_tci, frame + 14, 2);
-        memcpy(&key->vlan_inner_type, frame + 16, 2);
-        key->l3_type = key->vlan_inner_type;
-        off = 18;
-    }
-    const uint8_t *ip = frame + off;
-    uint32_t ip_len = len - off;
-    if (key->l3_type == RTE_BE16(0x0800) && ip_len >= 20
-        && (ip[0] >> 4) == 4) {
-        uint32_t ihl = (ip[0] & 0xf) * 4;
-
-        key->ip_tos = ip[1];
-        key->ip_proto = ip[9];
-        memcpy(&key->ip4_src, ip + 12, 4);
-        memcpy(&key->ip4_dst, ip + 16, 4);
-        memcpy(&key->ip_frag, ip + 6, 2);
-        key->ip_frag &= RTE_BE16(0x3fff);
-        if (ihl >= 20 && ihl <= ip_len && !(get_be16(ip + 6) & 0x1fff)) {
-            l4 = ip + ihl;
-            l4_len = ip_len - ihl;
-        }
-    } else if (key->l3_type == RTE_BE16(0x86dd) && ip_len >= 40) {
-        key->ip_tos = ((ip[0] & 0xf) << 4) | (ip[1] >> 4);
-        key->ip_proto = ip[6];
-        key->ip6_frag_ext = key->ip_proto == 44;
-        memcpy(key->ip6_src, ip + 8, 16);
-        memcpy(key->ip6_dst, ip + 24, 16);
-        l4 = ip + 40;
-        l4_len = ip_len - 40;
-    }
-    if (l4 && l4_len >= 4 && (key->ip_proto == 6 || key->ip_proto == 17)) {
-        memcpy(&key->l4_src, l4, 2);
-        memcpy(&key->l4_dst, l4 + 2, 2);
-    }
-}
-
 /* The table. */
 
 static void

@@ -234,56 +234,6 @@ esw_to_represented(struct esw_nic *nic, struct esw_port *p,
     }
 }
 
-/* Header rewrites, on a frame with 4 bytes of headroom before 'frame'. */
-
-static void
-csum_replace4(uint8_t *sum, uint32_t old, uint32_t new)
-{
-    /* RFC 1624: HC' = ~(~HC + ~m + m'). */
-    uint32_t s = (uint16_t) ~((sum[0] << 8) | sum[1]);
-
-    s += (uint16_t) ~(rte_be_to_cpu_32(old) >> 16);
-    s += (uint16_t) ~(rte_be_to_cpu_32(old) & 0xffff);
-    s += rte_be_to_cpu_32(new) >> 16;
-    s += rte_be_to_cpu_32(new) & 0xffff;
-    s = (s & 0xffff) + (s >> 16);
-    s = (s & 0xffff) + (s >> 16);
-    s = (uint16_t) ~s;
-    sum[0] = s >> 8;
-    sum[1] = s;
-}
-
-static void
-esw_set_ipv4(uint8_t *frame, uint32_t len, bool src, uint32_t addr)
-{
-    uint32_t off = 14;
-
-    if (len >= 18 && (frame[12] == 0x81 || frame[12] == 0x88)
-        && (frame[13] == 0x00 || frame[13] == 0xa8)) {
-        off = 18;
-    }
-    if (len < off + 20 || frame[off - 2] != 0x08 || frame[off - 1] != 0x00) {
-        return;
-    }
-    uint8_t *ip = frame + off;
-    uint32_t ihl = (ip[0] & 0xf) * 4;
-    uint8_t *field = ip + (src ? 12 : 16);
-    uint32_t old;
-
-    memcpy(&old, field, 4);
-    memcpy(field, &addr, 4);
-    csum_replace4(ip + 10, old, addr);
-    if (ihl < 20 || len < off + ihl + 8 || (ip[6] & 0x1f) || ip[7]) {
-        return;                 /* No L4 header to fix (or a fragment). */
-    }
-    uint8_t *l4 = ip + ihl;
-    if (ip[9] == 6 && len >= off + ihl + 18) {
-        csum_replace4(l4 + 16, old, addr);
-    } else if (ip[9] == 17 && (l4[6] | l4[7])) {
-        csum_replace4(l4 + 6, old, addr);
-    }
-}
-
 /* Applies a rule's actions, in order, to the frame at '*framep', which has
  * 'headroom' writable bytes before it, and delivers it. */
 static void
@@ -314,47 +264,8 @@ esw_apply(struct esw_nic *nic, const struct esw_action *acts, int n,
                 esw_to_port(p, frame, len);
             }
             break;
-        case ESW_ACT_POP_VLAN:
-            if (len >= 18 && ((frame[12] == 0x81 && frame[13] == 0x00)
-                              || (frame[12] == 0x88 && frame[13] == 0xa8))) {
-                memmove(frame + 4, frame, 12);
-                frame += 4;
-                len -= 4;
-                headroom += 4;
-            }
-            break;
-        case ESW_ACT_PUSH_VLAN:
-            if (headroom >= 4 && len >= 14 && len + 4 <= ESW_VF_MAX_FRAME) {
-                memmove(frame - 4, frame, 12);
-                frame -= 4;
-                len += 4;
-                headroom -= 4;
-                frame[12] = a->value16 >> 8;
-                frame[13] = a->value16;
-                frame[14] = 0;
-                frame[15] = 0;
-            }
-            break;
-        case ESW_ACT_SET_VLAN_VID:
-            if (len >= 18) {
-                frame[14] = (frame[14] & 0xf0) | (a->value16 >> 8);
-                frame[15] = a->value16;
-            }
-            break;
-        case ESW_ACT_SET_VLAN_PCP:
-            if (len >= 18) {
-                frame[14] = (frame[14] & 0x1f) | (a->value16 << 5);
-            }
-            break;
-        case ESW_ACT_SET_MAC_SRC:
-            memcpy(frame + 6, a->mac, 6);
-            break;
-        case ESW_ACT_SET_MAC_DST:
-            memcpy(frame, a->mac, 6);
-            break;
-        case ESW_ACT_SET_IPV4_SRC:
-        case ESW_ACT_SET_IPV4_DST:
-            esw_set_ipv4(frame, len, a->type == ESW_ACT_SET_IPV4_SRC, a->ip);
+        default:
+            esw_rewrite(a, &frame, &len, &headroom);
             break;
         }
     }
@@ -374,6 +285,10 @@ esw_switch(struct esw_nic *nic, struct esw_port *src, uint8_t *frame,
     struct rte_flow *f;
     int n = 0;
 
+    if (len < RTE_ETHER_HDR_LEN) {
+        atomic_fetch_add(&src->rx_missed, 1);
+        return;
+    }
     key.in_port = src->dev->data->port_id;
     esw_key_extract(frame, len, &key);
     rte_spinlock_lock(&nic->table.lock);

@@ -82,6 +82,12 @@ struct esw_action {
 
 #define ESW_MAX_ACTIONS 16
 
+/* Applies one rewriting action (not a fate or COUNT) to the frame at
+ * '*framep' of '*lenp' bytes, with '*headroom' writable bytes before it;
+ * updates all three. */
+void esw_rewrite(const struct esw_action *, uint8_t **framep,
+                 uint32_t *lenp, int *headroom);
+
 /* The rte_flow handle our driver returns: one eswitch rule.  'magic' tells
  * a live handle from a destroyed one on destroy and query. */
 #define ESW_FLOW_MAGIC 0x65737772u

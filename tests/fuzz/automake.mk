@@ -6,14 +6,16 @@ EXTRA_DIST += \
 	tests/fuzz/fuzz-nae-ctl.c \
 	tests/fuzz/fuzz-nae-rxtx.c \
 	tests/fuzz/fuzz-splitio.c \
-	tests/fuzz/fuzz-dpi.c
+	tests/fuzz/fuzz-dpi.c \
+	tests/fuzz/fuzz-esw.c
 CLEANFILES += $(FUZZ_TARGETS)
 
 FUZZ_TARGETS = \
 	tests/fuzz/fuzz-nae-ctl \
 	tests/fuzz/fuzz-nae-rxtx \
 	tests/fuzz/fuzz-splitio \
-	tests/fuzz/fuzz-dpi
+	tests/fuzz/fuzz-dpi \
+	tests/fuzz/fuzz-esw
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined $(OVS_DPDK_CFLAGS)
 # (Plain variables, not automake programs: automake cannot switch
@@ -51,6 +53,13 @@ tests/fuzz/fuzz-dpi: $(srcdir)/tests/fuzz/fuzz-dpi.c \
 	@$(MKDIR_P) tests/fuzz
 	$(AM_V_GEN)$(CLANG) $(FUZZ_CFLAGS) $(HS_CFLAGS) \
 		-I$(srcdir)/ofproto-ext -o $@ $^ $(HS_LIBS)
+
+# The emulated eswitch's frame parsing and rewriting: DPDK headers only.
+tests/fuzz/fuzz-esw: $(srcdir)/tests/fuzz/fuzz-esw.c \
+		$(srcdir)/emunic/esw-pkt.c
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_GEN)$(CLANG) $(FUZZ_CFLAGS) $(DPDK_CFLAGS) \
+		-I$(srcdir)/emunic -o $@ $^
 
 # Runs every target for FUZZ_SECONDS; fails on the first crash.
 fuzz: $(FUZZ_TARGETS)
