@@ -8,7 +8,8 @@ ESW_SOURCES = \
 	emunic/esw.h \
 	emunic/esw-flow.c \
 	emunic/esw-pkt.c \
-	emunic/esw-vf.h
+	emunic/esw-vf.h \
+	emunic/rte_pmd_nae_esw.h
 # Driver headers are internal DPDK API.
 ESW_CPPFLAGS = -I$(top_srcdir)/emunic -I$(ESW_HEADERS_DIR) \
 	-DALLOW_INTERNAL_API
@@ -28,3 +29,16 @@ tests_esw_test_SOURCES = tests/esw-test.c $(ESW_SOURCES) \
 tests_esw_test_CPPFLAGS = $(ESW_CPPFLAGS) -I$(top_srcdir)/guest
 tests_esw_test_CFLAGS = $(DPDK_CFLAGS) $(NAE_WARNINGS)
 tests_esw_test_LDADD = $(DPDK_LIBS) -lrte_bus_vdev -lpthread
+
+# esw-bench: rte_flow programming rate of the NIC ("make bench-esw").
+noinst_PROGRAMS += utilities/esw-bench
+utilities_esw_bench_SOURCES = utilities/esw-bench.c $(ESW_SOURCES)
+utilities_esw_bench_CPPFLAGS = $(ESW_CPPFLAGS)
+utilities_esw_bench_CFLAGS = $(DPDK_CFLAGS) $(NAE_WARNINGS)
+utilities_esw_bench_LDADD = $(DPDK_LIBS) -lrte_bus_vdev -lpthread
+
+bench-esw: utilities/esw-bench
+	@dir=`mktemp -d` && for n in 1000 10000 100000; do \
+	    utilities/esw-bench $$n $$dir 2>/dev/null | grep '^esw'; \
+	done; rm -rf $$dir
+.PHONY: bench-esw

@@ -31,12 +31,16 @@
 
 #include "esw.h"
 
-#define ESW_BUCKETS 1024        /* Per group; power of two. */
+/* Each group's hash table has as many buckets as the table has room for
+ * rules (a power of two, at most 64 Ki), so chains stay short when one
+ * mask holds most rules, as OVS's megaflows of one shape do. */
+#define ESW_MAX_BUCKETS 65536
 
 struct esw_group {
     struct esw_key mask;
     uint32_t n_rules;
-    struct rte_flow *buckets[ESW_BUCKETS];
+    uint32_t bucket_mask;
+    struct rte_flow *buckets[];
 };
 
 /* The table. */
@@ -78,7 +82,7 @@ void
 esw_table_destroy(struct esw_table *t)
 {
     for (int g = 0; g < t->n_groups; g++) {
-        for (int b = 0; b < ESW_BUCKETS; b++) {
+        for (uint32_t b = 0; b <= t->groups[g]->bucket_mask; b++) {
             struct rte_flow *f = t->groups[g]->buckets[b], *next;
 
             for (; f; f = next) {
@@ -105,7 +109,7 @@ esw_table_lookup(struct esw_table *t, const struct esw_key *key)
 
         key_and(&masked, key, &grp->mask);
         for (struct rte_flow *f = grp->buckets[key_hash(&masked)
-                                               & (ESW_BUCKETS - 1)];
+                                               & grp->bucket_mask];
              f; f = f->next) {
             if (!memcmp(&f->key, &masked, sizeof masked)
                 && (!best || f->priority < best->priority
@@ -138,14 +142,20 @@ table_insert(struct esw_table *t, struct rte_flow *f)
         if (t->n_groups >= ESW_MAX_GROUPS) {
             return ENOSPC;
         }
-        grp = calloc(1, sizeof *grp);
+        uint32_t n_buckets = 16;
+
+        while (n_buckets < t->capacity && n_buckets < ESW_MAX_BUCKETS) {
+            n_buckets *= 2;
+        }
+        grp = calloc(1, sizeof *grp + n_buckets * sizeof grp->buckets[0]);
         if (!grp) {
             return ENOMEM;
         }
         grp->mask = f->mask;
+        grp->bucket_mask = n_buckets - 1;
         t->groups[t->n_groups++] = grp;
     }
-    uint32_t b = key_hash(&f->key) & (ESW_BUCKETS - 1);
+    uint32_t b = key_hash(&f->key) & grp->bucket_mask;
     f->group = grp;
     f->next = grp->buckets[b];
     grp->buckets[b] = f;
@@ -161,7 +171,7 @@ table_remove(struct esw_table *t, struct rte_flow *f)
 {
     struct esw_group *grp = f->group;
     struct rte_flow **p = &grp->buckets[key_hash(&f->key)
-                                         & (ESW_BUCKETS - 1)];
+                                         & grp->bucket_mask];
 
     while (*p != f) {
         p = &(*p)->next;

@@ -57,6 +57,7 @@
 #include <rte_ring.h>
 
 #include "esw.h"
+#include "rte_pmd_nae_esw.h"
 
 #define ESW_MAX_VFS 64
 #define ESW_DEFAULT_VFS 4
@@ -94,6 +95,7 @@ struct esw_vf {
     rte_spinlock_t to_guest_lock;       /* Eswitch thread and tx_burst. */
     atomic_uint_fast64_t tx_refused;    /* Bad lengths from the guest. */
     atomic_uint_fast64_t rx_full;       /* Its receive ring was full. */
+    atomic_uint_fast64_t rx_down;       /* It was withdrawn. */
 };
 
 #define ESW_NAME_MAX 40          /* Leaves room for "_representor_vfNN". */
@@ -111,7 +113,9 @@ struct esw_nic {
     struct esw_table table;
     pthread_t thread;
     atomic_bool stop;
-    atomic_uint_fast64_t wire_tx_dropped, fate_drops;
+    atomic_uint_fast64_t wire_tx_dropped;
+    atomic_uint_fast64_t rule_drops;    /* DROP actions. */
+    atomic_uint_fast64_t no_port_drops; /* To a port since closed. */
 };
 
 static const struct eth_dev_ops esw_ops;
@@ -173,8 +177,12 @@ esw_to_vf(struct esw_nic *nic, int vf, const uint8_t *frame, uint32_t len)
     struct esw_vf_ring *r = &v->shm->to_guest;
     bool ok = false;
 
-    if (len > ESW_VF_MAX_FRAME
-        || !__atomic_load_n(&v->shm->enabled, __ATOMIC_ACQUIRE)) {
+    if (!__atomic_load_n(&v->shm->enabled, __ATOMIC_ACQUIRE)) {
+        atomic_fetch_add(&v->rx_down, 1);
+        return false;
+    }
+    if (len > ESW_VF_MAX_FRAME) {
+        atomic_fetch_add(&v->rx_full, 1);
         return false;
     }
     rte_spinlock_lock(&v->to_guest_lock);
@@ -229,8 +237,8 @@ esw_to_represented(struct esw_nic *nic, struct esw_port *p,
 {
     if (p->kind == ESW_UPLINK) {
         esw_to_wire(nic, frame, len);
-    } else if (!esw_to_vf(nic, p->vf, frame, len)) {
-        atomic_fetch_add(&nic->fate_drops, 1);
+    } else {
+        esw_to_vf(nic, p->vf, frame, len);     /* Counts its failures. */
     }
 }
 
@@ -251,13 +259,13 @@ esw_apply(struct esw_nic *nic, const struct esw_action *acts, int n,
         case ESW_ACT_COUNT:
             break;
         case ESW_ACT_DROP:
-            atomic_fetch_add(&nic->fate_drops, 1);
+            atomic_fetch_add(&nic->rule_drops, 1);
             return;
         case ESW_ACT_TO_REPRESENTED:
         case ESW_ACT_TO_REPRESENTOR:
             p = esw_nic_port(nic, a->port);
             if (!p) {
-                atomic_fetch_add(&nic->fate_drops, 1);
+                atomic_fetch_add(&nic->no_port_drops, 1);
             } else if (a->type == ESW_ACT_TO_REPRESENTED) {
                 esw_to_represented(nic, p, frame, len);
             } else {
@@ -509,6 +517,67 @@ esw_stats_reset(struct rte_eth_dev *dev)
     return 0;
 }
 
+/* Extended statistics: the eswitch's own counters on every port of the
+ * switch, and the port's VF counters on a representor.  Drop and error
+ * counters end in _dropped and _errors, the ones OVS shows in the
+ * Interface statistics column. */
+#define ESW_XSTATS                                              \
+    ESW_XSTAT(esw_lookups, nic->table.lookups)                  \
+    ESW_XSTAT(esw_misses, nic->table.misses)                    \
+    ESW_XSTAT(esw_rules, nic->table.n_rules)                    \
+    ESW_XSTAT(esw_rules_refused_full, nic->table.full)          \
+    ESW_XSTAT(esw_rule_dropped, atomic_load(&nic->rule_drops))  \
+    ESW_XSTAT(esw_no_port_dropped, atomic_load(&nic->no_port_drops)) \
+    ESW_XSTAT(esw_wire_tx_dropped, atomic_load(&nic->wire_tx_dropped)) \
+    ESW_XSTAT(vf_rx_full_dropped, vf ? atomic_load(&vf->rx_full) : 0) \
+    ESW_XSTAT(vf_rx_down_dropped, vf ? atomic_load(&vf->rx_down) : 0) \
+    ESW_XSTAT(vf_tx_length_errors, vf ? atomic_load(&vf->tx_refused) : 0) \
+    ESW_XSTAT(vf_enabled, vf ? __atomic_load_n(&vf->shm->enabled, \
+                                               __ATOMIC_ACQUIRE) : 0)
+
+static int
+esw_xstats_get_names(struct rte_eth_dev *dev,
+                     struct rte_eth_xstat_name *names, unsigned int size)
+{
+    static const char *const xnames[] = {
+#define ESW_XSTAT(NAME, VALUE) #NAME,
+        ESW_XSTATS
+#undef ESW_XSTAT
+    };
+    unsigned int n = sizeof xnames / sizeof xnames[0];
+
+    if (names) {
+        for (unsigned int i = 0; i < n && i < size; i++) {
+            snprintf(names[i].name, sizeof names[i].name, "%s", xnames[i]);
+        }
+    }
+    return n;
+}
+
+static int
+esw_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
+               unsigned int n)
+{
+    struct esw_port *p = esw_port(dev);
+    struct esw_nic *nic = p->nic;
+    struct esw_vf *vf = p->kind == ESW_REPR ? &nic->vfs[p->vf] : NULL;
+    uint64_t values[] = {
+#define ESW_XSTAT(NAME, VALUE) VALUE,
+        ESW_XSTATS
+#undef ESW_XSTAT
+    };
+    unsigned int count = sizeof values / sizeof values[0];
+
+    if (!xs || n < count) {
+        return count;
+    }
+    for (unsigned int i = 0; i < count; i++) {
+        xs[i].id = i;
+        xs[i].value = values[i];
+    }
+    return count;
+}
+
 static int
 esw_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 {
@@ -548,6 +617,8 @@ static const struct eth_dev_ops esw_ops = {
     .link_update = esw_link_update,
     .stats_get = esw_stats_get,
     .stats_reset = esw_stats_reset,
+    .xstats_get = esw_xstats_get,
+    .xstats_get_names = esw_xstats_get_names,
     .mtu_set = esw_mtu_set,
     .mac_addr_set = esw_mac_addr_set,
     .promiscuous_enable = esw_promisc,
@@ -895,6 +966,66 @@ esw_remove(struct rte_vdev_device *vdev)
         rte_eth_dev_release_port(dev);
     }
     return 0;
+}
+
+/* Driver-specific API (rte_pmd_nae_esw.h). */
+
+static struct esw_port *
+esw_repr_of(uint16_t port_id)
+{
+    struct rte_eth_dev *dev;
+
+    if (!rte_eth_dev_is_valid_port(port_id)) {
+        return NULL;
+    }
+    dev = &rte_eth_devices[port_id];
+    if (dev->dev_ops != &esw_ops || esw_port(dev)->kind != ESW_REPR) {
+        return NULL;
+    }
+    return esw_port(dev);
+}
+
+int
+rte_pmd_nae_esw_vf_set_mac(uint16_t repr_port,
+                           const struct rte_ether_addr *mac)
+{
+    struct esw_port *p = esw_repr_of(repr_port);
+
+    if (!p) {
+        return -ENODEV;
+    }
+    if (!rte_is_unicast_ether_addr(mac)) {
+        return -EINVAL;
+    }
+    memcpy(p->nic->vfs[p->vf].shm->mac, mac->addr_bytes, 6);
+    return 0;
+}
+
+int
+rte_pmd_nae_esw_vf_set_enabled(uint16_t repr_port, bool enabled)
+{
+    struct esw_port *p = esw_repr_of(repr_port);
+
+    if (!p) {
+        return -ENODEV;
+    }
+    __atomic_store_n(&p->nic->vfs[p->vf].shm->enabled, enabled ? 1 : 0,
+                     __ATOMIC_RELEASE);
+    ESW_LOG(INFO, "%s: VF %d %s\n", p->nic->name, p->vf,
+            enabled ? "enabled" : "withdrawn");
+    return 0;
+}
+
+int
+rte_pmd_nae_esw_vf_enabled(uint16_t repr_port)
+{
+    struct esw_port *p = esw_repr_of(repr_port);
+
+    if (!p) {
+        return -ENODEV;
+    }
+    return __atomic_load_n(&p->nic->vfs[p->vf].shm->enabled,
+                           __ATOMIC_ACQUIRE);
 }
 
 static struct rte_vdev_driver esw_driver = {

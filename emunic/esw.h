@@ -49,8 +49,8 @@ struct esw_key {
     uint16_t ip_frag;           /* IPv4 flags and fragment offset, less DF. */
     uint8_t ip6_frag_ext;       /* IPv6 with a fragment header next. */
     uint8_t pad1[5];
-};
-/* Masking and hashing go 8 bytes at a time. */
+} __attribute__((aligned(8)));
+/* Masking and hashing go 8 bytes at a time, on aligned words. */
 _Static_assert(sizeof(struct esw_key) % 8 == 0, "esw_key size");
 
 /* Parses 'frame' into 'key' (in_port set by the caller).  Fields of layers

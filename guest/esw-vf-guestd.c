@@ -65,7 +65,7 @@ main(int argc, char *argv[])
         { NULL, 0, NULL, 0 },
     };
     const char *vf_path = NULL, *tap_name = NULL;
-    uint64_t to_vf = 0, from_vf = 0, vf_full = 0, vf_down = 0;
+    uint64_t to_vf = 0, from_vf = 0, vf_full = 0, vf_down = 0, tap_err = 0;
     struct esw_vf_guest vf;
     uint8_t buf[2048];
     int c, tap, error;
@@ -114,6 +114,8 @@ main(int argc, char *argv[])
         while ((len = esw_vf_recv(&vf, buf, sizeof buf)) > 0) {
             if (write(tap, buf, len) == (ssize_t) len) {
                 from_vf++;
+            } else {
+                tap_err++;
             }
             work++;
         }
@@ -136,10 +138,12 @@ main(int argc, char *argv[])
         if (dump) {
             dump = 0;
             printf("to_vf=%llu from_vf=%llu vf_full=%llu vf_down=%llu "
-                   "rx_bad=%llu\n", (unsigned long long) to_vf,
+                   "tap_errors=%llu rx_bad=%llu\n",
+                   (unsigned long long) to_vf,
                    (unsigned long long) from_vf,
                    (unsigned long long) vf_full,
                    (unsigned long long) vf_down,
+                   (unsigned long long) tap_err,
                    (unsigned long long) vf.rx_bad);
             fflush(stdout);
         }

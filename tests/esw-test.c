@@ -32,6 +32,7 @@
 
 #include "esw-vf-guest.h"
 #include "esw-vf.h"
+#include "rte_pmd_nae_esw.h"
 
 #define CHECK(COND, ...)                                        \
     do {                                                        \
@@ -344,6 +345,30 @@ main(int argc, char *argv[])
     CHECK(m && rte_pktmbuf_mtod(m, uint8_t *)[63] == 30, "still switching");
     rte_pktmbuf_free(m);
     printf("hostile guest refused: ok\n");
+
+    /* The hypervisor's controls: the VF's MAC, and withdrawing the VF
+     * (hot-unplug) and giving it back. */
+    struct rte_ether_addr newmac = { { 0x02, 0xaa, 0, 0, 0, 0x07 } };
+    CHECK(!rte_pmd_nae_esw_vf_set_mac(repr[1], &newmac)
+          && !memcmp(esw_vf_mac(&vf[1]), newmac.addr_bytes, 6), "VF MAC");
+    CHECK(rte_pmd_nae_esw_vf_set_mac(uplink, &newmac) == -ENODEV,
+          "uplink has no VF");
+    CHECK(!rte_pmd_nae_esw_vf_set_enabled(repr[0], false)
+          && !esw_vf_enabled(&vf[0])
+          && rte_pmd_nae_esw_vf_enabled(repr[0]) == 0, "withdraw");
+    CHECK(esw_vf_send(&vf[0], buf, len) == ENETDOWN, "withdrawn VF");
+    m = rte_pktmbuf_alloc(pool);
+    CHECK(m, "mbuf");
+    memcpy(rte_pktmbuf_append(m, len), buf, len);
+    CHECK(rte_eth_tx_burst(repr[0], 0, &m, 1) == 1, "tx to withdrawn VF");
+    CHECK(!vf_wait(0, out), "nothing reaches a withdrawn VF");
+    CHECK(!rte_pmd_nae_esw_vf_set_enabled(repr[0], true)
+          && esw_vf_enabled(&vf[0]), "replug");
+    CHECK(!esw_vf_send(&vf[0], buf, len), "send after replug");
+    m = port_wait(repr[0]);
+    CHECK(m, "traffic after replug");
+    rte_pktmbuf_free(m);
+    printf("VF MAC, withdraw and replug: ok\n");
 
     for (int i = 0; i < 2; i++) {
         esw_vf_detach(&vf[i]);

@@ -1,0 +1,45 @@
+/*
+ * Copyright (c) 2026 The ovs-nae authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef RTE_PMD_NAE_ESW_H
+#define RTE_PMD_NAE_ESW_H 1
+
+/* Driver-specific API of the emulated switchdev NIC (net_nae_esw), the
+ * kind of thing real PF drivers offer beside ethdev (e.g. setting a VF's
+ * MAC): what a hypervisor does to a VF that no generic API covers.
+ * Each call takes the VF's representor port. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+
+/* Gives the VF the MAC the guest's driver will read (its shared memory
+ * header), as "ip link set PF vf N mac" does.  Returns 0 or -errno
+ * (-ENODEV: not a net_nae_esw representor). */
+int rte_pmd_nae_esw_vf_set_mac(uint16_t repr_port,
+                               const struct rte_ether_addr *mac);
+
+/* Enables or withdraws the VF, as a hot-unplug (or migration away from
+ * this NIC) and replug would.  A withdrawn VF's queues stop: the guest
+ * sees 'enabled' = 0 and must stop using them; the eswitch neither takes
+ * from nor delivers to them, and counts what it could not deliver. */
+int rte_pmd_nae_esw_vf_set_enabled(uint16_t repr_port, bool enabled);
+
+/* Whether the VF is enabled: 1, 0, or -errno. */
+int rte_pmd_nae_esw_vf_enabled(uint16_t repr_port);
+
+#endif /* rte_pmd_nae_esw.h */
