@@ -243,28 +243,26 @@ parse_pattern(struct rte_eth_dev *dev, const struct rte_flow_item pattern[],
                                "ranges are not supported");
         }
         switch (it->type) {
-        case RTE_FLOW_ITEM_TYPE_PORT_ID: {
-            const struct rte_flow_item_port_id *s = it->spec;
-
-            if (!s || !esw_nic_has_port(dev, s->id)) {
-                return rte_flow_error_set(error, EINVAL,
-                                           RTE_FLOW_ERROR_TYPE_ITEM_SPEC, it,
-                                           "port not on this switch");
-            }
-            k->in_port = s->id;
-            m->in_port = UINT32_MAX;
-            have_port = true;
-            break;
-        }
+        case RTE_FLOW_ITEM_TYPE_PORT_ID:
         case RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT: {
-            const struct rte_flow_item_ethdev *s = it->spec;
+            /* Both name the traffic's source by its ethdev: a VF by its
+             * representor, the wire by the uplink. */
+            uint32_t port;
 
-            if (!s || !esw_nic_has_port(dev, s->port_id)) {
-                return rte_flow_error_set(error, EINVAL,
-                                           RTE_FLOW_ERROR_TYPE_ITEM_SPEC, it,
-                                           "port not on this switch");
+            if (!it->spec) {
+                port = UINT32_MAX;
+            } else if (it->type == RTE_FLOW_ITEM_TYPE_PORT_ID) {
+                port = ((const struct rte_flow_item_port_id *) it->spec)->id;
+            } else {
+                port = ((const struct rte_flow_item_ethdev *)
+                        it->spec)->port_id;
             }
-            k->in_port = s->port_id;
+            if (port > UINT16_MAX || !esw_nic_has_port(dev, port)) {
+                return rte_flow_error_set(error, EINVAL,
+                                          RTE_FLOW_ERROR_TYPE_ITEM_SPEC, it,
+                                          "port not on this switch");
+            }
+            k->in_port = port;
             m->in_port = UINT32_MAX;
             have_port = true;
             break;
@@ -407,8 +405,8 @@ parse_pattern(struct rte_eth_dev *dev, const struct rte_flow_item pattern[],
     if (proto) {
         if (m->ip_proto && k->ip_proto != proto) {
             return rte_flow_error_set(error, EINVAL,
-                                       RTE_FLOW_ERROR_TYPE_ITEM, NULL,
-                                       "conflicting IP protocol");
+                                      RTE_FLOW_ERROR_TYPE_ITEM, NULL,
+                                      "conflicting IP protocol");
         }
         k->ip_proto = proto;
         m->ip_proto = UINT8_MAX;
@@ -455,8 +453,8 @@ parse_actions(struct rte_eth_dev *dev, const struct rte_flow_action actions[],
         case RTE_FLOW_ACTION_TYPE_PORT_REPRESENTOR:
             if (!a->conf) {
                 return rte_flow_error_set(error, EINVAL,
-                                           RTE_FLOW_ERROR_TYPE_ACTION_CONF,
-                                           a, "missing port");
+                                          RTE_FLOW_ERROR_TYPE_ACTION_CONF,
+                                          a, "missing port");
             }
             if (a->type == RTE_FLOW_ACTION_TYPE_PORT_ID) {
                 const struct rte_flow_action_port_id *c = a->conf;
@@ -478,8 +476,8 @@ parse_actions(struct rte_eth_dev *dev, const struct rte_flow_action actions[],
             }
             if (!esw_nic_has_port(dev, port)) {
                 return rte_flow_error_set(error, EINVAL,
-                                           RTE_FLOW_ERROR_TYPE_ACTION_CONF,
-                                           a, "port not on this switch");
+                                          RTE_FLOW_ERROR_TYPE_ACTION_CONF,
+                                          a, "port not on this switch");
             }
             ea->port = port;
             fate = true;
@@ -514,8 +512,8 @@ parse_actions(struct rte_eth_dev *dev, const struct rte_flow_action actions[],
 
             if (!c) {
                 return rte_flow_error_set(error, EINVAL,
-                                           RTE_FLOW_ERROR_TYPE_ACTION_CONF,
-                                           a, "missing MAC");
+                                          RTE_FLOW_ERROR_TYPE_ACTION_CONF,
+                                          a, "missing MAC");
             }
             ea->type = (a->type == RTE_FLOW_ACTION_TYPE_SET_MAC_SRC
                         ? ESW_ACT_SET_MAC_SRC : ESW_ACT_SET_MAC_DST);
@@ -528,8 +526,8 @@ parse_actions(struct rte_eth_dev *dev, const struct rte_flow_action actions[],
 
             if (!c) {
                 return rte_flow_error_set(error, EINVAL,
-                                           RTE_FLOW_ERROR_TYPE_ACTION_CONF,
-                                           a, "missing address");
+                                          RTE_FLOW_ERROR_TYPE_ACTION_CONF,
+                                          a, "missing address");
             }
             ea->type = (a->type == RTE_FLOW_ACTION_TYPE_SET_IPV4_SRC
                         ? ESW_ACT_SET_IPV4_SRC : ESW_ACT_SET_IPV4_DST);
@@ -544,8 +542,8 @@ parse_actions(struct rte_eth_dev *dev, const struct rte_flow_action actions[],
     }
     if (!fate) {
         return rte_flow_error_set(error, EINVAL, RTE_FLOW_ERROR_TYPE_ACTION,
-                                   NULL, "a rule needs a fate action (drop "
-                                   "or a port)");
+                                  NULL, "a rule needs a fate action (drop "
+                                  "or a port)");
     }
     return 0;
 }
@@ -633,7 +631,7 @@ esw_flow_destroy(struct rte_eth_dev *dev, struct rte_flow *f,
     rte_spinlock_unlock(&t->lock);
     if (!found) {
         return rte_flow_error_set(error, ENOENT, RTE_FLOW_ERROR_TYPE_HANDLE,
-                                   f, "no such rule");
+                                  f, "no such rule");
     }
     free(f);
     return 0;
@@ -666,10 +664,10 @@ esw_flow_query(struct rte_eth_dev *dev, struct rte_flow *f,
     rte_spinlock_lock(&t->lock);
     if (!f || f->magic != ESW_FLOW_MAGIC) {
         ret = rte_flow_error_set(error, ENOENT, RTE_FLOW_ERROR_TYPE_HANDLE,
-                                  f, "no such rule");
+                                 f, "no such rule");
     } else if (!f->counted) {
         ret = rte_flow_error_set(error, EINVAL, RTE_FLOW_ERROR_TYPE_ACTION,
-                                  action, "rule has no COUNT action");
+                                 action, "rule has no COUNT action");
     } else {
         q->hits_set = q->bytes_set = 1;
         q->hits = f->hits;
