@@ -156,7 +156,12 @@ esw_nic_has_port(struct rte_eth_dev *dev, uint16_t port_id)
 uint16_t
 esw_nic_proxy_port(struct rte_eth_dev *dev)
 {
-    return esw_port(dev)->nic->uplink->dev->data->port_id;
+    struct esw_nic *nic = esw_port(dev)->nic;
+
+    /* The uplink manages the switch; once it is closed, any port will do:
+     * rules are the switch's, whichever port creates them. */
+    return nic->uplink ? nic->uplink->dev->data->port_id
+                       : dev->data->port_id;
 }
 
 /* Delivery. */
