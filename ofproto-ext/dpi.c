@@ -36,6 +36,9 @@
 #include <hs/hs.h>
 
 #define DPI_NONE UINT32_MAX
+
+/* IPv4 addresses live in flow keys as IPv4-mapped IPv6, ::ffff:a.b.c.d. */
+static const uint8_t dpi_v4_prefix[12] = { [10] = 0xff, [11] = 0xff };
 #define DPI_UNUSED __attribute__((unused))
 
 /* The streams of all flow slots of one rule set may not use more than this
@@ -947,12 +950,11 @@ dpi_key_init(struct dpi_flow_key *key, int *dir, const uint8_t *src,
              uint8_t proto)
 {
     uint8_t a[16], b[16];
-    static const uint8_t v4_prefix[12] = { [10] = 0xff, [11] = 0xff };
 
     if (alen == 4) {
-        memcpy(a, v4_prefix, 12);
+        memcpy(a, dpi_v4_prefix, 12);
         memcpy(a + 12, src, 4);
-        memcpy(b, v4_prefix, 12);
+        memcpy(b, dpi_v4_prefix, 12);
         memcpy(b + 12, dst, 4);
     } else {
         memcpy(a, src, 16);
@@ -1096,9 +1098,8 @@ dpi_engine_flows(const struct dpi_engine *e, struct dpi_flow_info *out,
 static void
 dpi_format_addr(const uint8_t addr[16], char *buf, size_t size)
 {
-    static const uint8_t v4_prefix[12] = { [10] = 0xff, [11] = 0xff };
 
-    if (!memcmp(addr, v4_prefix, 12)) {
+    if (!memcmp(addr, dpi_v4_prefix, 12)) {
         inet_ntop(AF_INET, addr + 12, buf, size);
     } else {
         char tmp[INET6_ADDRSTRLEN];

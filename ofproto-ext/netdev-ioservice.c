@@ -779,6 +779,33 @@ ioservice_find(const char *name) OVS_REQUIRES(ioservice_mutex)
     return NULL;
 }
 
+/* For the per-port commands: the port named 'name' with ioservice_mutex
+ * and its mutex held, or NULL after replying an error to 'conn'. */
+static struct netdev_ioservice *
+ioservice_lock_port(struct unixctl_conn *conn, const char *name)
+    OVS_TRY_LOCK(true, ioservice_mutex)
+{
+    struct netdev_ioservice *dev;
+
+    ovs_mutex_lock(&ioservice_mutex);
+    dev = ioservice_find(name);
+    if (!dev) {
+        ovs_mutex_unlock(&ioservice_mutex);
+        unixctl_command_reply_error(conn, "no such ioservice port");
+        return NULL;
+    }
+    ovs_mutex_lock(&dev->mutex);
+    return dev;
+}
+
+static void
+ioservice_unlock_port(struct netdev_ioservice *dev)
+    OVS_RELEASES(ioservice_mutex)
+{
+    ovs_mutex_unlock(&dev->mutex);
+    ovs_mutex_unlock(&ioservice_mutex);
+}
+
 static void
 ioservice_show_one(struct ds *out, struct netdev_ioservice *dev)
     OVS_REQUIRES(ioservice_mutex)
@@ -871,49 +898,41 @@ static void
 ioservice_unixctl_reload(struct unixctl_conn *conn, int argc OVS_UNUSED,
                          const char *argv[], void *aux OVS_UNUSED)
 {
-    struct netdev_ioservice *dev;
+    struct netdev_ioservice *dev = ioservice_lock_port(conn, argv[1]);
     struct dpi_ruleset *rs;
-    char *err = NULL;
+    char *err = NULL, *msg = NULL;
 
-    ovs_mutex_lock(&ioservice_mutex);
-    dev = ioservice_find(argv[1]);
     if (!dev) {
-        ovs_mutex_unlock(&ioservice_mutex);
-        unixctl_command_reply_error(conn, "no such ioservice port");
         return;
     }
-    ovs_mutex_lock(&dev->mutex);
     if (dev->staged || !dev->engine) {
         err = xstrdup("a reconfiguration is pending; try again");
-    } else {
-        /* The old rule set keeps scanning while the new one compiles. */
-        rs = ioservice_compile(dev->cfg.signatures, dev->cfg.max_flows,
-                               &err);
-        if (rs) {
-            size_t n_flows;
+    } else if ((rs = ioservice_compile(dev->cfg.signatures,
+                                       dev->cfg.max_flows, &err))) {
+        /* The old rule set kept scanning while the new one compiled. */
+        size_t n_flows;
 
-            ioservice_install(dev, rs);
-            rte_spinlock_lock(&dev->lock);
-            n_flows = dpi_engine_n_flows(dev->engine);
-            rte_spinlock_unlock(&dev->lock);
-            VLOG_INFO("%s: %zu DPI signatures reloaded from %s, %zu flows "
-                      "kept", argv[1], dpi_ruleset_n_sigs(rs),
-                      dev->cfg.signatures, n_flows);
-            char *msg = xasprintf("%s: %zu signatures loaded, %zu flows "
-                                  "kept", argv[1], dpi_ruleset_n_sigs(rs),
-                                  n_flows);
-            ovs_mutex_unlock(&dev->mutex);
-            ovs_mutex_unlock(&ioservice_mutex);
-            unixctl_command_reply(conn, msg);
-            free(msg);
-            return;
-        }
+        ioservice_install(dev, rs);
+        rte_spinlock_lock(&dev->lock);
+        n_flows = dpi_engine_n_flows(dev->engine);
+        rte_spinlock_unlock(&dev->lock);
+        VLOG_INFO("%s: %zu DPI signatures reloaded from %s, %zu flows kept",
+                  argv[1], dpi_ruleset_n_sigs(rs), dev->cfg.signatures,
+                  n_flows);
+        msg = xasprintf("%s: %zu signatures loaded, %zu flows kept",
+                        argv[1], dpi_ruleset_n_sigs(rs), n_flows);
+    } else {
         VLOG_WARN("%s: reload failed, previous signatures stay: %s",
                   argv[1], err);
     }
-    ovs_mutex_unlock(&dev->mutex);
-    ovs_mutex_unlock(&ioservice_mutex);
-    unixctl_command_reply_error(conn, err);
+    ioservice_unlock_port(dev);
+
+    if (msg) {
+        unixctl_command_reply(conn, msg);
+    } else {
+        unixctl_command_reply_error(conn, err);
+    }
+    free(msg);
     free(err);
 }
 
@@ -927,14 +946,10 @@ ioservice_unixctl_flows(struct unixctl_conn *conn, int argc OVS_UNUSED,
     size_t n = 0;
     uint64_t now, hz = rte_get_tsc_hz();
 
-    ovs_mutex_lock(&ioservice_mutex);
-    dev = ioservice_find(argv[1]);
+    dev = ioservice_lock_port(conn, argv[1]);
     if (!dev) {
-        ovs_mutex_unlock(&ioservice_mutex);
-        unixctl_command_reply_error(conn, "no such ioservice port");
         return;
     }
-    ovs_mutex_lock(&dev->mutex);
     flows = xcalloc(dev->cfg.max_flows, sizeof *flows);
     rte_spinlock_lock(&dev->lock);
     if (dev->engine) {
@@ -942,8 +957,7 @@ ioservice_unixctl_flows(struct unixctl_conn *conn, int argc OVS_UNUSED,
     }
     now = rte_get_tsc_cycles();
     rte_spinlock_unlock(&dev->lock);
-    ovs_mutex_unlock(&dev->mutex);
-    ovs_mutex_unlock(&ioservice_mutex);
+    ioservice_unlock_port(dev);
 
     ds_put_format(&out, "%zu flows, most recently used first\n", n);
     for (size_t i = 0; i < n; i++) {
