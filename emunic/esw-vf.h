@@ -38,8 +38,8 @@
 #include <stdint.h>
 
 #define ESW_VF_MAGIC 0x4e414546u        /* "NAEF" */
-#define ESW_VF_VERSION 1
-#define ESW_VF_SLOTS 512                /* Power of two. */
+#define ESW_VF_VERSION 2
+#define ESW_VF_SLOTS 2048               /* Power of two. */
 #define ESW_VF_BUF 2048                 /* Bytes per slot: one frame. */
 #define ESW_VF_MAX_FRAME (ESW_VF_BUF - 64)
 

@@ -92,6 +92,9 @@ struct esw_port {
 struct esw_vf {
     struct esw_vf_shm *shm;
     char path[256];
+    /* Orderly hot-unplug asked for (rte_pmd_nae_esw_vf_request_eject()):
+     * the representor's link is down until the host lets the VF go. */
+    atomic_bool eject_requested;
     rte_spinlock_t to_guest_lock;       /* Eswitch thread and tx_burst. */
     atomic_uint_fast64_t tx_refused;    /* Bad lengths from the guest. */
     atomic_uint_fast64_t rx_full;       /* Its receive ring was full. */
@@ -174,21 +177,23 @@ esw_to_wire(struct esw_nic *nic, const uint8_t *frame, uint32_t len)
     }
 }
 
-/* Copies a frame into VF 'vf''s receive ring, if it has room. */
-static bool
+/* Copies a frame into VF 'vf''s receive ring.  Returns 0, ENOBUFS if the
+ * ring is full (not counted: the caller decides whether that is a drop),
+ * or ENETDOWN/EMSGSIZE (counted drops). */
+static int
 esw_to_vf(struct esw_nic *nic, int vf, const uint8_t *frame, uint32_t len)
 {
     struct esw_vf *v = &nic->vfs[vf];
     struct esw_vf_ring *r = &v->shm->to_guest;
-    bool ok = false;
+    int error = ENOBUFS;
 
     if (!__atomic_load_n(&v->shm->enabled, __ATOMIC_ACQUIRE)) {
         atomic_fetch_add(&v->rx_down, 1);
-        return false;
+        return ENETDOWN;
     }
     if (len > ESW_VF_MAX_FRAME) {
         atomic_fetch_add(&v->rx_full, 1);
-        return false;
+        return EMSGSIZE;
     }
     rte_spinlock_lock(&v->to_guest_lock);
     uint32_t head = r->head;
@@ -199,12 +204,10 @@ esw_to_vf(struct esw_nic *nic, int vf, const uint8_t *frame, uint32_t len)
         memcpy(r->buf[slot], frame, len);
         r->len[slot] = len;
         __atomic_store_n(&r->head, head + 1, __ATOMIC_RELEASE);
-        ok = true;
-    } else {
-        atomic_fetch_add(&v->rx_full, 1);
+        error = 0;
     }
     rte_spinlock_unlock(&v->to_guest_lock);
-    return ok;
+    return error;
 }
 
 /* Hands a frame to OVS on ethdev 'p' (a miss, or PORT_REPRESENTOR). */
@@ -243,7 +246,9 @@ esw_to_represented(struct esw_nic *nic, struct esw_port *p,
     if (p->kind == ESW_UPLINK) {
         esw_to_wire(nic, frame, len);
     } else {
-        esw_to_vf(nic, p->vf, frame, len);     /* Counts its failures. */
+        if (esw_to_vf(nic, p->vf, frame, len) == ENOBUFS) {
+            atomic_fetch_add(&nic->vfs[p->vf].rx_full, 1);
+        }
     }
 }
 
@@ -488,8 +493,59 @@ esw_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 {
 }
 
+/* A representor's link stands for its VF: up while the VF is plugged
+ * and no unplug is pending, as switchdev NICs report a VF's state on its
+ * representor. */
+static bool
+esw_port_link_up(struct esw_port *p)
+{
+    struct esw_vf *v;
+
+    if (!p->started) {
+        return false;
+    }
+    if (p->kind == ESW_UPLINK) {
+        return true;
+    }
+    v = &p->nic->vfs[p->vf];
+    return __atomic_load_n(&v->shm->enabled, __ATOMIC_ACQUIRE)
+           && !atomic_load(&v->eject_requested);
+}
+
 static int
 esw_link_update(struct rte_eth_dev *dev, int wait)
+{
+    struct rte_eth_link link = {
+        .link_speed = RTE_ETH_SPEED_NUM_100G,
+        .link_duplex = RTE_ETH_LINK_FULL_DUPLEX,
+        .link_autoneg = RTE_ETH_LINK_FIXED,
+        .link_status = esw_port_link_up(esw_port(dev)),
+    };
+
+    return rte_eth_linkstatus_set(dev, &link);
+}
+
+/* On a representor whose VF is being unplugged, the host's "link down"
+ * says it no longer uses the VF: the unplug completes. */
+static int
+esw_dev_set_link_down(struct rte_eth_dev *dev)
+{
+    struct esw_port *p = esw_port(dev);
+    struct esw_vf *v;
+
+    if (p->kind == ESW_REPR) {
+        v = &p->nic->vfs[p->vf];
+        if (atomic_load(&v->eject_requested)) {
+            __atomic_store_n(&v->shm->enabled, 0, __ATOMIC_RELEASE);
+            ESW_LOG(INFO, "%s: VF %d released by the host, unplugged\n",
+                    p->nic->name, p->vf);
+        }
+    }
+    return 0;
+}
+
+static int
+esw_dev_set_link_up(struct rte_eth_dev *dev)
 {
     return 0;
 }
@@ -589,10 +645,17 @@ esw_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
     return mtu + RTE_ETHER_HDR_LEN + 4 <= ESW_VF_MAX_FRAME ? 0 : -EINVAL;
 }
 
+/* On a representor this is the VF's MAC, as with switchdev NICs whose
+ * representors set their VF's address. */
 static int
 esw_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *mac)
 {
-    esw_port(dev)->mac = *mac;
+    struct esw_port *p = esw_port(dev);
+
+    p->mac = *mac;
+    if (p->kind == ESW_REPR && rte_is_unicast_ether_addr(mac)) {
+        memcpy(p->nic->vfs[p->vf].shm->mac, mac->addr_bytes, 6);
+    }
     return 0;
 }
 
@@ -620,6 +683,8 @@ static const struct eth_dev_ops esw_ops = {
     .rx_queue_release = esw_queue_release,
     .tx_queue_release = esw_queue_release,
     .link_update = esw_link_update,
+    .dev_set_link_up = esw_dev_set_link_up,
+    .dev_set_link_down = esw_dev_set_link_down,
     .stats_get = esw_stats_get,
     .stats_reset = esw_stats_reset,
     .xstats_get = esw_xstats_get,
@@ -663,10 +728,18 @@ esw_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
         frame = rte_pktmbuf_read(m, 0, len, buf);
         if (p->kind == ESW_UPLINK) {
             esw_to_wire(nic, frame, len);
-        } else if (!esw_to_vf(nic, p->vf, frame, len)) {
-            atomic_fetch_add(&p->tx_errors, 1);
-            rte_pktmbuf_free(m);
-            continue;
+        } else {
+            int error = esw_to_vf(nic, p->vf, frame, len);
+
+            if (error == ENOBUFS) {
+                /* The VF's receive queue is full: like a full transmit
+                 * ring, the rest is the caller's to retry or drop. */
+                return i;
+            } else if (error) {
+                atomic_fetch_add(&p->tx_errors, 1);
+                rte_pktmbuf_free(m);
+                continue;
+            }
         }
         atomic_fetch_add(&p->tx_packets, 1);
         atomic_fetch_add(&p->tx_bytes, len);
@@ -1014,10 +1087,24 @@ rte_pmd_nae_esw_vf_set_enabled(uint16_t repr_port, bool enabled)
     if (!p) {
         return -ENODEV;
     }
+    atomic_store(&p->nic->vfs[p->vf].eject_requested, false);
     __atomic_store_n(&p->nic->vfs[p->vf].shm->enabled, enabled ? 1 : 0,
                      __ATOMIC_RELEASE);
     ESW_LOG(INFO, "%s: VF %d %s\n", p->nic->name, p->vf,
             enabled ? "enabled" : "withdrawn");
+    return 0;
+}
+
+int
+rte_pmd_nae_esw_vf_request_eject(uint16_t repr_port)
+{
+    struct esw_port *p = esw_repr_of(repr_port);
+
+    if (!p) {
+        return -ENODEV;
+    }
+    atomic_store(&p->nic->vfs[p->vf].eject_requested, true);
+    ESW_LOG(INFO, "%s: VF %d unplug requested\n", p->nic->name, p->vf);
     return 0;
 }
 

@@ -39,6 +39,14 @@ int rte_pmd_nae_esw_vf_set_mac(uint16_t repr_port,
  * from nor delivers to them, and counts what it could not deliver. */
 int rte_pmd_nae_esw_vf_set_enabled(uint16_t repr_port, bool enabled);
 
+/* Asks for an orderly unplug, as a hypervisor's eject request does: the
+ * VF keeps working, but its representor's link goes down, telling whoever
+ * drives the port to move the guest's traffic elsewhere; that owner's
+ * rte_eth_dev_set_link_down() on the representor then completes the
+ * unplug (the VF is withdrawn).  rte_pmd_nae_esw_vf_set_enabled(true)
+ * plugs it back. */
+int rte_pmd_nae_esw_vf_request_eject(uint16_t repr_port);
+
 /* Whether the VF is enabled: 1, 0, or -errno. */
 int rte_pmd_nae_esw_vf_enabled(uint16_t repr_port);
 

@@ -1,16 +1,19 @@
 # guest/: what runs inside a guest.  The driver library speaks the NAE
 # device ABI (lib/nae-abi.h) and nothing of OVS; nae-guestd exposes the
-# device as a TAP interface, or drives it as a packet generator/sink;
+# device as a TAP interface (bonded with a VF of the emulated NIC when the
+# port has a hardware channel), or drives it as a packet generator/sink;
 # splitio-guestd is the split-I/O frontend (guest-tap.* serves both).
 # A guest has no libopenvswitch, so OVS's checkpatch rules that ask for its
 # helpers (xstrdup, ovs_strerror) do not apply here; plain libc is used.
 noinst_LTLIBRARIES += guest/libnae-guest.la
 guest_libnae_guest_la_SOURCES = \
+	guest/esw-vf-guest.c \
+	guest/esw-vf-guest.h \
 	guest/guest-tap.c \
 	guest/guest-tap.h \
 	guest/nae-guest.c \
 	guest/nae-guest.h
-guest_libnae_guest_la_CPPFLAGS = -I$(top_srcdir)/lib
+guest_libnae_guest_la_CPPFLAGS = -I$(top_srcdir)/lib -I$(top_srcdir)/emunic
 guest_libnae_guest_la_CFLAGS = $(NAE_WARNINGS)
 
 bin_PROGRAMS += guest/nae-guestd
@@ -41,10 +44,7 @@ EXTRA_DIST += guest/splitio-guestd.8
 # esw-vf-guestd: a guest's VF driver for the emulated switchdev NIC
 # (emunic/), exposing the VF as a TAP interface.
 bin_PROGRAMS += guest/esw-vf-guestd
-guest_esw_vf_guestd_SOURCES = \
-	guest/esw-vf-guestd.c \
-	guest/esw-vf-guest.c \
-	guest/esw-vf-guest.h
+guest_esw_vf_guestd_SOURCES = guest/esw-vf-guestd.c
 guest_esw_vf_guestd_CPPFLAGS = -I$(top_srcdir)/emunic -I$(top_srcdir)/guest
 guest_esw_vf_guestd_CFLAGS = $(NAE_WARNINGS)
 guest_esw_vf_guestd_LDADD = guest/libnae-guest.la

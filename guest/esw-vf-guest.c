@@ -123,3 +123,29 @@ esw_vf_recv(struct esw_vf_guest *g, void *buf, size_t size)
     __atomic_store_n(&r->tail, tail, __ATOMIC_RELEASE);
     return 0;
 }
+
+bool
+esw_vf_tx_idle(const struct esw_vf_guest *g)
+{
+    const struct esw_vf_ring *r = &g->shm->from_guest;
+
+    return __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) == r->head;
+}
+
+uint32_t
+esw_vf_rx_pending(const struct esw_vf_guest *g)
+{
+    const struct esw_vf_ring *r = &g->shm->to_guest;
+    uint32_t n = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE) - r->tail;
+
+    return n > ESW_VF_SLOTS ? ESW_VF_SLOTS : n;
+}
+
+uint32_t
+esw_vf_tx_room(const struct esw_vf_guest *g)
+{
+    const struct esw_vf_ring *r = &g->shm->from_guest;
+    uint32_t used = r->head - __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+
+    return used >= ESW_VF_SLOTS ? 0 : ESW_VF_SLOTS - used;
+}

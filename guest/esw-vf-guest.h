@@ -50,4 +50,13 @@ int esw_vf_send(struct esw_vf_guest *, const void *frame, size_t len);
  * its length, or 0 if none is waiting. */
 size_t esw_vf_recv(struct esw_vf_guest *, void *buf, size_t size);
 
+/* Whether the NIC has taken every frame queued for transmission. */
+bool esw_vf_tx_idle(const struct esw_vf_guest *);
+
+/* How many frames esw_vf_send() can queue now. */
+uint32_t esw_vf_tx_room(const struct esw_vf_guest *);
+
+/* How many received frames are waiting (at most a ring's worth). */
+uint32_t esw_vf_rx_pending(const struct esw_vf_guest *);
+
 #endif /* esw-vf-guest.h */

@@ -44,6 +44,18 @@ round_up(size_t x, size_t unit)
  * with the same sequence number, noting any events that arrive first.
  * Returns 0 with the reply in '*reply', or a positive errno value for a
  * transport failure.  The device's verdict is in reply->u.reply.error. */
+/* Records an event from the switch for the driver's loop to act on. */
+static void
+nae_guest_note_event(struct nae_guest *g, const struct nae_msg_event *ev)
+{
+    if (ev->type == NAE_EVENT_RESET) {
+        g->needs_reset = true;
+    } else if (ev->type == NAE_EVENT_PATH) {
+        g->path_event = ev->value;
+        g->path_event_new = true;
+    }
+}
+
 int
 nae_guest_request(struct nae_guest *g, struct nae_msg *msg, int fd,
                   struct nae_msg *reply)
@@ -84,9 +96,7 @@ nae_guest_request(struct nae_guest *g, struct nae_msg *msg, int fd,
             return n < 0 ? errno : EPROTO;
         }
         if (reply->type == NAE_MSG_EVENT) {
-            if (reply->u.event.type == NAE_EVENT_RESET) {
-                g->needs_reset = true;
-            }
+            nae_guest_note_event(g, &reply->u.event);
             continue;
         }
         if (reply->seq == msg->seq) {
@@ -478,8 +488,8 @@ nae_guest_poll_ctl(struct nae_guest *g)
         } else if (n != sizeof msg) {
             return ECONNRESET;
         }
-        if (msg.type == NAE_MSG_EVENT && msg.u.event.type == NAE_EVENT_RESET) {
-            g->needs_reset = true;
+        if (msg.type == NAE_MSG_EVENT) {
+            nae_guest_note_event(g, &msg.u.event);
         }
     }
 }
@@ -500,6 +510,28 @@ nae_guest_tx_reclaim(struct nae_guest *g, struct nae_guest_chan *c)
         }
         c->tx.done++;
     }
+}
+
+/* Whether the switch has taken every frame queued on every channel. */
+bool
+nae_guest_tx_idle(struct nae_guest *g)
+{
+    for (int i = 0; i < g->n_chans; i++) {
+        struct nae_guest_chan *c = &g->chans[i];
+
+        nae_guest_tx_reclaim(g, c);
+        if (c->tx.done != c->tx.tail) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Tells the switch the driver now uses the path of switch 'gen'. */
+int
+nae_guest_ack_path(struct nae_guest *g, uint32_t gen)
+{
+    return nae_guest_cfg_write(g, NAE_CFG_DEV_PATH_ACK, 4, gen);
 }
 
 /* Returns how many frames channel 'chan' can queue now. */
@@ -584,6 +616,16 @@ nae_guest_rx_peek(struct nae_guest *g, int chan, struct iovec iov[2])
         iov[1].iov_len = d->length;
         return 1;
     }
+}
+
+/* How many received frames wait on 'chan' (some may be bad). */
+uint32_t
+nae_guest_rx_pending(struct nae_guest *g, int chan)
+{
+    struct nae_guest_chan *c = &g->chans[chan];
+
+    return __atomic_load_n(&c->rx.device->head, __ATOMIC_ACQUIRE)
+           - c->rx.done;
 }
 
 /* Reposts the buffer of the frame last peeked on 'chan'.  The switch sees

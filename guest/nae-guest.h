@@ -83,6 +83,8 @@ struct nae_guest {
     int n_chans;
     struct nae_guest_chan chans[NAE_MAX_CHANNELS];
     bool needs_reset;       /* The switch asked for a reset. */
+    bool path_event_new;    /* NAE_EVENT_PATH arrived: 'path_event'. */
+    uint32_t path_event;
     struct nae_guest_stats stats;
 };
 
@@ -106,7 +108,10 @@ int nae_guest_tx(struct nae_guest *, int chan, const void *frame,
                  size_t len);
 void nae_guest_tx_flush(struct nae_guest *, int chan);
 int nae_guest_tx_room(struct nae_guest *, int chan);
+bool nae_guest_tx_idle(struct nae_guest *);
+int nae_guest_ack_path(struct nae_guest *, uint32_t gen);
 int nae_guest_rx_peek(struct nae_guest *, int chan, struct iovec iov[2]);
+uint32_t nae_guest_rx_pending(struct nae_guest *, int chan);
 void nae_guest_rx_release(struct nae_guest *, int chan);
 void nae_guest_rx_flush(struct nae_guest *, int chan);
 bool nae_guest_rx_arm(struct nae_guest *, int chan);

@@ -40,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "esw-vf-guest.h"
 #include "guest-tap.h"
 #include "nae-guest.h"
 
@@ -53,6 +54,7 @@ static struct {
     const char *tap;
     const char *pidfile;
     const char *hostile;
+    const char *vf;
     enum mode mode;
     struct nae_guest_options gopts;
     unsigned int pkt_size;
@@ -63,12 +65,16 @@ static struct {
 } cfg;
 
 static volatile sig_atomic_t stop;
+static volatile sig_atomic_t dump_counters;
 
 static void
 on_signal(int sig)
 {
-    (void) sig;
-    stop = 1;
+    if (sig == SIGUSR1) {
+        dump_counters = 1;
+    } else {
+        stop = 1;
+    }
 }
 
 static double
@@ -98,6 +104,9 @@ usage(void)
            "  --duration=SECONDS  generator run time (default: until "
            "SIGTERM)\n"
            "  --warmup=SECONDS    generator: count only after this long\n"
+           "  --vf=FILE           also drive this VF of the emulated NIC and\n"
+           "                      follow the switch between it and the "
+           "rings\n"
            "  --hostile=KIND      misbehave: out-of-region, oversize, "
            "wrapped-index,\n"
            "                      bad-config, bad-frame\n"
@@ -130,13 +139,14 @@ parse_options(int argc, char *argv[])
         {"warmup", required_argument, NULL, 'W'},
         {"hostile", required_argument, NULL, 'H'},
         {"pidfile", required_argument, NULL, 'P'},
+        {"vf", required_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
 
     cfg.tap = "nae0";
     cfg.mode = MODE_TAP;
-    cfg.gopts.features = NAE_F_ALL;
+    cfg.gopts.features = NAE_F_ALL & ~NAE_F_HW_PATH;
     cfg.pkt_size = 64;
     cfg.flows = 1;
     memset(cfg.dst_mac, 0xff, sizeof cfg.dst_mac);
@@ -161,6 +171,10 @@ parse_options(int argc, char *argv[])
         case 'W': cfg.warmup = atof(optarg); break;
         case 'H': cfg.hostile = optarg; break;
         case 'P': cfg.pidfile = optarg; break;
+        case 'V':
+            cfg.vf = optarg;
+            cfg.gopts.features |= NAE_F_HW_PATH;
+            break;
         case 'd':
             if (!parse_mac(optarg, cfg.dst_mac)) {
                 fprintf(stderr, "nae-guestd: bad MAC %s\n", optarg);
@@ -199,6 +213,10 @@ parse_options(int argc, char *argv[])
         fprintf(stderr, "nae-guestd: --socket is required\n");
         exit(EXIT_FAILURE);
     }
+    if (cfg.vf && cfg.mode != MODE_TAP) {
+        fprintf(stderr, "nae-guestd: --vf goes with --mode=tap\n");
+        exit(EXIT_FAILURE);
+    }
     if ((cfg.mode == MODE_LOOP) != !!cfg.peer_socket) {
         fprintf(stderr, "nae-guestd: --peer-socket goes with --mode=loop\n");
         exit(EXIT_FAILURE);
@@ -210,36 +228,240 @@ parse_options(int argc, char *argv[])
     }
 }
 
+/* --- Hardware path (--vf) ------------------------------------------ */
+
+/* The VF the switch may move the port's traffic to.  It and the device's
+ * rings make one TAP interface, as Linux's net_failover bonds a VF with
+ * its paravirtual standby: same MAC, same addresses, open connections
+ * stay.  The switch decides which one carries traffic and tells us with
+ * NAE_EVENT_PATH (nae-abi.h, docs/hw-channels.md). */
+static struct {
+    struct esw_vf_guest vf;
+    bool attached;
+    double next_attach;
+    enum nae_path tx_path;      /* Where we send. */
+    enum nae_path rx_new;       /* Where the switch sends now. */
+    bool switching;             /* Emptying 'tx_path' before 'target'. */
+    enum nae_path target;
+    uint32_t target_gen;
+    double switch_start;
+
+    uint64_t switches;          /* Acknowledged. */
+    uint64_t refused;           /* Asked for the VF while unusable. */
+    uint64_t surprise;          /* VF vanished while we sent on it. */
+    uint64_t vf_tx, vf_rx, vf_tx_errors;
+    double max_hold;            /* Longest wait for the old path, s. */
+} hw;
+
+/* Whether the VF is mapped and plugged in. */
+static bool
+vf_usable(void)
+{
+    if (!hw.attached && now() >= hw.next_attach) {
+        /* The NIC creates the file when it is probed: keep trying. */
+        hw.attached = !esw_vf_attach(&hw.vf, cfg.vf);
+        hw.next_attach = now() + 0.5;
+    }
+    return hw.attached && esw_vf_enabled(&hw.vf);
+}
+
+/* A new session starts on the rings. */
+static void
+hw_session_reset(void)
+{
+    hw.tx_path = hw.rx_new = NAE_PATH_SW;
+    hw.switching = false;
+}
+
+static void
+hw_path_event(const struct nae_guest *g)
+{
+    hw.target = NAE_PATH_OF(g->path_event);
+    hw.target_gen = NAE_PATH_GEN(g->path_event);
+    hw.rx_new = hw.target;      /* The switch sends there once we ack. */
+    hw.switching = true;
+    hw.switch_start = now();
+}
+
+/* Where frames from the TAP interface go now, or -1 to leave them queued in
+ * the kernel while a path switch waits for the old path to empty. */
+static int
+hw_tx_path(struct nae_guest *g)
+{
+    if (hw.switching) {
+        bool empty = (hw.tx_path == NAE_PATH_HW
+                      ? !vf_usable() || esw_vf_tx_idle(&hw.vf)
+                      : nae_guest_tx_idle(g));
+        double hold;
+
+        if (!empty) {
+            return -1;
+        }
+        hw.switching = false;
+        if (hw.target == NAE_PATH_HW && !vf_usable()) {
+            /* We cannot follow.  Without our acknowledgement the switch
+             * gives up and moves back to the rings. */
+            hw.refused++;
+            fprintf(stderr, "nae-guestd: the switch asks for the VF, "
+                    "which is not usable; staying on the rings\n");
+        } else {
+            hw.tx_path = hw.target;
+            hold = now() - hw.switch_start;
+            if (hold > hw.max_hold) {
+                hw.max_hold = hold;
+            }
+            hw.switches++;
+            if (nae_guest_ack_path(g, hw.target_gen)) {
+                fprintf(stderr, "nae-guestd: cannot acknowledge path "
+                        "switch %"PRIu32"\n", hw.target_gen);
+            }
+        }
+    }
+    if (hw.tx_path == NAE_PATH_HW && !vf_usable()) {
+        /* Surprise removal: what the VF had not taken is lost, as on real
+         * hardware; the rings carry on. */
+        hw.surprise++;
+        hw.tx_path = NAE_PATH_SW;
+    }
+    return hw.tx_path;
+}
+
+static void
+hw_dump_counters(void)
+{
+    fprintf(stderr, "nae-guestd: path %s%s, switches %"PRIu64", refused "
+            "%"PRIu64", surprise_removals %"PRIu64", vf_tx %"PRIu64", "
+            "vf_rx %"PRIu64", vf_tx_errors %"PRIu64", max_hold_ms %.3f\n",
+            hw.tx_path == NAE_PATH_HW ? "hw" : "sw",
+            hw.switching ? " (switching)" : "", hw.switches, hw.refused,
+            hw.surprise, hw.vf_tx, hw.vf_rx, hw.vf_tx_errors,
+            hw.max_hold * 1e3);
+}
+
 /* --- TAP mode ------------------------------------------------------- */
 
-/* Moves frames from the device to the TAP interface.  Returns how many. */
+/* A full or vanished TAP queue drops, as a NIC would; counted. */
+static uint64_t tap_drops;
+
+static void
+tap_write(int tap_fd, const struct iovec *iov, int n_iov)
+{
+    if (writev(tap_fd, iov, n_iov) < 0) {
+        tap_drops++;
+    }
+}
+
+/* Moves frames from the device's rings to the TAP interface, at most
+ * 'limit[c]' from channel 'c' if 'limit' is nonnull.  Returns how many;
+ * sets '*more' if frames are left. */
 static int
-tap_from_device(struct nae_guest *g, int tap_fd)
+tap_from_rings(struct nae_guest *g, int tap_fd, const uint32_t *limit,
+               bool *more)
 {
     int n = 0;
 
+    *more = false;
     for (int c = 0; c < g->n_chans; c++) {
+        uint32_t max = limit ? limit[c] : UINT32_MAX;
         struct iovec iov[2];
-
         int before = n;
 
-        while (n < 4 * BURST && nae_guest_rx_peek(g, c, iov)) {
-            /* A full or vanished TAP queue drops, as a NIC would. */
-            if (writev(tap_fd, iov, 2) < 0 && errno != EAGAIN) {
-                g->stats.rx_errors++;
-            }
+        for (uint32_t k = 0; k < max && n < 4 * BURST
+                             && nae_guest_rx_peek(g, c, iov); k++) {
+            tap_write(tap_fd, iov, 2);
             nae_guest_rx_release(g, c);
             n++;
         }
         if (n != before) {
             nae_guest_rx_flush(g, c);
         }
+        if (nae_guest_rx_pending(g, c)) {
+            *more = true;
+        }
     }
     return n;
 }
 
-/* Moves frames from the TAP interface to the device.  Returns how many, or
- * -1 if a ring was full and frames are left waiting. */
+/* Moves at most 'max' frames from the VF to the TAP interface. */
+static int
+tap_from_vf(int tap_fd, uint32_t max, bool *more)
+{
+    static uint8_t frame[NAE_MAX_FRAME_LEN];
+    uint32_t n = 0;
+    size_t len;
+
+    while (n < max && n < 4 * BURST
+           && (len = esw_vf_recv(&hw.vf, frame, sizeof frame))) {
+        struct iovec iov = { .iov_base = frame, .iov_len = len };
+
+        tap_write(tap_fd, &iov, 1);
+        hw.vf_rx++;
+        n++;
+    }
+    *more = esw_vf_rx_pending(&hw.vf) > 0;
+    return n;
+}
+
+/* Moves frames from the device, and the VF if any, to the TAP interface.
+ * Returns how many.
+ *
+ * Across a path switch, frames still on the path the switch left are older
+ * than any on the path it now uses.  So the old path is emptied first, and
+ * of the new one only what had arrived before that: nothing is reordered
+ * within a flow. */
+static int
+tap_from_device(struct nae_guest *g, int tap_fd)
+{
+    uint32_t snap[NAE_MAX_CHANNELS];
+    bool more;
+    int n;
+
+    if (!hw.attached) {
+        return tap_from_rings(g, tap_fd, NULL, &more);
+    }
+    if (hw.rx_new == NAE_PATH_SW) {
+        for (int c = 0; c < g->n_chans; c++) {
+            snap[c] = nae_guest_rx_pending(g, c);
+        }
+        n = tap_from_vf(tap_fd, UINT32_MAX, &more);
+        return more ? n : n + tap_from_rings(g, tap_fd, snap, &more);
+    } else {
+        uint32_t vf_snap = esw_vf_rx_pending(&hw.vf);
+
+        n = tap_from_rings(g, tap_fd, NULL, &more);
+        return more ? n : n + tap_from_vf(tap_fd, vf_snap, &more);
+    }
+}
+
+/* Moves frames from the TAP interface to the VF.  Returns how many, or -1
+ * if its queue is full and frames are left waiting. */
+static int
+tap_to_vf(int tap_fd)
+{
+    static uint8_t frame[NAE_MAX_FRAME_LEN];
+    int n = 0;
+
+    while (n < BURST) {
+        if (!esw_vf_tx_room(&hw.vf)) {
+            return -1;
+        }
+        ssize_t len = read(tap_fd, frame, sizeof frame);
+        if (len <= 0) {
+            break;
+        }
+        if (esw_vf_send(&hw.vf, frame, len)) {
+            hw.vf_tx_errors++;      /* Oversize, or unplugged just now. */
+        } else {
+            hw.vf_tx++;
+        }
+        n++;
+    }
+    return n;
+}
+
+/* Moves frames from the TAP interface to the device, or to the VF when
+ * the switch has the port on its hardware path.  Returns how many, or -1
+ * if frames are left waiting (a full ring, or a path switch). */
 static int
 tap_to_device(struct nae_guest *g, int tap_fd)
 {
@@ -247,6 +469,15 @@ tap_to_device(struct nae_guest *g, int tap_fd)
     bool flush[NAE_MAX_CHANNELS] = { false };
     int n = 0, full = 0;
 
+    if (cfg.vf) {
+        int path = hw_tx_path(g);
+
+        if (path < 0) {
+            return -1;
+        } else if (path == NAE_PATH_HW) {
+            return tap_to_vf(tap_fd);
+        }
+    }
     while (n < BURST) {
         int c = 0;
 
@@ -316,6 +547,7 @@ run_tap(void)
 
                 if (!error) {
                     connected = true;
+                    hw_session_reset();
                     guest_tap_configure(cfg.tap, g.mac, g.mtu);
                     fprintf(stderr, "nae-guestd: connected to %s: %d "
                             "channel(s), features 0x%"PRIx64"\n", cfg.socket,
@@ -339,6 +571,20 @@ run_tap(void)
             connected = false;
             continue;
         }
+        if (g.path_event_new) {
+            g.path_event_new = false;
+            hw_path_event(&g);
+        }
+        if (dump_counters) {
+            dump_counters = 0;
+            fprintf(stderr, "nae-guestd: tx %"PRIu64" tx_errors %"PRIu64
+                    " rx %"PRIu64" rx_errors %"PRIu64" tap_drops %"PRIu64
+                    "\n", g.stats.tx_packets, g.stats.tx_errors,
+                    g.stats.rx_packets, g.stats.rx_errors, tap_drops);
+            if (cfg.vf) {
+                hw_dump_counters();
+            }
+        }
         if (g.needs_reset && nae_guest_reset(&g)) {
             nae_guest_close(&g);
             connected = false;
@@ -350,7 +596,8 @@ run_tap(void)
 
         /* Idle: arm interrupts and sleep, unless frames slipped in. */
         struct pollfd pfds[2 + NAE_MAX_CHANNELS];
-        int n_pfds = 0, timeout = sent < 0 ? 1 : 100;
+        /* A VF has no interrupt line here: poll it. */
+        int n_pfds = 0, timeout = sent < 0 || hw.attached ? 1 : 100;
         bool pending = false;
 
         pfds[n_pfds++] = (struct pollfd) { .fd = g.sock, .events = POLLIN };
@@ -810,6 +1057,7 @@ main(int argc, char *argv[])
     parse_options(argc, argv);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     setvbuf(stdout, NULL, _IOLBF, 0);
 

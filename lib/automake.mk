@@ -8,6 +8,7 @@
 #   nae-mbuf.*      the shared DPDK mbuf pools
 #   nae-netdev.*    what the netdev classes share (rxqs, flags, counters)
 #   netdev-nae.c    the "nae" netdev class
+#   netdev-offload-nae.c  its flow offload provider (eswitch rules)
 #   splitio-wire.*  split-I/O frames and messages (shared with guest/)
 #   splitio-conn.*  the split-I/O TCP-mimic connection engine (shared)
 #   netdev-splitio.c  the "splitio" netdev class (the I/O host side)
@@ -44,6 +45,8 @@ lib_libnae_la_SOURCES = \
 	lib/nae-rxtx.c \
 	lib/nae-rxtx.h \
 	lib/netdev-nae.c \
+	lib/netdev-offload-nae.c \
+	lib/netdev-offload-nae.h \
 	lib/netdev-splitio.c \
 	lib/splitio-blkdev.c \
 	lib/splitio-blkdev.h

@@ -66,8 +66,15 @@ enum nae_feature {
 
     /* 'dev_mtu' is meaningful and enforced on both directions. */
     NAE_F_MTU = 1ULL << 2,
+
+    /* The port also has a hardware channel (an SR-IOV VF the guest drives
+     * beside these rings) and the driver follows the switch between the
+     * two: it obeys NAE_EVENT_PATH and acknowledges through
+     * 'dev_path_ack' (see docs/hw-channels.md).  Read from channel 0. */
+    NAE_F_HW_PATH = 1ULL << 3,
 };
-#define NAE_F_ALL (NAE_F_SPLIT_HEADER | NAE_F_NOTIFY | NAE_F_MTU)
+#define NAE_F_ALL (NAE_F_SPLIT_HEADER | NAE_F_NOTIFY | NAE_F_MTU \
+                   | NAE_F_HW_PATH)
 
 /* Config space byte offsets.  Rows are 8 bytes, as in Figure 6 of the
  * thesis.  Fields from 'q_features' to 'q_size' apply to the channel chosen
@@ -98,8 +105,12 @@ enum nae_cfg_offset {
     NAE_CFG_DEV_MTU = 0x5a,         /* 16, RO. */
     NAE_CFG_DEV_STATUS = 0x5c,      /* 16, RO: NAE_STATUS_* bits. */
     NAE_CFG_DEV_ABI = 0x5e,         /* 16, RO: NAE_ABI_VERSION. */
+    NAE_CFG_DEV_PATH = 0x60,        /* 32, RO: NAE_PATH_VALUE() the driver
+                                     * must follow (NAE_F_HW_PATH). */
+    NAE_CFG_DEV_PATH_ACK = 0x64,    /* 32, RW: generation of the last path
+                                     * the driver has switched to. */
 
-    NAE_CFG_SIZE = 0x60
+    NAE_CFG_SIZE = 0x68
 };
 
 #define NAE_IRQ_NONE 0xffff
@@ -209,7 +220,27 @@ enum nae_event_type {
     NAE_EVENT_LINK = 1,     /* dev_has_link changed.  Reserved: the switch
                              * does not model link loss yet. */
     NAE_EVENT_RESET = 2,    /* The device needs a reset (see dev_status). */
+    NAE_EVENT_PATH = 3,     /* 'value' = the new 'dev_path': switch, then
+                             * write its generation to 'dev_path_ack'. */
 };
+
+/* Which channels carry the port's traffic ('dev_path', NAE_F_HW_PATH).
+ *
+ * Switching from one to the other is make-before-break.  On the event the
+ * driver stops filling the old transmit ring, waits until the device has
+ * taken everything in it, sends on the new one, and acknowledges; from the
+ * event on it receives from both, always emptying the old path before it
+ * takes from the new one what had arrived before that.  The switch moves
+ * its own transmit to the new path when the acknowledgement arrives
+ * (docs/hw-channels.md). */
+enum nae_path {
+    NAE_PATH_SW = 0,        /* The descriptor rings of this device. */
+    NAE_PATH_HW = 1,        /* The VF. */
+};
+#define NAE_PATH_GEN_MAX 0xffffffu
+#define NAE_PATH_VALUE(GEN, PATH) (((uint32_t) (GEN) << 8) | (PATH))
+#define NAE_PATH_OF(VALUE) ((enum nae_path) ((VALUE) & 0xff))
+#define NAE_PATH_GEN(VALUE) ((VALUE) >> 8)
 
 struct nae_msg_event {
     uint32_t type;

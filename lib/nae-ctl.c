@@ -51,6 +51,7 @@ struct nae_ctl {
     /* A reply held back until the data path caught up; see nae-ctl.h. */
     bool reply_pending;
     struct nae_msg pending_reply;
+    bool path_event_pending;    /* NAE_EVENT_PATH to send after it. */
 
     /* Sessions that ended, waiting until no data path uses them. */
     struct nae_dev **retired;
@@ -129,6 +130,7 @@ nae_ctl_end_session(struct nae_ctl *ctl)
     close(ctl->conn_fd);
     ctl->conn_fd = -1;
     ctl->reply_pending = false;
+    ctl->path_event_pending = false;
     for (size_t i = 0; i < NAE_N_REJECTS; i++) {
         ctl->past_rejects[i] += ctl->dev->rejects[i];
     }
@@ -171,6 +173,8 @@ nae_ctl_destroy(struct nae_ctl *ctl)
     free(ctl->path);
     free(ctl);
 }
+
+static void nae_ctl_send_path_event(struct nae_ctl *);
 
 static int
 nae_ctl_send(struct nae_ctl *ctl, const struct nae_msg *msg)
@@ -266,6 +270,7 @@ nae_ctl_run(struct nae_ctl *ctl)
 
     for (int i = 0; i < NAE_CTL_MSGS_PER_RUN; i++) {
         struct nae_msg msg, reply;
+        uint32_t path_ack;
         bool was_started;
         int fd, error;
 
@@ -289,7 +294,11 @@ nae_ctl_run(struct nae_ctl *ctl)
 
         COVERAGE_INC(nae_ctl_msg);
         was_started = ctl->dev->started;
+        path_ack = ctl->dev->path_ack;
         error = nae_dev_handle_msg(ctl->dev, &msg, fd, &reply);
+        if (ctl->dev->path_ack != path_ack) {
+            event |= NAE_CTL_PATH_ACK;
+        }
         if (error) {
             VLOG_WARN_RL(&rl, "%s: guest request type %"PRIu32" refused "
                          "(%s)", ctl->path, msg.type, ovs_strerror(error));
@@ -340,8 +349,45 @@ nae_ctl_dp_synced(struct nae_ctl *ctl)
         ctl->reply_pending = false;
         if (nae_ctl_send(ctl, &ctl->pending_reply)) {
             nae_ctl_disconnect(ctl, "cannot send reply");
+            return;
+        }
+        if (ctl->path_event_pending) {
+            nae_ctl_send_path_event(ctl);
         }
     }
+}
+
+static void
+nae_ctl_send_path_event(struct nae_ctl *ctl)
+{
+    struct nae_msg event = {
+        .type = NAE_MSG_EVENT,
+        .u.event = { .type = NAE_EVENT_PATH, .value = ctl->dev->path },
+    };
+
+    ctl->path_event_pending = false;
+    if (nae_ctl_send(ctl, &event)) {
+        nae_ctl_disconnect(ctl, "cannot send event");
+    }
+}
+
+/* Tells the guest to move its traffic to 'path', as switch 'gen' (which
+ * the guest acknowledges, reported by nae_ctl_run() as NAE_CTL_PATH_ACK).
+ * Returns false if no guest is connected. */
+bool
+nae_ctl_set_path(struct nae_ctl *ctl, uint32_t gen, enum nae_path path)
+{
+    if (!ctl->dev) {
+        return false;
+    }
+    ctl->dev->path = NAE_PATH_VALUE(gen & NAE_PATH_GEN_MAX, path);
+    if (ctl->reply_pending) {
+        /* The guest waits for that reply first; events after it. */
+        ctl->path_event_pending = true;
+    } else {
+        nae_ctl_send_path_event(ctl);
+    }
+    return ctl->dev != NULL;
 }
 
 /* The data path found a ring broken: stop the device and tell the guest to

@@ -38,6 +38,8 @@ enum nae_ctl_event {
     NAE_CTL_DP_CHANGE = 1 << 0,     /* Started, stopped or session ended:
                                      * resync the data path, then call
                                      * nae_ctl_dp_synced(). */
+    NAE_CTL_PATH_ACK = 1 << 1,      /* The guest acknowledged a path
+                                     * switch: see nae_dev's 'path_ack'. */
 };
 
 int nae_ctl_create(const char *path, const struct nae_dev_offer *,
@@ -53,6 +55,7 @@ void nae_ctl_dp_synced(struct nae_ctl *);
 void nae_ctl_needs_reset(struct nae_ctl *);
 void nae_ctl_set_offer(struct nae_ctl *, const struct nae_dev_offer *);
 void nae_ctl_disconnect(struct nae_ctl *, const char *why);
+bool nae_ctl_set_path(struct nae_ctl *, uint32_t gen, enum nae_path);
 
 
 struct nae_ctl_stats {

@@ -127,6 +127,8 @@ nae_cfg_width(uint32_t offset)
     case NAE_CFG_DEV_ABI:
         return 2;
     case NAE_CFG_DEV_IRQ_NUM:
+    case NAE_CFG_DEV_PATH:
+    case NAE_CFG_DEV_PATH_ACK:
         return 4;
     case NAE_CFG_Q_FEATURES:
     case NAE_CFG_Q_RX_TAIL_ADDR:
@@ -193,6 +195,8 @@ nae_dev_cfg_read(struct nae_dev *dev, uint32_t offset, uint32_t width,
     case NAE_CFG_DEV_MTU: *value = dev->offer.mtu; break;
     case NAE_CFG_DEV_STATUS: *value = dev->status; break;
     case NAE_CFG_DEV_ABI: *value = NAE_ABI_VERSION; break;
+    case NAE_CFG_DEV_PATH: *value = dev->path; break;
+    case NAE_CFG_DEV_PATH_ACK: *value = dev->path_ack; break;
     case NAE_CFG_SIZE:
     default:
         OVS_NOT_REACHED();
@@ -234,7 +238,17 @@ nae_dev_cfg_write(struct nae_dev *dev, uint32_t offset, uint32_t width,
     case NAE_CFG_DEV_MTU:
     case NAE_CFG_DEV_STATUS:
     case NAE_CFG_DEV_ABI:
+    case NAE_CFG_DEV_PATH:
         return nae_dev_reject(dev, NAE_REJ_READ_ONLY, EPERM);
+
+    case NAE_CFG_DEV_PATH_ACK:
+        /* Only the generation the switch announced can be acknowledged: a
+         * driver cannot claim a switch it was never asked to make. */
+        if (value != NAE_PATH_GEN(dev->path)) {
+            return nae_dev_reject(dev, NAE_REJ_BAD_VALUE, EINVAL);
+        }
+        dev->path_ack = value;
+        return 0;
 
     case NAE_CFG_Q_SEL:
         if (value >= dev->offer.q_num) {

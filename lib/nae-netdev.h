@@ -34,6 +34,7 @@ struct netdev_rxq;
 void netdev_nae_register(void);
 void netdev_splitio_register(void);
 void netdev_ioservice_register(void);
+void esw_appctl_register(void);   /* vswitchd-plugin/esw-appctl.c */
 
 /* Appends the split-I/O block devices and their encryption service state
  * to 'out', for ioservice/show. */

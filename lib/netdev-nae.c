@@ -15,9 +15,11 @@
  */
 
 /* The "nae" netdev class: one OVS port per guest NIC, backed by the channels
- * of a NAE device (see nae-abi.h).  This file is the OVS side of the control
- * path (configuration, the guest session, reconfiguration, statistics,
- * unixctl) plus the thin rxq/send glue that hands bursts to nae-rxtx.c.
+ * of a NAE device (see nae-abi.h) and, with options:hw-channel, by an SR-IOV
+ * VF's representor as well (docs/hw-channels.md).  This file is the OVS side
+ * of the control path (configuration, the guest session, reconfiguration,
+ * path switches, statistics, unixctl) plus the thin rxq/send glue that hands
+ * bursts to nae-rxtx.c or to the representor.
  *
  * Threads and locks:
  *
@@ -29,7 +31,9 @@
  *     'map', 'mp' and 'tx_chans' without the mutex: those change only in
  *     reconfigure(), which dpif-netdev calls with this port removed from
  *     every PMD thread.  Per-channel transmit state is serialized by the
- *     channel's 'tx_lock'.
+ *     channel's 'tx_lock'.  'hw_port' changes only in reconfigure() as well;
+ *     which path carries traffic ('tx_hw', 'sw_rx_hold') the main thread
+ *     steers with atomics while they run.
  *
  * Lock order: nae_list_mutex, then dev->mutex. */
 
@@ -39,6 +43,7 @@
 #include <sys/stat.h>
 
 #include <rte_errno.h>
+#include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
@@ -50,13 +55,16 @@
 #include "nae-mbuf.h"
 #include "nae-netdev.h"
 #include "nae-rxtx.h"
+#include "netdev-offload-nae.h"
 #include "netdev-provider.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/list.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
+#include "ovs-thread.h"
 #include "packets.h"
 #include "smap.h"
+#include "timeval.h"
 #include "unixctl.h"
 #include "util.h"
 
@@ -64,6 +72,8 @@ VLOG_DEFINE_THIS_MODULE(netdev_nae);
 
 COVERAGE_DEFINE(nae_reconfigure);
 COVERAGE_DEFINE(nae_no_mbuf);
+COVERAGE_DEFINE(nae_path_switch);
+COVERAGE_DEFINE(nae_path_timeout);
 
 static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 
@@ -72,6 +82,28 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 #define NAE_MTU_TO_FRAME(MTU) ((MTU) + ETH_HEADER_LEN + VLAN_HEADER_LEN)
 #define NAE_MIN_MTU 68
 #define NAE_MAX_MTU (NAE_MAX_FRAME_LEN - ETH_HEADER_LEN - VLAN_HEADER_LEN)
+
+/* Hardware channel. */
+#define NAE_HW_RING 1024                /* Representor queue descriptors. */
+#define NAE_SWITCH_TIMEOUT_US 2000000   /* Guest must ack a switch by then. */
+#define NAE_HW_RETRY_US 5000000         /* After a refused switch to HW. */
+#define NAE_HW_POLL_MS 50               /* VF presence (representor link). */
+
+/* Which path a port should use, as nae/set-path asks. */
+enum nae_path_mode {
+    NAE_MODE_AUTO,      /* Hardware whenever the VF is there. */
+    NAE_MODE_HW,        /* The same, but held even across placement. */
+    NAE_MODE_SW,        /* Software rings only. */
+};
+
+/* Software receive while the guest moves its transmit off the VF: frames it
+ * sent on the VF may still wait in the representor's queue, and must reach
+ * OVS before anything it sends on the rings afterwards. */
+enum nae_rx_hold {
+    NAE_HOLD_OFF,               /* Poll the rings. */
+    NAE_HOLD_ON,                /* Not yet: the guest has not acked. */
+    NAE_HOLD_UNTIL_HW_EMPTY,    /* Once the representor queue is empty. */
+};
 
 
 struct netdev_nae {
@@ -86,6 +118,16 @@ struct netdev_nae {
     struct rte_mempool *mp;
     atomic_uint64_t tx_not_running;     /* Sent while no channel is live. */
 
+    /* Hardware channel: the VF representor, polled in rxq 0 before the
+     * rings.  Read by PMD threads; see the comment at the top. */
+    int hw_port;                        /* Ethdev port id, or -1. */
+    atomic_bool tx_hw;                  /* Output goes to 'hw_port'. */
+    atomic_int sw_rx_hold;              /* enum nae_rx_hold. */
+    struct ovs_spin hw_tx_lock;         /* Its one transmit queue. */
+    atomic_uint64_t hw_rx_packets;
+    atomic_uint64_t hw_tx_packets;
+    atomic_uint64_t hw_tx_dropped;      /* Refused by the NIC, or no mbuf. */
+
     struct ovs_mutex mutex;
     struct nae_ctl *ctl OVS_GUARDED;    /* NULL until set_config(). */
     char *socket_path OVS_GUARDED;
@@ -96,6 +138,25 @@ struct netdev_nae {
     bool dp_resync OVS_GUARDED;         /* Guest session changed state. */
     bool dp_running OVS_GUARDED;        /* 'chans' drive a started device. */
     enum netdev_flags flags OVS_GUARDED;
+
+    /* Hardware channel, main thread. */
+    char *hw_devargs OVS_GUARDED;       /* options:hw-channel, or NULL. */
+    int requested_hw_port OVS_GUARDED;  /* Resolved by set_config(), or -1. */
+    char *hw_error OVS_GUARDED;         /* Why it could not be opened. */
+    struct rte_mempool *hw_mp OVS_GUARDED;  /* Its rxq's pool. */
+    bool hw_link OVS_GUARDED;           /* Representor link: VF plugged. */
+    bool hw_released OVS_GUARDED;       /* We let an unplugging VF go. */
+    enum nae_path_mode path_mode OVS_GUARDED;
+    enum nae_path path OVS_GUARDED;     /* Path the guest acknowledged. */
+    bool switching OVS_GUARDED;         /* Waiting for the guest's ack. */
+    enum nae_path switch_to OVS_GUARDED;
+    uint32_t path_gen OVS_GUARDED;      /* Generation of the last switch. */
+    long long int switch_start OVS_GUARDED;     /* time_usec(). */
+    long long int hw_retry_at OVS_GUARDED;      /* After a refusal. */
+    uint64_t n_switches OVS_GUARDED;
+    uint64_t n_timeouts OVS_GUARDED;
+    long long int last_gap_us OVS_GUARDED;
+    long long int max_gap_us OVS_GUARDED;
 
     struct ovs_list list_node OVS_GUARDED_BY(nae_list_mutex);
 };
@@ -139,10 +200,31 @@ netdev_nae_offer(const struct netdev_nae *dev)
     struct nae_dev_offer offer = {
         .q_num = dev->requested_n_chans,
         .mtu = dev->requested_mtu,
-        .features = NAE_F_ALL,
+        .features = (dev->requested_hw_port >= 0 ? NAE_F_ALL
+                     : NAE_F_ALL & ~NAE_F_HW_PATH),
         .mac = eth_addr_to_uint64(dev->hwaddr),
     };
     return offer;
+}
+
+/* Gives the VF the port's MAC: the guest's one device has one address,
+ * whichever path carries it. */
+static void
+netdev_nae_hw_set_mac(struct netdev_nae *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct rte_ether_addr ea;
+    int error;
+
+    if (dev->hw_port < 0) {
+        return;
+    }
+    memcpy(ea.addr_bytes, dev->hwaddr.ea, ETH_ADDR_LEN);
+    error = rte_eth_dev_default_mac_addr_set(dev->hw_port, &ea);
+    if (error && error != -ENOTSUP) {
+        VLOG_WARN_RL(&rl, "%s: cannot set the VF's MAC (%s)",
+                     netdev_get_name(&dev->up), rte_strerror(-error));
+    }
 }
 
 /* Makes 'mac' the MAC the device offers its guest, which reads it at its
@@ -153,6 +235,7 @@ netdev_nae_set_mac(struct netdev_nae *dev, struct eth_addr mac)
 {
     if (!eth_addr_equals(dev->hwaddr, mac)) {
         dev->hwaddr = mac;
+        netdev_nae_hw_set_mac(dev);
         if (dev->ctl) {
             struct nae_dev_offer offer = netdev_nae_offer(dev);
             nae_ctl_set_offer(dev->ctl, &offer);
@@ -184,6 +267,15 @@ netdev_nae_construct(struct netdev *netdev)
     dev->requested_n_chans = 1;
     dev->flags = NETDEV_UP;
     atomic_init(&dev->tx_not_running, 0);
+    dev->hw_port = dev->requested_hw_port = -1;
+    atomic_init(&dev->tx_hw, false);
+    atomic_init(&dev->sw_rx_hold, NAE_HOLD_OFF);
+    ovs_spin_init(&dev->hw_tx_lock);
+    atomic_init(&dev->hw_rx_packets, 0);
+    atomic_init(&dev->hw_tx_packets, 0);
+    atomic_init(&dev->hw_tx_dropped, 0);
+    dev->path_mode = NAE_MODE_AUTO;
+    dev->path = NAE_PATH_SW;
     /* Queues follow the channel count, set in reconfigure(). */
     netdev->n_rxq = 0;
     netdev->n_txq = 0;
@@ -208,6 +300,318 @@ netdev_nae_free_chans(struct netdev_nae *dev)
     dev->n_tx_chans = 0;
 }
 
+/* --- Hardware channel: control path ----------------------------------- */
+
+static const char *
+nae_path_name(enum nae_path path)
+{
+    return path == NAE_PATH_HW ? "hw" : "sw";
+}
+
+static const char *
+nae_path_mode_name(enum nae_path_mode mode)
+{
+    return (mode == NAE_MODE_HW ? "hw"
+            : mode == NAE_MODE_SW ? "sw"
+            : "auto");
+}
+
+/* Tells the guest about switch 'to' and waits for its acknowledgement in
+ * netdev_nae_hw_run().  Our own transmit moves only then: from the event on,
+ * the guest empties the old path before it reads the new one, so frames we
+ * send on the new path after its ack cannot overtake older ones. */
+static void
+netdev_nae_path_start(struct netdev_nae *dev, enum nae_path to)
+    OVS_REQUIRES(dev->mutex)
+{
+    /* Generation 0 is every new session's initial value: never reuse it,
+     * or a new guest's zero 'path_ack' would look like an ack. */
+    dev->path_gen = (dev->path_gen + 1) & NAE_PATH_GEN_MAX;
+    if (!dev->path_gen) {
+        dev->path_gen = 1;
+    }
+    if (to == NAE_PATH_SW) {
+        /* The eswitch's rules for the port go first: from now on its
+         * traffic misses and comes through OVS, which still sends to the
+         * VF until the guest acks. */
+        nae_offload_port_set(&dev->up, dev->hw_port, false);
+        /* The guest may send on the rings before we have read its last VF
+         * frames from the representor: hold the rings until it acks and
+         * the representor's queue is empty. */
+        atomic_store(&dev->sw_rx_hold, NAE_HOLD_ON);
+    }
+    dev->switching = true;
+    dev->switch_to = to;
+    dev->switch_start = time_usec();
+    COVERAGE_INC(nae_path_switch);
+    if (dev->ctl) {
+        /* Without a guest, netdev_nae_hw_run() completes the switch. */
+        nae_ctl_set_path(dev->ctl, dev->path_gen, to);
+    }
+}
+
+static void
+netdev_nae_path_finish(struct netdev_nae *dev, bool acked)
+    OVS_REQUIRES(dev->mutex)
+{
+    long long int gap = time_usec() - dev->switch_start;
+
+    dev->switching = false;
+    dev->path = dev->switch_to;
+    atomic_store(&dev->tx_hw, dev->path == NAE_PATH_HW);
+    if (dev->hw_port >= 0) {
+        /* On the VF now: the port's flows may go into the eswitch. */
+        nae_offload_port_set(&dev->up, dev->hw_port,
+                             dev->path == NAE_PATH_HW);
+    }
+    if (dev->path == NAE_PATH_SW) {
+        /* The guest sends on the rings now, and sent its last VF frame
+         * before it acked: release the rings once the representor's queue
+         * has drained into OVS (rxq 0 sees to it). */
+        atomic_store(&dev->sw_rx_hold, NAE_HOLD_UNTIL_HW_EMPTY);
+    }
+    if (acked) {
+        dev->n_switches++;
+        dev->last_gap_us = gap;
+        dev->max_gap_us = MAX(dev->max_gap_us, gap);
+    }
+    VLOG_INFO("%s: traffic now on the %s channel (switch %"PRIu32", %s in "
+              "%lld us)", netdev_get_name(&dev->up),
+              dev->path == NAE_PATH_HW ? "hardware" : "software",
+              dev->path_gen, acked ? "acknowledged" : "no guest", gap);
+}
+
+/* Moves the port to its software rings at once, without the guest's
+ * consent: the guest session or the hardware channel is gone. */
+static void
+netdev_nae_force_sw(struct netdev_nae *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    bool was_hw = dev->path == NAE_PATH_HW || dev->switching;
+
+    if (dev->hw_port >= 0) {
+        nae_offload_port_set(&dev->up, dev->hw_port, false);
+    }
+    atomic_store(&dev->tx_hw, false);
+    atomic_store(&dev->sw_rx_hold, NAE_HOLD_OFF);
+    dev->switching = false;
+    dev->path = NAE_PATH_SW;
+    if (was_hw && dev->ctl) {
+        /* A guest still there follows, without us waiting. */
+        dev->path_gen = MAX((dev->path_gen + 1) & NAE_PATH_GEN_MAX, 1);
+        nae_ctl_set_path(dev->ctl, dev->path_gen, NAE_PATH_SW);
+    }
+}
+
+/* The path the port should be on now. */
+static enum nae_path
+netdev_nae_path_wanted(const struct netdev_nae *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    return (dev->hw_port >= 0
+            && dev->path_mode != NAE_MODE_SW
+            && dev->hw_link
+            && dev->dp_running
+            && dev->n_tx_chans
+            && dev->chans[dev->tx_chans[0]].features & NAE_F_HW_PATH
+            && time_usec() >= dev->hw_retry_at
+            ? NAE_PATH_HW : NAE_PATH_SW);
+}
+
+/* Main thread: follows the VF's presence and the guest's acks, and starts
+ * the next switch when the wanted path differs. */
+static void
+netdev_nae_hw_run(struct netdev_nae *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    const char *name = netdev_get_name(&dev->up);
+    struct rte_eth_link link;
+    enum nae_path wanted;
+
+    if (dev->hw_port < 0) {
+        return;
+    }
+    memset(&link, 0, sizeof link);
+    rte_eth_link_get_nowait(dev->hw_port, &link);
+    if (link.link_status != dev->hw_link) {
+        dev->hw_link = link.link_status;
+        VLOG_INFO("%s: hardware channel %s", name,
+                  dev->hw_link ? "up (VF present)"
+                  : "down (VF unplugged or unplugging)");
+        if (dev->hw_link) {
+            dev->hw_released = false;
+            dev->hw_retry_at = 0;
+        }
+    }
+
+    if (dev->switching) {
+        const struct nae_dev *guest = dev->ctl ? nae_ctl_dev(dev->ctl) : NULL;
+
+        if (!guest || !dev->dp_running) {
+            netdev_nae_path_finish(dev, false);
+        } else if (guest->path_ack == dev->path_gen) {
+            netdev_nae_path_finish(dev, true);
+        } else if (time_usec() - dev->switch_start > NAE_SWITCH_TIMEOUT_US
+                   && dev->switch_to == NAE_PATH_HW) {
+            /* It cannot use the VF: back to the rings (a switch of its
+             * own, as the guest may have started to move), and do not ask
+             * again for a while.  A switch to the rings has no timeout:
+             * until the guest acks, frames it sends on the rings could
+             * overtake those it sent on the VF.  A guest that never acks
+             * ends its session, or its VF is removed by surprise. */
+            COVERAGE_INC(nae_path_timeout);
+            dev->n_timeouts++;
+            VLOG_WARN("%s: guest did not acknowledge the switch to the "
+                      "hardware channel in %d ms; back to software", name,
+                      NAE_SWITCH_TIMEOUT_US / 1000);
+            dev->hw_retry_at = time_usec() + NAE_HW_RETRY_US;
+            dev->path = NAE_PATH_HW;
+            dev->switching = false;
+            netdev_nae_path_start(dev, NAE_PATH_SW);
+        }
+    }
+    if (dev->switching) {
+        return;
+    }
+
+    wanted = netdev_nae_path_wanted(dev);
+    if (wanted != dev->path) {
+        netdev_nae_path_start(dev, wanted);
+    } else if (!dev->hw_link && !dev->hw_released) {
+        /* An unplug waits for us to let go of the VF: nothing of the
+         * guest's traffic uses it any more. */
+        rte_eth_dev_set_link_down(dev->hw_port);
+        dev->hw_released = true;
+    }
+}
+
+/* Stops using the representor.  reconfigure() or destruct() only: no PMD
+ * thread polls or sends to us. */
+static void
+netdev_nae_hw_close(struct netdev_nae *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    if (dev->hw_port < 0) {
+        return;
+    }
+    netdev_nae_force_sw(dev);
+    nae_offload_port_remove(&dev->up);
+    rte_eth_dev_stop(dev->hw_port);
+    VLOG_INFO("%s: hardware channel %s (port %d) closed",
+              netdev_get_name(&dev->up), dev->hw_devargs ? dev->hw_devargs
+              : "(removed)", dev->hw_port);
+    dev->hw_port = -1;
+    dev->hw_link = false;
+}
+
+/* Sets up representor 'port' with one queue each way, receive buffers from
+ * the port's pool.  reconfigure() only.  Returns 0 or a positive errno
+ * value, with the reason in 'dev->hw_error'. */
+static int
+netdev_nae_hw_open(struct netdev_nae *dev, int port)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct rte_eth_conf conf;
+    int socket = rte_eth_dev_socket_id(port);
+    const char *step;
+    int error;
+
+    memset(&conf, 0, sizeof conf);
+    if (socket < 0) {
+        socket = SOCKET_ID_ANY;
+    }
+    rte_eth_dev_stop(port);
+    step = "configure";
+    error = rte_eth_dev_configure(port, 1, 1, &conf);
+    if (!error) {
+        step = "set up the receive queue of";
+        error = rte_eth_rx_queue_setup(port, 0, NAE_HW_RING, socket, NULL,
+                                       dev->mp);
+    }
+    if (!error) {
+        step = "set up the transmit queue of";
+        error = rte_eth_tx_queue_setup(port, 0, NAE_HW_RING, socket, NULL);
+    }
+    if (!error) {
+        step = "start";
+        error = rte_eth_dev_start(port);
+    }
+    free(dev->hw_error);
+    dev->hw_error = NULL;
+    if (error) {
+        dev->hw_error = xasprintf("cannot %s representor port %d (%s)",
+                                  step, port, rte_strerror(-error));
+        VLOG_WARN("%s: %s", netdev_get_name(&dev->up), dev->hw_error);
+        return -error;
+    }
+    dev->hw_port = port;
+    dev->hw_mp = dev->mp;
+    dev->hw_link = false;           /* netdev_nae_hw_run() looks. */
+    dev->hw_released = false;
+    netdev_nae_hw_set_mac(dev);
+    nae_offload_port_set(&dev->up, port, false);
+    VLOG_INFO("%s: hardware channel %s is representor port %d",
+              netdev_get_name(&dev->up), dev->hw_devargs, port);
+    return 0;
+}
+
+/* Finds the ethdev 'devargs' names (probing it if DPDK does not have it
+ * yet, as OVS's dpdk ports do) and checks it is a VF representor no other
+ * nae port uses.  Returns its port id, or -1 with '*errp' set. */
+static int
+netdev_nae_resolve_hw(const struct netdev_nae *self, const char *devargs,
+                      char **errp)
+{
+    const char *name = netdev_get_name(&self->up);
+    struct rte_eth_dev_info info;
+    struct rte_dev_iterator it;
+    uint16_t port_id = RTE_MAX_ETHPORTS;
+    struct netdev_nae *dev;
+
+    for (int attempt = 0; attempt < 2; attempt++) {
+        RTE_ETH_FOREACH_MATCHING_DEV (port_id, devargs, &it) {
+            rte_eth_iterator_cleanup(&it);
+            break;
+        }
+        if (rte_eth_dev_is_valid_port(port_id) || attempt
+            || rte_dev_probe(devargs)) {
+            break;
+        }
+    }
+    if (!rte_eth_dev_is_valid_port(port_id)) {
+        *errp = xasprintf("%s: hw-channel '%s' matches no DPDK port",
+                          name, devargs);
+        return -1;
+    }
+    if (rte_eth_dev_info_get(port_id, &info)
+        || !info.dev_flags || !(*info.dev_flags & RTE_ETH_DEV_REPRESENTOR)) {
+        *errp = xasprintf("%s: hw-channel '%s' is DPDK port %"PRIu16", "
+                          "which is not a VF representor", name, devargs,
+                          port_id);
+        return -1;
+    }
+
+    ovs_mutex_lock(&nae_list_mutex);
+    LIST_FOR_EACH (dev, list_node, &nae_list) {
+        if (dev != self) {
+            int other;
+
+            ovs_mutex_lock(&dev->mutex);
+            other = dev->requested_hw_port;
+            ovs_mutex_unlock(&dev->mutex);
+            if (other == port_id) {
+                *errp = xasprintf("%s: hw-channel '%s' is already the "
+                                  "hardware channel of %s", name, devargs,
+                                  netdev_get_name(&dev->up));
+                ovs_mutex_unlock(&nae_list_mutex);
+                return -1;
+            }
+        }
+    }
+    ovs_mutex_unlock(&nae_list_mutex);
+    return port_id;
+}
+
 static void
 netdev_nae_destruct(struct netdev *netdev)
 {
@@ -219,11 +623,15 @@ netdev_nae_destruct(struct netdev *netdev)
 
     /* The datapath has already stopped polling and sending to us. */
     ovs_mutex_lock(&dev->mutex);
+    netdev_nae_hw_close(dev);
     netdev_nae_free_chans(dev);
     nae_ctl_destroy(dev->ctl);
     free(dev->socket_path);
+    free(dev->hw_devargs);
+    free(dev->hw_error);
     ovs_mutex_unlock(&dev->mutex);
     ovs_mutex_destroy(&dev->mutex);
+    ovs_spin_destroy(&dev->hw_tx_lock);
 }
 
 static char *
@@ -241,7 +649,9 @@ netdev_nae_set_config(struct netdev *netdev, const struct smap *args,
     int n_chans = smap_get_int(args, "n-channels", 1);
     const char *socket = smap_get(args, "socket");
     const char *mac_s = smap_get(args, "mac");
+    const char *hw = smap_get(args, "hw-channel");
     struct eth_addr mac;
+    int hw_port = -1;
     char *path;
     int error = 0;
 
@@ -256,6 +666,12 @@ netdev_nae_set_config(struct netdev *netdev, const struct smap *args,
                           name, mac_s);
         goto error;
     }
+    if (hw && hw[0]) {
+        hw_port = netdev_nae_resolve_hw(dev, hw, errp);
+        if (hw_port < 0) {
+            goto error;
+        }
+    }
     path = socket && socket[0] ? xstrdup(socket)
                                : netdev_nae_default_socket(netdev);
 
@@ -269,6 +685,18 @@ netdev_nae_set_config(struct netdev *netdev, const struct smap *args,
     }
     if (n_chans != dev->requested_n_chans) {
         dev->requested_n_chans = n_chans;
+        netdev_request_reconfigure(netdev);
+    }
+    if (hw_port != dev->requested_hw_port) {
+        free(dev->hw_devargs);
+        dev->hw_devargs = hw_port >= 0 ? xstrdup(hw) : NULL;
+        dev->requested_hw_port = hw_port;
+        /* Guests learn whether to follow path switches when they
+         * connect. */
+        if (dev->ctl) {
+            struct nae_dev_offer offer = netdev_nae_offer(dev);
+            nae_ctl_set_offer(dev->ctl, &offer);
+        }
         netdev_request_reconfigure(netdev);
     }
     if (mac_s) {
@@ -310,6 +738,9 @@ netdev_nae_get_config(const struct netdev *netdev, struct smap *args)
     if (dev->socket_path) {
         smap_add(args, "socket", dev->socket_path);
     }
+    if (dev->hw_devargs) {
+        smap_add(args, "hw-channel", dev->hw_devargs);
+    }
     ovs_mutex_unlock(&dev->mutex);
     return 0;
 }
@@ -344,6 +775,9 @@ netdev_nae_sync_chans(struct netdev_nae *dev)
         if (layout[i].active) {
             dev->tx_chans[dev->n_tx_chans++] = i;
         }
+    }
+    if (!dev->dp_running) {
+        netdev_nae_force_sw(dev);
     }
 }
 
@@ -400,6 +834,16 @@ netdev_nae_reconfigure(struct netdev *netdev)
         dev->dp_resync = false;
     }
 
+    if (dev->hw_port != dev->requested_hw_port
+        || (dev->hw_port >= 0 && dev->hw_mp != dev->mp)) {
+        int port = dev->requested_hw_port;
+
+        netdev_nae_hw_close(dev);
+        if (port >= 0) {
+            netdev_nae_hw_open(dev, port);
+        }
+    }
+
     /* No PMD thread polls or sends to us now, so ended sessions' memory can
      * go, and a guest waiting on dev_start can be told it took effect. */
     while (dev->ctl && (retired = nae_ctl_take_retired(dev->ctl))) {
@@ -428,6 +872,7 @@ netdev_nae_run_one(struct netdev_nae *dev)
         dev->dp_resync = true;
         netdev_request_reconfigure(&dev->up);
     }
+    netdev_nae_hw_run(dev);
     if (dev->dp_running) {
         for (int i = 0; i < dev->n_chans; i++) {
             bool broken;
@@ -475,6 +920,10 @@ netdev_nae_wait(const struct netdev_class *class OVS_UNUSED)
              * system calls to wake us; look now and then. */
             poll_timer_wait(500);
         }
+        if (dev->hw_port >= 0) {
+            /* A VF's (un)plug shows only in its representor's link. */
+            poll_timer_wait(NAE_HW_POLL_MS);
+        }
         ovs_mutex_unlock(&dev->mutex);
     }
     ovs_mutex_unlock(&nae_list_mutex);
@@ -485,23 +934,58 @@ netdev_nae_rxq_enabled(struct netdev_rxq *rxq)
 {
     struct netdev_nae *dev = netdev_nae_cast(rxq->netdev);
 
-    return rxq->queue_id < dev->n_chans && dev->chans[rxq->queue_id].active;
+    return ((rxq->queue_id == 0 && dev->hw_port >= 0)
+            || (rxq->queue_id < dev->n_chans
+                && dev->chans[rxq->queue_id].active));
 }
 
-/* PMD thread: receives a burst from the guest's tx ring of the channel this
- * rxq stands for. */
+/* PMD thread: receives a burst from the hardware channel: what the eswitch
+ * did not switch itself.  Returns 0, or EAGAIN if there was none. */
+static int
+netdev_nae_rxq_recv_hw(struct netdev_nae *dev, struct dp_packet_batch *batch)
+{
+    int n = rte_eth_rx_burst(dev->hw_port, 0,
+                             (struct rte_mbuf **) batch->packets,
+                             NETDEV_MAX_BURST);
+
+    if (n) {
+        nae_stat_add(&dev->hw_rx_packets, n);
+        batch->count = n;
+        dp_packet_batch_init_packet_fields(batch);
+        return 0;
+    } else {
+        /* Empty: whatever the guest sent on the VF before it acked a
+         * switch to the rings is in OVS now. */
+        int expected = NAE_HOLD_UNTIL_HW_EMPTY;
+
+        atomic_compare_exchange_strong(&dev->sw_rx_hold, &expected,
+                                       NAE_HOLD_OFF);
+        return EAGAIN;
+    }
+}
+
+/* PMD thread: receives a burst from the hardware channel (rxq 0 only), or
+ * else from the guest's tx ring of the channel this rxq stands for. */
 static int
 netdev_nae_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch,
                     int *qfill)
 {
     struct netdev_nae *dev = netdev_nae_cast(rxq->netdev);
     struct nae_chan *chan;
-    int n_pending, n;
+    int n_pending, n, hold;
 
     if (qfill) {
         *qfill = -ENOTSUP;
     }
+    if (rxq->queue_id == 0 && dev->hw_port >= 0
+        && !netdev_nae_rxq_recv_hw(dev, batch)) {
+        return 0;
+    }
     if (OVS_UNLIKELY(rxq->queue_id >= dev->n_chans)) {
+        return EAGAIN;
+    }
+    atomic_read_relaxed(&dev->sw_rx_hold, &hold);
+    if (OVS_UNLIKELY(hold != NAE_HOLD_OFF)) {
         return EAGAIN;
     }
     chan = &dev->chans[rxq->queue_id];
@@ -546,7 +1030,52 @@ netdev_nae_free_batch(struct dp_packet_batch *batch)
     dp_packet_batch_init(batch);
 }
 
-/* PMD thread (or main thread): sends 'batch' to the guest, spreading flows
+/* PMD thread: sends 'batch' through the representor to the VF.  Packets
+ * that are not DPDK mbufs are copied into one from the port's pool. */
+static void
+netdev_nae_send_hw(struct netdev_nae *dev, struct dp_packet_batch *batch)
+{
+    struct rte_mbuf *pkts[NETDEV_MAX_BURST];
+    struct dp_packet *pkt;
+    uint64_t dropped = 0;
+    int n = 0, sent;
+
+    DP_PACKET_BATCH_FOR_EACH (i, pkt, batch) {
+        if (pkt->source == DPBUF_DPDK) {
+            pkts[n++] = &pkt->mbuf;
+            continue;
+        }
+
+        struct rte_mbuf *m = rte_pktmbuf_alloc(dev->mp);
+        uint32_t len = dp_packet_size(pkt);
+
+        if (m && len <= rte_pktmbuf_tailroom(m)) {
+            memcpy(rte_pktmbuf_mtod(m, void *), dp_packet_data(pkt), len);
+            m->data_len = m->pkt_len = len;
+            pkts[n++] = m;
+        } else {
+            rte_pktmbuf_free(m);
+            dropped++;
+        }
+        dp_packet_delete(pkt);
+    }
+
+    ovs_spin_lock(&dev->hw_tx_lock);
+    sent = rte_eth_tx_burst(dev->hw_port, 0, pkts, n);
+    ovs_spin_unlock(&dev->hw_tx_lock);
+    if (OVS_UNLIKELY(sent < n)) {
+        rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+        dropped += n - sent;
+    }
+    nae_stat_add(&dev->hw_tx_packets, sent);
+    if (OVS_UNLIKELY(dropped)) {
+        nae_stat_add(&dev->hw_tx_dropped, dropped);
+    }
+    dp_packet_batch_init(batch);
+}
+
+/* PMD thread (or main thread): sends 'batch' to the guest, through the
+ * hardware channel when it carries the port's traffic, else spreading flows
  * over the active channels by their RSS hash, as a multi-queue NIC does. */
 static int
 netdev_nae_send(struct netdev *netdev, int qid OVS_UNUSED,
@@ -556,8 +1085,14 @@ netdev_nae_send(struct netdev *netdev, int qid OVS_UNUSED,
     struct netdev_nae *dev = netdev_nae_cast(netdev);
     int n_chans = dev->n_tx_chans;
     size_t n_pkts = dp_packet_batch_size(batch);
+    bool tx_hw;
 
     dp_packet_batch_apply_cutlen(batch);
+    atomic_read_relaxed(&dev->tx_hw, &tx_hw);
+    if (tx_hw) {
+        netdev_nae_send_hw(dev, batch);
+        return 0;
+    }
     if (OVS_UNLIKELY(!n_chans)) {
         nae_stat_add(&dev->tx_not_running, n_pkts);
     } else if (n_chans == 1) {
@@ -699,13 +1234,15 @@ netdev_nae_get_stats(const struct netdev *netdev, struct netdev_stats *stats)
     netdev_nae_sum_stats(dev, &t);
     ovs_mutex_unlock(&dev->mutex);
 
-    stats->rx_packets = t.rx_packets;
+    /* Frames the eswitch switched itself never reach us: those the
+     * offload provider counts per flow. */
+    stats->rx_packets = t.rx_packets + nae_stat_get(&dev->hw_rx_packets);
     stats->rx_bytes = t.rx_bytes;
-    stats->tx_packets = t.tx_packets;
+    stats->tx_packets = t.tx_packets + nae_stat_get(&dev->hw_tx_packets);
     stats->tx_bytes = t.tx_bytes;
     stats->rx_dropped = t.rx_drops[NAE_DROP_NO_MBUF];
     stats->rx_errors = 0;
-    stats->tx_dropped = 0;
+    stats->tx_dropped = nae_stat_get(&dev->hw_tx_dropped);
     for (int r = 0; r < NAE_N_DROPS; r++) {
         if (r != NAE_DROP_NO_MBUF) {
             stats->rx_errors += t.rx_drops[r];
@@ -729,7 +1266,7 @@ netdev_nae_get_custom_stats(const struct netdev *netdev,
     ovs_mutex_lock(&dev->mutex);
     netdev_nae_sum_stats(dev, &t);
     cs->counters = xcalloc(2 * NAE_N_DROPS + 2 * dev->n_chans
-                           + NAE_N_REJECTS + 1, sizeof *cs->counters);
+                           + NAE_N_REJECTS + 6, sizeof *cs->counters);
     for (int r = 0; r < NAE_N_DROPS; r++) {
         if (nae_drop_applies(r, NAE_RX)) {
             nae_custom_add(cs, &n, t.rx_drops[r], "rx_%s", nae_drop_name(r));
@@ -756,6 +1293,16 @@ netdev_nae_get_custom_stats(const struct netdev *netdev,
         nae_ctl_get_stats(dev->ctl, &ctl_stats);
         nae_custom_add(cs, &n, ctl_stats.proto_errors, "ctl_protocol_errors");
     }
+    if (dev->hw_devargs) {
+        nae_custom_add(cs, &n, nae_stat_get(&dev->hw_rx_packets),
+                       "hw_rx_packets");
+        nae_custom_add(cs, &n, nae_stat_get(&dev->hw_tx_packets),
+                       "hw_tx_packets");
+        nae_custom_add(cs, &n, nae_stat_get(&dev->hw_tx_dropped),
+                       "hw_tx_dropped");
+        nae_custom_add(cs, &n, dev->n_switches, "path_switches");
+        nae_custom_add(cs, &n, dev->n_timeouts, "path_switch_timeouts");
+    }
     ovs_mutex_unlock(&dev->mutex);
     cs->size = n;
     return 0;
@@ -772,6 +1319,25 @@ nae_guest_state(const struct netdev_nae *dev)
             : dev->dp_running ? "running"
             : guest->started ? "starting"
             : "connected");
+}
+
+/* The hardware channel in a word or two. */
+static const char *
+netdev_nae_hw_state(const struct netdev_nae *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    const struct nae_dev *guest = dev->ctl ? nae_ctl_dev(dev->ctl) : NULL;
+
+    return (dev->hw_port < 0 ? "error"
+            : !dev->hw_link ? (dev->hw_released ? "unplugged"
+                               : "down")
+            : dev->switching ? "switching"
+            : dev->path == NAE_PATH_HW ? "active"
+            : dev->path_mode == NAE_MODE_SW ? "standby (path mode sw)"
+            : dev->dp_running && guest
+              && !(dev->chans[dev->tx_chans[0]].features & NAE_F_HW_PATH)
+              ? "unused (the guest's driver does not follow path switches)"
+            : "standby");
 }
 
 static int
@@ -796,8 +1362,54 @@ netdev_nae_get_status(const struct netdev *netdev, struct smap *smap)
         nae_ctl_get_stats(dev->ctl, &cs);
         smap_add_format(smap, "guest_sessions", "%"PRIu64, cs.sessions);
     }
+    if (dev->hw_devargs) {
+        smap_add(smap, "hw_channel", netdev_nae_hw_state(dev));
+        if (dev->hw_port >= 0) {
+            smap_add_format(smap, "hw_port", "%d", dev->hw_port);
+        }
+        smap_add(smap, "path", nae_path_name(dev->path));
+    }
     ovs_mutex_unlock(&dev->mutex);
     return 0;
+}
+
+static void
+netdev_nae_show_hw(struct ds *s, struct netdev_nae *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    ds_put_format(s, "  path: %s%s (mode %s), %"PRIu64" switches, "
+                  "%"PRIu64" timeouts", nae_path_name(dev->path),
+                  dev->switching ? " (switching)" : "",
+                  nae_path_mode_name(dev->path_mode), dev->n_switches,
+                  dev->n_timeouts);
+    if (dev->n_switches) {
+        ds_put_format(s, ", last gap %lld us, max gap %lld us",
+                      dev->last_gap_us, dev->max_gap_us);
+    }
+    ds_put_format(s, "\n  channel hw: %s, %s", dev->hw_devargs,
+                  netdev_nae_hw_state(dev));
+    if (dev->hw_port >= 0) {
+        ds_put_format(s, ", representor port %d, link %s", dev->hw_port,
+                      dev->hw_link ? "up" : "down");
+    } else if (dev->hw_error) {
+        ds_put_format(s, ": %s", dev->hw_error);
+    }
+    ds_put_format(s, "\n    rx %"PRIu64" pkts (eswitch misses), tx %"PRIu64
+                  " pkts, tx dropped %"PRIu64,
+                  nae_stat_get(&dev->hw_rx_packets),
+                  nae_stat_get(&dev->hw_tx_packets),
+                  nae_stat_get(&dev->hw_tx_dropped));
+    if (dev->hw_port >= 0) {
+        struct rte_eth_stats st;
+
+        /* The NIC's own view: misses it could not queue for us, and
+         * frames the VF's receive queue had no room for. */
+        if (!rte_eth_stats_get(dev->hw_port, &st)) {
+            ds_put_format(s, ", nic rx missed %"PRIu64", nic tx errors %"
+                          PRIu64, st.imissed, st.oerrors);
+        }
+    }
+    ds_put_char(s, '\n');
 }
 
 static void
@@ -808,14 +1420,19 @@ netdev_nae_show_one(struct ds *s, struct netdev_nae *dev)
                   netdev_get_name(&dev->up), nae_guest_state(dev),
                   dev->socket_path ? dev->socket_path : "(none)", dev->mtu,
                   ETH_ADDR_ARGS(dev->hwaddr));
+    if (dev->hw_devargs) {
+        netdev_nae_show_hw(s, dev);
+    }
     for (int i = 0; i < dev->n_chans; i++) {
         const struct nae_chan *c = &dev->chans[i];
         bool broken;
 
         atomic_read_relaxed(&CONST_CAST(struct nae_chan *, c)->broken,
                             &broken);
-        ds_put_format(s, "  channel %d: sw, %s", i,
-                      broken ? "broken" : c->active ? "active" : "inactive");
+        ds_put_format(s, "  channel %d: sw, %s%s", i,
+                      broken ? "broken" : c->active ? "active" : "inactive",
+                      c->active && dev->path == NAE_PATH_HW && !dev->switching
+                      ? " (standby)" : "");
         if (c->active) {
             ds_put_format(s, ", ring %"PRIu32", features 0x%"PRIx64,
                           c->from_guest.mask + 1, c->features);
@@ -877,6 +1494,68 @@ netdev_nae_unixctl_show(struct unixctl_conn *conn, int argc,
     ds_destroy(&s);
 }
 
+/* nae/set-path PORT hw|sw|auto. */
+static void
+netdev_nae_unixctl_set_path(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                            const char *argv[], void *aux OVS_UNUSED)
+{
+    enum nae_path_mode mode;
+    struct netdev_nae *dev;
+    struct ds s = DS_EMPTY_INITIALIZER;
+    bool found = false, refused = false;
+
+    if (!strcmp(argv[2], "hw")) {
+        mode = NAE_MODE_HW;
+    } else if (!strcmp(argv[2], "sw")) {
+        mode = NAE_MODE_SW;
+    } else if (!strcmp(argv[2], "auto")) {
+        mode = NAE_MODE_AUTO;
+    } else {
+        unixctl_command_reply_error(conn, "path must be hw, sw or auto");
+        return;
+    }
+
+    ovs_mutex_lock(&nae_list_mutex);
+    LIST_FOR_EACH (dev, list_node, &nae_list) {
+        if (strcmp(argv[1], netdev_get_name(&dev->up))) {
+            continue;
+        }
+        found = true;
+        ovs_mutex_lock(&dev->mutex);
+        if (!dev->hw_devargs && mode != NAE_MODE_SW) {
+            ds_put_format(&s, "%s has no hw-channel", argv[1]);
+            refused = true;
+        } else {
+            dev->path_mode = mode;
+            netdev_nae_hw_run(dev);
+            ds_put_format(&s, "%s: path mode %s, now %s%s",
+                          argv[1], nae_path_mode_name(mode),
+                          nae_path_name(dev->path),
+                          dev->switching
+                          ? (dev->switch_to == NAE_PATH_HW
+                             ? " (switching to hw)" : " (switching to sw)")
+                          : "");
+            if (mode == NAE_MODE_HW && !dev->switching
+                && dev->path != NAE_PATH_HW) {
+                ds_put_format(&s, ": hardware channel %s",
+                              netdev_nae_hw_state(dev));
+            }
+        }
+        ovs_mutex_unlock(&dev->mutex);
+        break;
+    }
+    ovs_mutex_unlock(&nae_list_mutex);
+
+    if (!found) {
+        unixctl_command_reply_error(conn, "no such nae port");
+    } else if (refused) {
+        unixctl_command_reply_error(conn, ds_cstr(&s));
+    } else {
+        unixctl_command_reply(conn, ds_cstr(&s));
+    }
+    ds_destroy(&s);
+}
+
 static int
 netdev_nae_update_flags(struct netdev *netdev, enum netdev_flags off,
                         enum netdev_flags on, enum netdev_flags *old)
@@ -923,6 +1602,9 @@ void
 netdev_nae_register(void)
 {
     netdev_register_provider(&netdev_nae_class);
+    nae_offload_register();
     unixctl_command_register("nae/show", "[PORT]", 0, 1,
                              netdev_nae_unixctl_show, NULL);
+    unixctl_command_register("nae/set-path", "PORT hw|sw|auto", 2, 2,
+                             netdev_nae_unixctl_set_path, NULL);
 }

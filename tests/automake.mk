@@ -11,10 +11,11 @@ TESTSUITE_AT = \
 	tests/system-nae.at \
 	tests/system-splitio.at \
 	tests/system-ioservice.at \
-	tests/system-emunic.at
+	tests/system-emunic.at \
+	tests/system-nae-hw.at
 # autotest finds package.m4 on its include path, ours before OVS's.
 EXTRA_DIST += $(TESTSUITE_AT) tests/testsuite tests/atlocal.in package.m4 \
-	tests/sio-inject.py tests/dpi-http.py
+	tests/sio-inject.py tests/dpi-http.py tests/udp-seq.py
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
 

@@ -44,4 +44,5 @@ nae_vswitchd_init(int argc, char *argv[], char *envp[] OVS_UNUSED)
     netdev_nae_register();
     netdev_splitio_register();
     netdev_ioservice_register();
+    esw_appctl_register();
 }

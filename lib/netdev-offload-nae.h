@@ -1,0 +1,34 @@
+/*
+ * Copyright (c) 2026 The ovs-nae authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef NETDEV_OFFLOAD_NAE_H
+#define NETDEV_OFFLOAD_NAE_H 1
+
+/* The flow offload provider of "nae" ports (netdev-offload-nae.c), and what
+ * netdev-nae.c tells it about its ports' hardware paths. */
+
+#include <stdbool.h>
+
+struct netdev;
+
+void nae_offload_register(void);
+
+/* 'netdev' (a nae port) has representor 'hw_port' (-1: none), and its
+ * traffic is on it if 'active': installs or removes its flows' rules. */
+void nae_offload_port_set(const struct netdev *, int hw_port, bool active);
+void nae_offload_port_remove(const struct netdev *);
+
+#endif /* netdev-offload-nae.h */

@@ -1,0 +1,114 @@
+/*
+ * Copyright (c) 2026 The ovs-nae authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* ovs-appctl commands for the emulated switchdev NIC (emunic/): the
+ * hypervisor's hot-plug buttons for its VFs, which tests and the sandbox
+ * press.  A real NIC's VFs are plugged and unplugged by the hypervisor,
+ * not by OVS; these exist because our NIC lives inside ovs-vswitchd. */
+
+#include <config.h>
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include <rte_ethdev.h>
+
+#include "nae-netdev.h"
+#include "openvswitch/dynamic-string.h"
+#include "rte_pmd_nae_esw.h"
+#include "unixctl.h"
+#include "util.h"
+
+/* The representor port of VF 'vf_s' of NIC 'nic', or -1 with an error
+ * reply sent. */
+static int
+esw_appctl_repr(struct unixctl_conn *conn, const char *nic, const char *vf_s)
+{
+    char name[RTE_ETH_NAME_MAX_LEN];
+    uint16_t port;
+    char *end;
+    long vf = strtol(vf_s, &end, 10);
+
+    if (*end || vf < 0 || vf > 63) {
+        unixctl_command_reply_error(conn, "VF must be a number 0..63");
+        return -1;
+    }
+    snprintf(name, sizeof name, "%s_representor_vf%ld", nic, vf);
+    if (rte_eth_dev_get_port_by_name(name, &port)) {
+        unixctl_command_reply_error(conn, "no such NIC or VF");
+        return -1;
+    }
+    return port;
+}
+
+static void
+esw_appctl_reply(struct unixctl_conn *conn, int error, const char *what,
+                 const char *argv[])
+{
+    if (error) {
+        char *msg = xasprintf("%s: %s", argv[1], ovs_strerror(-error));
+
+        unixctl_command_reply_error(conn, msg);
+        free(msg);
+    } else {
+        char *msg = xasprintf("%s VF %s: %s", argv[1], argv[2], what);
+
+        unixctl_command_reply(conn, msg);
+        free(msg);
+    }
+}
+
+/* esw/vf-unplug NIC VF [surprise]. */
+static void
+esw_appctl_unplug(struct unixctl_conn *conn, int argc, const char *argv[],
+                  void *aux OVS_UNUSED)
+{
+    bool surprise = argc > 3 && !strcmp(argv[3], "surprise");
+    int port = esw_appctl_repr(conn, argv[1], argv[2]);
+
+    if (argc > 3 && !surprise) {
+        unixctl_command_reply_error(conn, "the only flag is 'surprise'");
+    } else if (port >= 0) {
+        int error = (surprise ? rte_pmd_nae_esw_vf_set_enabled(port, false)
+                     : rte_pmd_nae_esw_vf_request_eject(port));
+
+        esw_appctl_reply(conn, error, surprise ? "removed"
+                         : "unplug requested; it completes when the "
+                           "host releases the VF", argv);
+    }
+}
+
+/* esw/vf-plug NIC VF. */
+static void
+esw_appctl_plug(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                const char *argv[], void *aux OVS_UNUSED)
+{
+    int port = esw_appctl_repr(conn, argv[1], argv[2]);
+
+    if (port >= 0) {
+        esw_appctl_reply(conn, rte_pmd_nae_esw_vf_set_enabled(port, true),
+                         "plugged", argv);
+    }
+}
+
+void
+esw_appctl_register(void)
+{
+    unixctl_command_register("esw/vf-unplug", "NIC VF [surprise]", 2, 3,
+                             esw_appctl_unplug, NULL);
+    unixctl_command_register("esw/vf-plug", "NIC VF", 2, 2,
+                             esw_appctl_plug, NULL);
+}
