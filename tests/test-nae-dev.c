@@ -337,6 +337,42 @@ test_messages(void)
     nae_dev_destroy(&dev);
 }
 
+/* The path fields: the switch sets 'dev_path'; a driver may acknowledge
+ * only the generation announced there, and cannot write the path. */
+static void
+test_path_ack(void)
+{
+    struct nae_dev dev;
+
+    nae_dev_init(&dev, &offer2);
+    ovs_assert(rd(&dev, NAE_CFG_DEV_PATH, 4) == 0);
+    ovs_assert(rd(&dev, NAE_CFG_DEV_PATH_ACK, 4) == 0);
+    ovs_assert(nae_dev_cfg_write(&dev, NAE_CFG_DEV_PATH, 4,
+                                 NAE_PATH_VALUE(1, NAE_PATH_HW)) == EPERM);
+    ovs_assert(dev.rejects[NAE_REJ_READ_ONLY] == 1);
+
+    /* Nothing announced yet: no generation but 0 is acceptable. */
+    ovs_assert(nae_dev_cfg_write(&dev, NAE_CFG_DEV_PATH_ACK, 4, 1)
+               == EINVAL);
+
+    dev.path = NAE_PATH_VALUE(7, NAE_PATH_HW);
+    ovs_assert(rd(&dev, NAE_CFG_DEV_PATH, 4) == (7 << 8 | NAE_PATH_HW));
+    ovs_assert(NAE_PATH_OF(rd(&dev, NAE_CFG_DEV_PATH, 4)) == NAE_PATH_HW);
+    ovs_assert(NAE_PATH_GEN(rd(&dev, NAE_CFG_DEV_PATH, 4)) == 7);
+    ovs_assert(nae_dev_cfg_write(&dev, NAE_CFG_DEV_PATH_ACK, 4, 6)
+               == EINVAL);
+    ovs_assert(nae_dev_cfg_write(&dev, NAE_CFG_DEV_PATH_ACK, 4, 8)
+               == EINVAL);
+    ovs_assert(nae_dev_cfg_write(&dev, NAE_CFG_DEV_PATH_ACK, 2, 7)
+               == EINVAL);
+    ovs_assert(dev.path_ack == 0);
+    ovs_assert(!nae_dev_cfg_write(&dev, NAE_CFG_DEV_PATH_ACK, 4, 7));
+    ovs_assert(rd(&dev, NAE_CFG_DEV_PATH_ACK, 4) == 7);
+    ovs_assert(dev.rejects[NAE_REJ_BAD_VALUE] == 3);
+    ovs_assert(dev.rejects[NAE_REJ_BAD_WIDTH] == 1);
+    nae_dev_destroy(&dev);
+}
+
 static void
 test_nae_dev_main(int argc, char *argv[])
 {
@@ -348,6 +384,7 @@ test_nae_dev_main(int argc, char *argv[])
         { "start-validation", test_start_validation },
         { "regions", test_regions },
         { "messages", test_messages },
+        { "path-ack", test_path_ack },
     };
 
     test_run(argc, argv, tests, ARRAY_SIZE(tests));
