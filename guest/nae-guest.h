@@ -84,7 +84,7 @@ struct nae_guest {
     struct nae_guest_chan chans[NAE_MAX_CHANNELS];
     bool needs_reset;       /* The switch asked for a reset. */
     bool path_event_new;    /* NAE_EVENT_PATH arrived: 'path_event'. */
-    uint32_t path_event;
+    uint64_t path_event;
     struct nae_guest_stats stats;
 };
 

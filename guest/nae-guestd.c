@@ -107,6 +107,7 @@ usage(void)
            "  --vf=FILE           also drive this VF of the emulated NIC and\n"
            "                      follow the switch between it and the "
            "rings\n"
+           "                      (%%d in FILE: the VF the switch names)\n"
            "  --hostile=KIND      misbehave: out-of-region, oversize, "
            "wrapped-index,\n"
            "                      bad-config, bad-frame\n"
@@ -171,10 +172,23 @@ parse_options(int argc, char *argv[])
         case 'W': cfg.warmup = atof(optarg); break;
         case 'H': cfg.hostile = optarg; break;
         case 'P': cfg.pidfile = optarg; break;
-        case 'V':
+        case 'V': {
+            /* One %d at most: the VF's number. */
+            int n_vf_ids = 0;
+
             cfg.vf = optarg;
+            for (const char *c = strchr(optarg, '%'); c;
+                 c = strchr(c + 2, '%')) {
+                n_vf_ids += c[1] == 'd';
+                if ((c[1] != 'd' && c[1] != '%') || n_vf_ids > 1) {
+                    fprintf(stderr, "nae-guestd: --vf takes one %%d, for "
+                            "the VF number\n");
+                    exit(EXIT_FAILURE);
+                }
+            }
             cfg.gopts.features |= NAE_F_HW_PATH;
             break;
+        }
         case 'd':
             if (!parse_mac(optarg, cfg.dst_mac)) {
                 fprintf(stderr, "nae-guestd: bad MAC %s\n", optarg);
@@ -238,10 +252,13 @@ parse_options(int argc, char *argv[])
 static struct {
     struct esw_vf_guest vf;
     bool attached;
+    uint16_t vf_id;             /* For a --vf pattern with %d. */
     double next_attach;
     enum nae_path tx_path;      /* Where we send. */
     enum nae_path rx_new;       /* Where the switch sends now. */
     bool switching;             /* Emptying 'tx_path' before 'target'. */
+    bool release;               /* ...and then letting go of the VF. */
+    bool released;              /* The VF is not ours until a new one. */
     enum nae_path target;
     uint32_t target_gen;
     double switch_start;
@@ -257,9 +274,15 @@ static struct {
 static bool
 vf_usable(void)
 {
+    if (hw.released) {
+        return false;
+    }
     if (!hw.attached && now() >= hw.next_attach) {
+        char path[4096];
+
         /* The NIC creates the file when it is probed: keep trying. */
-        hw.attached = !esw_vf_attach(&hw.vf, cfg.vf);
+        snprintf(path, sizeof path, cfg.vf, hw.vf_id);
+        hw.attached = !esw_vf_attach(&hw.vf, path);
         hw.next_attach = now() + 0.5;
     }
     return hw.attached && esw_vf_enabled(&hw.vf);
@@ -270,7 +293,36 @@ static void
 hw_session_reset(void)
 {
     hw.tx_path = hw.rx_new = NAE_PATH_SW;
-    hw.switching = false;
+    hw.switching = hw.release = false;
+    if (cfg.vf && strchr(cfg.vf, '%')) {
+        /* Which VF is ours, if any, the switch says with a path event;
+         * another guest may be using any of them now. */
+        if (hw.attached) {
+            esw_vf_detach(&hw.vf);
+            hw.attached = false;
+        }
+        hw.released = true;
+    }
+}
+
+static int tap_from_vf(int tap_fd, uint32_t max, bool *more);
+
+/* Lets go of the VF (the switch gives it to another guest): what it
+ * received for us is delivered first. */
+static void
+hw_release_vf(int tap_fd)
+{
+    bool more = true;
+
+    if (hw.attached) {
+        while (more) {
+            tap_from_vf(tap_fd, UINT32_MAX, &more);
+        }
+        esw_vf_detach(&hw.vf);
+        hw.attached = false;
+    }
+    hw.released = true;
+    hw.release = false;
 }
 
 static void
@@ -278,6 +330,22 @@ hw_path_event(const struct nae_guest *g)
 {
     hw.target = NAE_PATH_OF(g->path_event);
     hw.target_gen = NAE_PATH_GEN(g->path_event);
+    hw.release = (hw.target == NAE_PATH_SW
+                  && NAE_PATH_VF(g->path_event) == NAE_PATH_VF_NONE);
+    if (hw.target == NAE_PATH_HW) {
+        hw.released = false;
+    }
+    if (hw.target == NAE_PATH_HW && cfg.vf && strchr(cfg.vf, '%')
+        && NAE_PATH_VF(g->path_event) != hw.vf_id) {
+        /* The switch gives us another VF (placement): plug it in.  We are
+         * on the rings, so the old one holds nothing of ours. */
+        if (hw.attached) {
+            esw_vf_detach(&hw.vf);
+            hw.attached = false;
+        }
+        hw.vf_id = NAE_PATH_VF(g->path_event);
+        hw.next_attach = 0;
+    }
     hw.rx_new = hw.target;      /* The switch sends there once we ack. */
     hw.switching = true;
     hw.switch_start = now();
@@ -286,7 +354,7 @@ hw_path_event(const struct nae_guest *g)
 /* Where frames from the TAP interface go now, or -1 to leave them queued in
  * the kernel while a path switch waits for the old path to empty. */
 static int
-hw_tx_path(struct nae_guest *g)
+hw_tx_path(struct nae_guest *g, int tap_fd)
 {
     if (hw.switching) {
         bool empty = (hw.tx_path == NAE_PATH_HW
@@ -306,6 +374,9 @@ hw_tx_path(struct nae_guest *g)
                     "which is not usable; staying on the rings\n");
         } else {
             hw.tx_path = hw.target;
+            if (hw.release) {
+                hw_release_vf(tap_fd);
+            }
             hold = now() - hw.switch_start;
             if (hold > hw.max_hold) {
                 hw.max_hold = hold;
@@ -470,7 +541,7 @@ tap_to_device(struct nae_guest *g, int tap_fd)
     int n = 0, full = 0;
 
     if (cfg.vf) {
-        int path = hw_tx_path(g);
+        int path = hw_tx_path(g, tap_fd);
 
         if (path < 0) {
             return -1;

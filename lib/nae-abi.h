@@ -105,12 +105,12 @@ enum nae_cfg_offset {
     NAE_CFG_DEV_MTU = 0x5a,         /* 16, RO. */
     NAE_CFG_DEV_STATUS = 0x5c,      /* 16, RO: NAE_STATUS_* bits. */
     NAE_CFG_DEV_ABI = 0x5e,         /* 16, RO: NAE_ABI_VERSION. */
-    NAE_CFG_DEV_PATH = 0x60,        /* 32, RO: NAE_PATH_VALUE() the driver
+    NAE_CFG_DEV_PATH = 0x60,        /* 64, RO: NAE_PATH_VALUE() the driver
                                      * must follow (NAE_F_HW_PATH). */
-    NAE_CFG_DEV_PATH_ACK = 0x64,    /* 32, RW: generation of the last path
+    NAE_CFG_DEV_PATH_ACK = 0x68,    /* 32, RW: generation of the last path
                                      * the driver has switched to. */
 
-    NAE_CFG_SIZE = 0x68
+    NAE_CFG_SIZE = 0x70
 };
 
 #define NAE_IRQ_NONE 0xffff
@@ -237,10 +237,18 @@ enum nae_path {
     NAE_PATH_SW = 0,        /* The descriptor rings of this device. */
     NAE_PATH_HW = 1,        /* The VF. */
 };
+/* 'dev_path': bits 0-7 the path, 8-31 the switch's generation, 32-47 the
+ * VF to use on NAE_PATH_HW (its number on its NIC: which VF a port gets
+ * may change when VFs are shared by more ports than there are VFs). */
 #define NAE_PATH_GEN_MAX 0xffffffu
-#define NAE_PATH_VALUE(GEN, PATH) (((uint32_t) (GEN) << 8) | (PATH))
+#define NAE_PATH_VALUE(GEN, PATH, VF) \
+    (((uint64_t) (VF) << 32) | ((uint32_t) (GEN) << 8) | (PATH))
 #define NAE_PATH_OF(VALUE) ((enum nae_path) ((VALUE) & 0xff))
-#define NAE_PATH_GEN(VALUE) ((VALUE) >> 8)
+#define NAE_PATH_GEN(VALUE) ((uint32_t) (VALUE) >> 8)
+#define NAE_PATH_VF(VALUE) ((uint16_t) ((VALUE) >> 32))
+/* VF number on NAE_PATH_SW meaning "the VF is no longer yours": the driver
+ * empties its receive queue, lets it go, and then acknowledges. */
+#define NAE_PATH_VF_NONE 0xffff
 
 struct nae_msg_event {
     uint32_t type;

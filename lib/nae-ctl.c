@@ -371,16 +371,18 @@ nae_ctl_send_path_event(struct nae_ctl *ctl)
     }
 }
 
-/* Tells the guest to move its traffic to 'path', as switch 'gen' (which
- * the guest acknowledges, reported by nae_ctl_run() as NAE_CTL_PATH_ACK).
- * Returns false if no guest is connected. */
+/* Tells the guest to move its traffic to 'path' (on NAE_PATH_HW, VF number
+ * 'vf'), as switch 'gen' (which the guest acknowledges, reported by
+ * nae_ctl_run() as NAE_CTL_PATH_ACK).  Returns false if no guest is
+ * connected. */
 bool
-nae_ctl_set_path(struct nae_ctl *ctl, uint32_t gen, enum nae_path path)
+nae_ctl_set_path(struct nae_ctl *ctl, uint32_t gen, enum nae_path path,
+                 uint16_t vf)
 {
     if (!ctl->dev) {
         return false;
     }
-    ctl->dev->path = NAE_PATH_VALUE(gen & NAE_PATH_GEN_MAX, path);
+    ctl->dev->path = NAE_PATH_VALUE(gen & NAE_PATH_GEN_MAX, path, vf);
     if (ctl->reply_pending) {
         /* The guest waits for that reply first; events after it. */
         ctl->path_event_pending = true;

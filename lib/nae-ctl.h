@@ -20,7 +20,8 @@
 /* The control channel of one NAE port: a listening unix socket
  * (SOCK_SEQPACKET) and at most one guest connected to it.  It frames
  * messages, passes file descriptors and keeps the guest's 'struct nae_dev'
- * for as long as the session lasts.  Main thread only: it may block briefly, allocate and log.
+ * for as long as the session lasts.  Main thread only: it may block
+ * briefly, allocate and log.
  *
  * Replies to dev_start writes are held back until the owner says the data
  * path has caught up (nae_ctl_dp_synced()), so that a guest never reuses ring
@@ -55,7 +56,8 @@ void nae_ctl_dp_synced(struct nae_ctl *);
 void nae_ctl_needs_reset(struct nae_ctl *);
 void nae_ctl_set_offer(struct nae_ctl *, const struct nae_dev_offer *);
 void nae_ctl_disconnect(struct nae_ctl *, const char *why);
-bool nae_ctl_set_path(struct nae_ctl *, uint32_t gen, enum nae_path);
+bool nae_ctl_set_path(struct nae_ctl *, uint32_t gen, enum nae_path,
+                      uint16_t vf);
 
 
 struct nae_ctl_stats {

@@ -127,7 +127,6 @@ nae_cfg_width(uint32_t offset)
     case NAE_CFG_DEV_ABI:
         return 2;
     case NAE_CFG_DEV_IRQ_NUM:
-    case NAE_CFG_DEV_PATH:
     case NAE_CFG_DEV_PATH_ACK:
         return 4;
     case NAE_CFG_Q_FEATURES:
@@ -138,6 +137,7 @@ nae_cfg_width(uint32_t offset)
     case NAE_CFG_Q_RX_DMA:
     case NAE_CFG_Q_TX_DMA:
     case NAE_CFG_DEV_MAC:
+    case NAE_CFG_DEV_PATH:
         return 8;
     default:
         return 0;

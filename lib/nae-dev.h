@@ -80,7 +80,7 @@ struct nae_dev {
     bool has_link;
     uint16_t q_sel;
     uint16_t status;            /* NAE_STATUS_*. */
-    uint32_t path;              /* NAE_PATH_VALUE(), set by the switch. */
+    uint64_t path;              /* NAE_PATH_VALUE(), set by the switch. */
     uint32_t path_ack;          /* Generation the driver acknowledged. */
     struct nae_dev_chan chans[NAE_MAX_CHANNELS];
     int irq_fd[2 * NAE_MAX_CHANNELS];   /* -1 if unset. */

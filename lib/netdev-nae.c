@@ -88,6 +88,8 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 #define NAE_SWITCH_TIMEOUT_US 2000000   /* Guest must ack a switch by then. */
 #define NAE_HW_RETRY_US 5000000         /* After a refused switch to HW. */
 #define NAE_HW_POLL_MS 50               /* VF presence (representor link). */
+#define NAE_HW_POOL_MAX 64              /* Representors in one hw-channel. */
+#define NAE_HW_PRIORITY_MAX 100
 
 /* Which path a port should use, as nae/set-path asks. */
 enum nae_path_mode {
@@ -139,9 +141,19 @@ struct netdev_nae {
     bool dp_running OVS_GUARDED;        /* 'chans' drive a started device. */
     enum netdev_flags flags OVS_GUARDED;
 
-    /* Hardware channel, main thread. */
+    /* Hardware channel, main thread.  'hw_devargs' may name several
+     * representors (a pool of VFs shared with other ports): placement
+     * (netdev_nae_place()) gives the port one of them, or none. */
     char *hw_devargs OVS_GUARDED;       /* options:hw-channel, or NULL. */
-    int requested_hw_port OVS_GUARDED;  /* Resolved by set_config(), or -1. */
+    int hw_pool[NAE_HW_POOL_MAX] OVS_GUARDED;   /* Its representors. */
+    int n_hw_pool OVS_GUARDED;
+    int hw_priority OVS_GUARDED;        /* options:hw-priority. */
+    bool hw_preempted OVS_GUARDED;      /* Moving off its VF for another. */
+    bool hw_releasing OVS_GUARDED;      /* Telling the guest to let go. */
+    bool hw_let_go OVS_GUARDED;         /* The guest has let go of it. */
+    char *hw_placement OVS_GUARDED;     /* Last placement decision. */
+    int requested_hw_port OVS_GUARDED;  /* Placed VF's representor, or -1. */
+    uint16_t hw_vf OVS_GUARDED;         /* That VF's number on its NIC. */
     char *hw_error OVS_GUARDED;         /* Why it could not be opened. */
     struct rte_mempool *hw_mp OVS_GUARDED;  /* Its rxq's pool. */
     bool hw_link OVS_GUARDED;           /* Representor link: VF plugged. */
@@ -200,7 +212,7 @@ netdev_nae_offer(const struct netdev_nae *dev)
     struct nae_dev_offer offer = {
         .q_num = dev->requested_n_chans,
         .mtu = dev->requested_mtu,
-        .features = (dev->requested_hw_port >= 0 ? NAE_F_ALL
+        .features = (dev->n_hw_pool ? NAE_F_ALL
                      : NAE_F_ALL & ~NAE_F_HW_PATH),
         .mac = eth_addr_to_uint64(dev->hwaddr),
     };
@@ -346,7 +358,8 @@ netdev_nae_path_start(struct netdev_nae *dev, enum nae_path to)
     COVERAGE_INC(nae_path_switch);
     if (dev->ctl) {
         /* Without a guest, netdev_nae_hw_run() completes the switch. */
-        nae_ctl_set_path(dev->ctl, dev->path_gen, to);
+        nae_ctl_set_path(dev->ctl, dev->path_gen, to,
+                         dev->hw_releasing ? NAE_PATH_VF_NONE : dev->hw_vf);
     }
 }
 
@@ -358,6 +371,10 @@ netdev_nae_path_finish(struct netdev_nae *dev, bool acked)
 
     dev->switching = false;
     dev->path = dev->switch_to;
+    if (dev->hw_releasing) {
+        dev->hw_releasing = false;
+        dev->hw_let_go = true;
+    }
     atomic_store(&dev->tx_hw, dev->path == NAE_PATH_HW);
     if (dev->hw_port >= 0) {
         /* On the VF now: the port's flows may go into the eswitch. */
@@ -395,11 +412,12 @@ netdev_nae_force_sw(struct netdev_nae *dev)
     atomic_store(&dev->tx_hw, false);
     atomic_store(&dev->sw_rx_hold, NAE_HOLD_OFF);
     dev->switching = false;
+    dev->hw_releasing = false;
     dev->path = NAE_PATH_SW;
     if (was_hw && dev->ctl) {
         /* A guest still there follows, without us waiting. */
         dev->path_gen = MAX((dev->path_gen + 1) & NAE_PATH_GEN_MAX, 1);
-        nae_ctl_set_path(dev->ctl, dev->path_gen, NAE_PATH_SW);
+        nae_ctl_set_path(dev->ctl, dev->path_gen, NAE_PATH_SW, dev->hw_vf);
     }
 }
 
@@ -409,6 +427,7 @@ netdev_nae_path_wanted(const struct netdev_nae *dev)
     OVS_REQUIRES(dev->mutex)
 {
     return (dev->hw_port >= 0
+            && !dev->hw_preempted
             && dev->path_mode != NAE_MODE_SW
             && dev->hw_link
             && dev->dp_running
@@ -511,6 +530,7 @@ static int
 netdev_nae_hw_open(struct netdev_nae *dev, int port)
     OVS_REQUIRES(dev->mutex)
 {
+    struct rte_eth_dev_info info;
     struct rte_eth_conf conf;
     int socket = rte_eth_dev_socket_id(port);
     const char *step;
@@ -546,6 +566,9 @@ netdev_nae_hw_open(struct netdev_nae *dev, int port)
     }
     dev->hw_port = port;
     dev->hw_mp = dev->mp;
+    if (!rte_eth_dev_info_get(port, &info)) {
+        dev->hw_vf = info.switch_info.port_id;
+    }
     dev->hw_link = false;           /* netdev_nae_hw_run() looks. */
     dev->hw_released = false;
     netdev_nae_hw_set_mac(dev);
@@ -555,61 +578,229 @@ netdev_nae_hw_open(struct netdev_nae *dev, int port)
     return 0;
 }
 
-/* Finds the ethdev 'devargs' names (probing it if DPDK does not have it
- * yet, as OVS's dpdk ports do) and checks it is a VF representor no other
- * nae port uses.  Returns its port id, or -1 with '*errp' set. */
+/* Finds the ethdevs 'devargs' names (probing the device if DPDK does not
+ * have it yet, as OVS's dpdk ports do; a representor range such as
+ * "representor=vf[0-3]" names several) and checks they are VF
+ * representors.  Stores their port ids in 'pool' and returns how many, or
+ * 0 with '*errp' set. */
 static int
 netdev_nae_resolve_hw(const struct netdev_nae *self, const char *devargs,
-                      char **errp)
+                      int pool[NAE_HW_POOL_MAX], char **errp)
 {
     const char *name = netdev_get_name(&self->up);
-    struct rte_eth_dev_info info;
     struct rte_dev_iterator it;
-    uint16_t port_id = RTE_MAX_ETHPORTS;
-    struct netdev_nae *dev;
+    uint16_t port_id;
+    int n = 0;
 
-    for (int attempt = 0; attempt < 2; attempt++) {
-        RTE_ETH_FOREACH_MATCHING_DEV (port_id, devargs, &it) {
-            rte_eth_iterator_cleanup(&it);
+    for (int attempt = 0; attempt < 2 && !n; attempt++) {
+        if (attempt && rte_dev_probe(devargs)) {
             break;
         }
-        if (rte_eth_dev_is_valid_port(port_id) || attempt
-            || rte_dev_probe(devargs)) {
-            break;
+        RTE_ETH_FOREACH_MATCHING_DEV (port_id, devargs, &it) {
+            if (n >= NAE_HW_POOL_MAX) {
+                rte_eth_iterator_cleanup(&it);
+                break;
+            }
+            pool[n++] = port_id;
         }
     }
-    if (!rte_eth_dev_is_valid_port(port_id)) {
+    if (!n) {
         *errp = xasprintf("%s: hw-channel '%s' matches no DPDK port",
                           name, devargs);
-        return -1;
+        return 0;
     }
-    if (rte_eth_dev_info_get(port_id, &info)
-        || !info.dev_flags || !(*info.dev_flags & RTE_ETH_DEV_REPRESENTOR)) {
-        *errp = xasprintf("%s: hw-channel '%s' is DPDK port %"PRIu16", "
-                          "which is not a VF representor", name, devargs,
-                          port_id);
-        return -1;
-    }
+    for (int i = 0; i < n; i++) {
+        struct rte_eth_dev_info info;
 
-    ovs_mutex_lock(&nae_list_mutex);
-    LIST_FOR_EACH (dev, list_node, &nae_list) {
-        if (dev != self) {
-            int other;
-
-            ovs_mutex_lock(&dev->mutex);
-            other = dev->requested_hw_port;
-            ovs_mutex_unlock(&dev->mutex);
-            if (other == port_id) {
-                *errp = xasprintf("%s: hw-channel '%s' is already the "
-                                  "hardware channel of %s", name, devargs,
-                                  netdev_get_name(&dev->up));
-                ovs_mutex_unlock(&nae_list_mutex);
-                return -1;
-            }
+        if (rte_eth_dev_info_get(pool[i], &info) || !info.dev_flags
+            || !(*info.dev_flags & RTE_ETH_DEV_REPRESENTOR)) {
+            *errp = xasprintf("%s: hw-channel '%s' matches DPDK port %d, "
+                              "which is not a VF representor", name,
+                              devargs, pool[i]);
+            return 0;
         }
     }
-    ovs_mutex_unlock(&nae_list_mutex);
-    return port_id;
+    return n;
+}
+
+static bool
+netdev_nae_in_pool(const struct netdev_nae *dev, int port)
+    OVS_REQUIRES(dev->mutex)
+{
+    for (int i = 0; i < dev->n_hw_pool; i++) {
+        if (dev->hw_pool[i] == port) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void
+netdev_nae_placement_note(struct netdev_nae *dev, char *note)
+    OVS_REQUIRES(dev->mutex)
+{
+    VLOG_INFO("%s: %s", netdev_get_name(&dev->up), note);
+    free(dev->hw_placement);
+    dev->hw_placement = note;
+}
+
+/* What placement needs to know of one port, read under its mutex. */
+struct nae_place_port {
+    struct netdev_nae *dev;
+    int priority;
+    bool wants;                 /* Would use a VF now. */
+    int owns;                   /* Representor it has or is given, or -1. */
+    bool preempted;
+};
+
+static int
+nae_place_cmp(const void *a_, const void *b_)
+{
+    const struct nae_place_port *a = a_, *b = b_;
+
+    return b->priority - a->priority;
+}
+
+/* Placement of scarce VFs (thesis 5.2.3.2: more guests than hardware data
+ * paths).  Each port whose hw-channel names a pool of VFs and whose guest
+ * would use one gets a free VF of its pool, highest priority first; when
+ * none is free, the lowest-priority port holding one of its pool's VFs
+ * (one that would not use it first) is moved to its rings
+ * (make-before-break) and then gives its VF up, and the next pass hands it
+ * on.  A VF counts as taken until the port that had it has closed it.
+ * Main thread, every run(). */
+static void
+netdev_nae_place(void)
+    OVS_REQUIRES(nae_list_mutex)
+{
+    struct nae_place_port ports[256];
+    struct netdev_nae *dev;
+    size_t n = 0;
+
+    LIST_FOR_EACH (dev, list_node, &nae_list) {
+        struct nae_place_port *p = &ports[n];
+
+        if (n >= ARRAY_SIZE(ports)) {
+            break;
+        }
+        ovs_mutex_lock(&dev->mutex);
+        /* Also a port whose hw-channel just went, while it still has the
+         * VF open. */
+        if (dev->n_hw_pool || dev->hw_port >= 0) {
+            p->dev = dev;
+            p->priority = dev->hw_priority;
+            p->wants = (dev->n_hw_pool && dev->path_mode != NAE_MODE_SW
+                        && dev->dp_running
+                        && dev->n_tx_chans
+                        && dev->chans[dev->tx_chans[0]].features
+                           & NAE_F_HW_PATH
+                        && time_usec() >= dev->hw_retry_at);
+            p->owns = (dev->requested_hw_port >= 0 ? dev->requested_hw_port
+                       : dev->hw_port);
+            p->preempted = dev->hw_preempted;
+
+            /* A port moved off its VF lets it go once on its rings, and
+             * once its guest has let go too (or there is none): only then
+             * may another guest use the VF. */
+            if (dev->hw_preempted && dev->path == NAE_PATH_SW
+                && !dev->switching && dev->requested_hw_port >= 0) {
+                if (!dev->hw_let_go && dev->ctl && nae_ctl_dev(dev->ctl)) {
+                    if (!dev->hw_releasing) {
+                        dev->hw_releasing = true;
+                        netdev_nae_path_start(dev, NAE_PATH_SW);
+                    }
+                } else {
+                    dev->requested_hw_port = -1;
+                    netdev_request_reconfigure(&dev->up);
+                }
+            }
+            if (dev->hw_preempted && dev->hw_port < 0) {
+                dev->hw_preempted = false;
+                dev->hw_let_go = false;
+                p->preempted = false;
+            }
+            n++;
+        }
+        ovs_mutex_unlock(&dev->mutex);
+    }
+    qsort(ports, n, sizeof ports[0], nae_place_cmp);
+
+    for (size_t i = 0; i < n; i++) {
+        struct nae_place_port *p = &ports[i];
+        struct nae_place_port *victim = NULL;
+        int free_vf = -1;
+
+        if (!p->wants || p->owns >= 0) {
+            continue;
+        }
+        ovs_mutex_lock(&p->dev->mutex);
+        for (int k = 0; k < p->dev->n_hw_pool && free_vf < 0; k++) {
+            int vf = p->dev->hw_pool[k];
+            bool taken = false;
+
+            for (size_t j = 0; j < n && !taken; j++) {
+                taken = ports[j].owns == vf;
+            }
+            if (!taken) {
+                free_vf = vf;
+            }
+        }
+        if (free_vf >= 0) {
+            p->dev->hw_let_go = false;
+            p->dev->requested_hw_port = free_vf;
+            p->owns = free_vf;
+            netdev_request_reconfigure(&p->dev->up);
+            netdev_nae_placement_note(p->dev, xasprintf(
+                "given VF representor port %d (priority %d)", free_vf,
+                p->priority));
+        }
+        ovs_mutex_unlock(&p->dev->mutex);
+        if (free_vf >= 0) {
+            continue;
+        }
+
+        /* None free: the least deserving holder of one of its VFs, unless
+         * one of them is already on its way. */
+        bool on_its_way = false;
+
+        for (size_t j = 0; j < n && !on_its_way; j++) {
+            struct nae_place_port *q = &ports[j];
+            int q_rank = q->wants ? q->priority : -1;
+
+            if (q->owns < 0) {
+                continue;
+            }
+            ovs_mutex_lock(&p->dev->mutex);
+            bool shared = netdev_nae_in_pool(p->dev, q->owns);
+            ovs_mutex_unlock(&p->dev->mutex);
+            if (!shared) {
+                continue;
+            }
+            if (q->preempted) {
+                on_its_way = true;
+            } else if (q_rank < p->priority
+                       && (!victim
+                           || q_rank < (victim->wants ? victim->priority
+                                                      : -1))) {
+                victim = q;
+            }
+        }
+        if (victim && !on_its_way) {
+            victim->preempted = true;
+            ovs_mutex_lock(&victim->dev->mutex);
+            victim->dev->hw_preempted = true;
+            netdev_nae_placement_note(victim->dev, victim->wants
+                ? xasprintf("giving up VF representor port %d to %s "
+                            "(priority %d > %d)", victim->owns,
+                            netdev_get_name(&p->dev->up), p->priority,
+                            victim->priority)
+                : xasprintf("giving up VF representor port %d to %s "
+                            "(not using it)", victim->owns,
+                            netdev_get_name(&p->dev->up)));
+            netdev_nae_hw_run(victim->dev);
+            ovs_mutex_unlock(&victim->dev->mutex);
+        }
+    }
 }
 
 static void
@@ -629,6 +820,7 @@ netdev_nae_destruct(struct netdev *netdev)
     free(dev->socket_path);
     free(dev->hw_devargs);
     free(dev->hw_error);
+    free(dev->hw_placement);
     ovs_mutex_unlock(&dev->mutex);
     ovs_mutex_destroy(&dev->mutex);
     ovs_spin_destroy(&dev->hw_tx_lock);
@@ -650,8 +842,10 @@ netdev_nae_set_config(struct netdev *netdev, const struct smap *args,
     const char *socket = smap_get(args, "socket");
     const char *mac_s = smap_get(args, "mac");
     const char *hw = smap_get(args, "hw-channel");
+    int hw_priority = smap_get_int(args, "hw-priority", 0);
+    int hw_pool[NAE_HW_POOL_MAX];
+    int n_hw_pool = 0;
     struct eth_addr mac;
-    int hw_port = -1;
     char *path;
     int error = 0;
 
@@ -666,9 +860,14 @@ netdev_nae_set_config(struct netdev *netdev, const struct smap *args,
                           name, mac_s);
         goto error;
     }
+    if (hw_priority < 0 || hw_priority > NAE_HW_PRIORITY_MAX) {
+        *errp = xasprintf("%s: hw-priority must be between 0 and %d",
+                          name, NAE_HW_PRIORITY_MAX);
+        goto error;
+    }
     if (hw && hw[0]) {
-        hw_port = netdev_nae_resolve_hw(dev, hw, errp);
-        if (hw_port < 0) {
+        n_hw_pool = netdev_nae_resolve_hw(dev, hw, hw_pool, errp);
+        if (!n_hw_pool) {
             goto error;
         }
     }
@@ -687,17 +886,24 @@ netdev_nae_set_config(struct netdev *netdev, const struct smap *args,
         dev->requested_n_chans = n_chans;
         netdev_request_reconfigure(netdev);
     }
-    if (hw_port != dev->requested_hw_port) {
+    dev->hw_priority = hw_priority;
+    if (n_hw_pool != dev->n_hw_pool
+        || memcmp(hw_pool, dev->hw_pool, n_hw_pool * sizeof *hw_pool)) {
         free(dev->hw_devargs);
-        dev->hw_devargs = hw_port >= 0 ? xstrdup(hw) : NULL;
-        dev->requested_hw_port = hw_port;
+        dev->hw_devargs = n_hw_pool ? xstrdup(hw) : NULL;
+        memcpy(dev->hw_pool, hw_pool, n_hw_pool * sizeof *hw_pool);
+        dev->n_hw_pool = n_hw_pool;
+        if (dev->requested_hw_port >= 0
+            && !netdev_nae_in_pool(dev, dev->requested_hw_port)) {
+            dev->requested_hw_port = -1;
+            netdev_request_reconfigure(netdev);
+        }
         /* Guests learn whether to follow path switches when they
          * connect. */
         if (dev->ctl) {
             struct nae_dev_offer offer = netdev_nae_offer(dev);
             nae_ctl_set_offer(dev->ctl, &offer);
         }
-        netdev_request_reconfigure(netdev);
     }
     if (mac_s) {
         netdev_nae_set_mac(dev, mac);
@@ -740,6 +946,7 @@ netdev_nae_get_config(const struct netdev *netdev, struct smap *args)
     }
     if (dev->hw_devargs) {
         smap_add(args, "hw-channel", dev->hw_devargs);
+        smap_add_format(args, "hw-priority", "%d", dev->hw_priority);
     }
     ovs_mutex_unlock(&dev->mutex);
     return 0;
@@ -901,6 +1108,7 @@ netdev_nae_run(const struct netdev_class *class OVS_UNUSED)
         netdev_nae_run_one(dev);
         ovs_mutex_unlock(&dev->mutex);
     }
+    netdev_nae_place();
     ovs_mutex_unlock(&nae_list_mutex);
 }
 
@@ -920,8 +1128,9 @@ netdev_nae_wait(const struct netdev_class *class OVS_UNUSED)
              * system calls to wake us; look now and then. */
             poll_timer_wait(500);
         }
-        if (dev->hw_port >= 0) {
-            /* A VF's (un)plug shows only in its representor's link. */
+        if (dev->n_hw_pool) {
+            /* A VF's (un)plug shows only in its representor's link, and
+             * placement looks at every port now and then. */
             poll_timer_wait(NAE_HW_POLL_MS);
         }
         ovs_mutex_unlock(&dev->mutex);
@@ -1328,15 +1537,20 @@ netdev_nae_hw_state(const struct netdev_nae *dev)
 {
     const struct nae_dev *guest = dev->ctl ? nae_ctl_dev(dev->ctl) : NULL;
 
-    return (dev->hw_port < 0 ? "error"
+    bool unused = (dev->dp_running && guest && dev->n_tx_chans
+                   && !(dev->chans[dev->tx_chans[0]].features
+                        & NAE_F_HW_PATH));
+
+    return (dev->hw_error && dev->hw_port < 0 ? "error"
+            : unused
+              ? "unused (the guest's driver does not follow path switches)"
+            : dev->hw_port < 0 ? "no VF placed"
+            : dev->hw_preempted && dev->path == NAE_PATH_SW ? "giving up"
             : !dev->hw_link ? (dev->hw_released ? "unplugged"
                                : "down")
             : dev->switching ? "switching"
             : dev->path == NAE_PATH_HW ? "active"
             : dev->path_mode == NAE_MODE_SW ? "standby (path mode sw)"
-            : dev->dp_running && guest
-              && !(dev->chans[dev->tx_chans[0]].features & NAE_F_HW_PATH)
-              ? "unused (the guest's driver does not follow path switches)"
             : "standby");
 }
 
@@ -1368,6 +1582,7 @@ netdev_nae_get_status(const struct netdev *netdev, struct smap *smap)
             smap_add_format(smap, "hw_port", "%d", dev->hw_port);
         }
         smap_add(smap, "path", nae_path_name(dev->path));
+        smap_add_format(smap, "hw_priority", "%d", dev->hw_priority);
     }
     ovs_mutex_unlock(&dev->mutex);
     return 0;
@@ -1386,6 +1601,10 @@ netdev_nae_show_hw(struct ds *s, struct netdev_nae *dev)
         ds_put_format(s, ", last gap %lld us, max gap %lld us",
                       dev->last_gap_us, dev->max_gap_us);
     }
+    ds_put_format(s, "\n  placement: priority %d, pool of %d VF(s)%s%s",
+                  dev->hw_priority, dev->n_hw_pool,
+                  dev->hw_placement ? ", last: " : "",
+                  dev->hw_placement ? dev->hw_placement : "");
     ds_put_format(s, "\n  channel hw: %s, %s", dev->hw_devargs,
                   netdev_nae_hw_state(dev));
     if (dev->hw_port >= 0) {

@@ -345,20 +345,22 @@ test_path_ack(void)
     struct nae_dev dev;
 
     nae_dev_init(&dev, &offer2);
-    ovs_assert(rd(&dev, NAE_CFG_DEV_PATH, 4) == 0);
+    ovs_assert(rd(&dev, NAE_CFG_DEV_PATH, 8) == 0);
     ovs_assert(rd(&dev, NAE_CFG_DEV_PATH_ACK, 4) == 0);
-    ovs_assert(nae_dev_cfg_write(&dev, NAE_CFG_DEV_PATH, 4,
-                                 NAE_PATH_VALUE(1, NAE_PATH_HW)) == EPERM);
+    ovs_assert(nae_dev_cfg_write(&dev, NAE_CFG_DEV_PATH, 8,
+                                 NAE_PATH_VALUE(1, NAE_PATH_HW, 0)) == EPERM);
     ovs_assert(dev.rejects[NAE_REJ_READ_ONLY] == 1);
 
     /* Nothing announced yet: no generation but 0 is acceptable. */
     ovs_assert(nae_dev_cfg_write(&dev, NAE_CFG_DEV_PATH_ACK, 4, 1)
                == EINVAL);
 
-    dev.path = NAE_PATH_VALUE(7, NAE_PATH_HW);
-    ovs_assert(rd(&dev, NAE_CFG_DEV_PATH, 4) == (7 << 8 | NAE_PATH_HW));
-    ovs_assert(NAE_PATH_OF(rd(&dev, NAE_CFG_DEV_PATH, 4)) == NAE_PATH_HW);
-    ovs_assert(NAE_PATH_GEN(rd(&dev, NAE_CFG_DEV_PATH, 4)) == 7);
+    dev.path = NAE_PATH_VALUE(7, NAE_PATH_HW, 3);
+    ovs_assert(rd(&dev, NAE_CFG_DEV_PATH, 8)
+               == (3ULL << 32 | 7 << 8 | NAE_PATH_HW));
+    ovs_assert(NAE_PATH_OF(rd(&dev, NAE_CFG_DEV_PATH, 8)) == NAE_PATH_HW);
+    ovs_assert(NAE_PATH_GEN(rd(&dev, NAE_CFG_DEV_PATH, 8)) == 7);
+    ovs_assert(NAE_PATH_VF(rd(&dev, NAE_CFG_DEV_PATH, 8)) == 3);
     ovs_assert(nae_dev_cfg_write(&dev, NAE_CFG_DEV_PATH_ACK, 4, 6)
                == EINVAL);
     ovs_assert(nae_dev_cfg_write(&dev, NAE_CFG_DEV_PATH_ACK, 4, 8)

@@ -2,6 +2,7 @@
 dist_noinst_SCRIPTS += \
 	utilities/install-deps.sh \
 	utilities/nae-sandbox.sh \
+	utilities/hw-bench.sh \
 	utilities/nae-bench.sh \
 	utilities/splitio-bench.sh
 
@@ -26,6 +27,14 @@ bench-splitio: all
 		--builddir=$(abs_builddir) --ovs-builddir=$(OVS_BUILDDIR) \
 		--ovs-srcdir=$(OVS_SRCDIR) $(BENCHFLAGS)
 .PHONY: bench-splitio
+
+# Hardware channels: provider programming rate, switch-over gaps, and
+# guest-pair throughput on VF vs rings (emulated NIC).
+bench-hw: all
+	$(SHELL) $(srcdir)/utilities/hw-bench.sh \
+		--builddir=$(abs_builddir) --ovs-builddir=$(OVS_BUILDDIR) \
+		--ovs-srcdir=$(OVS_SRCDIR) $(BENCHFLAGS)
+.PHONY: bench-hw
 
 # The benchmark's reference traffic generator for virtio_user ports.
 noinst_PROGRAMS += utilities/nae-dpdk-gen
