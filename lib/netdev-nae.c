@@ -346,11 +346,17 @@ netdev_nae_path_start(struct netdev_nae *dev, enum nae_path to)
         /* The eswitch's rules for the port go first: from now on its
          * traffic misses and comes through OVS, which still sends to the
          * VF until the guest acks. */
-        nae_offload_port_set(&dev->up, dev->hw_port, false);
+        nae_offload_port_set(&dev->up, dev->hw_port, NAE_OFFLOAD_OFF);
         /* The guest may send on the rings before we have read its last VF
          * frames from the representor: hold the rings until it acks and
          * the representor's queue is empty. */
         atomic_store(&dev->sw_rx_hold, NAE_HOLD_ON);
+    } else if (dev->hw_port >= 0) {
+        /* Rules from the port go in before its guest sends a frame on the
+         * VF, so none of them takes the miss path and is overtaken by a
+         * later one the eswitch switches itself.  Rules to the port wait
+         * for the ack, when our transmit moves too. */
+        nae_offload_port_set(&dev->up, dev->hw_port, NAE_OFFLOAD_AS_SOURCE);
     }
     dev->switching = true;
     dev->switch_to = to;
@@ -379,7 +385,8 @@ netdev_nae_path_finish(struct netdev_nae *dev, bool acked)
     if (dev->hw_port >= 0) {
         /* On the VF now: the port's flows may go into the eswitch. */
         nae_offload_port_set(&dev->up, dev->hw_port,
-                             dev->path == NAE_PATH_HW);
+                             dev->path == NAE_PATH_HW ? NAE_OFFLOAD_ON
+                                                      : NAE_OFFLOAD_OFF);
     }
     if (dev->path == NAE_PATH_SW) {
         /* The guest sends on the rings now, and sent its last VF frame
@@ -407,7 +414,7 @@ netdev_nae_force_sw(struct netdev_nae *dev)
     bool was_hw = dev->path == NAE_PATH_HW || dev->switching;
 
     if (dev->hw_port >= 0) {
-        nae_offload_port_set(&dev->up, dev->hw_port, false);
+        nae_offload_port_set(&dev->up, dev->hw_port, NAE_OFFLOAD_OFF);
     }
     atomic_store(&dev->tx_hw, false);
     atomic_store(&dev->sw_rx_hold, NAE_HOLD_OFF);
@@ -572,7 +579,7 @@ netdev_nae_hw_open(struct netdev_nae *dev, int port)
     dev->hw_link = false;           /* netdev_nae_hw_run() looks. */
     dev->hw_released = false;
     netdev_nae_hw_set_mac(dev);
-    nae_offload_port_set(&dev->up, port, false);
+    nae_offload_port_set(&dev->up, port, NAE_OFFLOAD_OFF);
     VLOG_INFO("%s: hardware channel %s is representor port %d",
               netdev_get_name(&dev->up), dev->hw_devargs, port);
     return 0;

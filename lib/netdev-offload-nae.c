@@ -100,7 +100,7 @@ struct nae_offload_port {
     struct hmap_node node;          /* In 'ports', by netdev pointer. */
     const struct netdev *netdev;    /* Not a reference: removed first. */
     int hw_port;                    /* Representor, or -1. */
-    bool active;                    /* Its traffic is on the VF. */
+    enum nae_offload_state state;
 };
 
 /* What an output becomes in the eswitch. */
@@ -363,7 +363,8 @@ nae_offload_install(struct nae_offload_flow *f)
     if (f->rule) {
         return 0;
     }
-    if (!in || !in->active || (f->fate.nae_out && (!out || !out->active))) {
+    if (!in || in->state == NAE_OFFLOAD_OFF
+        || (f->fate.nae_out && (!out || out->state != NAE_OFFLOAD_ON))) {
         return 0;                   /* Later, when they are. */
     }
     dst_port = out ? out->hw_port : f->fate.ethdev;
@@ -494,7 +495,8 @@ nae_offload_flow_uses(const struct nae_offload_flow *f,
 }
 
 void
-nae_offload_port_set(const struct netdev *netdev, int hw_port, bool active)
+nae_offload_port_set(const struct netdev *netdev, int hw_port,
+                     enum nae_offload_state state)
 {
     struct nae_offload_port *p;
     struct nae_offload_flow *f, *next;
@@ -507,13 +509,14 @@ nae_offload_port_set(const struct netdev *netdev, int hw_port, bool active)
         hmap_insert(&ports, &p->node, hash_pointer(netdev, 0));
     }
     p->hw_port = hw_port;
-    p->active = active && hw_port >= 0;
+    p->state = hw_port >= 0 ? state : NAE_OFFLOAD_OFF;
 
     HMAP_FOR_EACH_SAFE (f, next, node, &flows) {
         if (!nae_offload_flow_uses(f, netdev)) {
             continue;
         }
-        if (p->active) {
+        if (p->state == NAE_OFFLOAD_ON
+            || (p->state == NAE_OFFLOAD_AS_SOURCE && f->in == netdev)) {
             int reason = nae_offload_install(f);
 
             if (reason) {
@@ -739,7 +742,9 @@ nae_offload_unixctl_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
         }
         ds_put_format(&s, "port %s: %s, %"PRIuSIZE" rules\n",
                       netdev_get_name(p->netdev),
-                      p->active ? "hardware path" : "software path", n);
+                      p->state == NAE_OFFLOAD_ON ? "hardware path"
+                      : p->state == NAE_OFFLOAD_AS_SOURCE
+                      ? "moving to hardware" : "software path", n);
     }
     ovs_mutex_unlock(&nae_offload_mutex);
     unixctl_command_reply(conn, ds_cstr(&s));

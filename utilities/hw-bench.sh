@@ -127,19 +127,30 @@ for i in range(n):
           "eth_type(0x0800),ipv4(frag=no) %d"
           % (vm1, i >> 16, (i >> 8) & 255, i & 255, vm3))
 EOF
+# An OpenFlow rule that gives these datapath flows the same actions, so
+# that revalidation keeps them as they are ("max-idle" above keeps them
+# from expiring while they are counted).
+ovs-ofctl add-flow br0 \
+    "priority=1000,in_port=vm1,dl_dst=02:00:00:00:00:03,actions=output:vm3"
 base=$(in_eswitch)
 t0=$(now)
-ovs-appctl dpctl/add-flows flows.txt
-wait_for "test \$(in_eswitch) -ge $((base + n_flows))" || true
+ovs-appctl dpctl/add-flows netdev@ovs-netdev flows.txt || echo "add-flows failed" >&2
+if wait_for "test \$(in_eswitch) -ge $((base + n_flows))"; then
+    got=$n_flows
+else
+    got=$(( $(in_eswitch) - base ))
+    ovs-appctl nae/offload-show >&2
+    ovs-appctl dpctl/dump-flows netdev@ovs-netdev | head -3 >&2
+    ovs-appctl dpctl/dump-flows netdev@ovs-netdev | wc -l >&2
+fi
 t1=$(now)
-got=$(( $(in_eswitch) - base ))
-ovs-appctl dpctl/del-flows > /dev/null
+ovs-appctl dpctl/del-flows netdev@ovs-netdev > /dev/null
 wait_for "test \$(in_eswitch) -eq 0" || true
 t2=$(now)
 awk -v n="$got" -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN {
     printf "installed %d rules in %.3f s: %.0f rules/s\n", n, b - a, n / (b - a);
-    printf "removed them (and the %s test flows) in %.3f s: %.0f rules/s\n",
-           "ping", c - b, n / (c - b) }'
+    printf "removed all (with the pings'"'"' flows) in %.3f s: %.0f rules/s\n",
+           c - b, n / (c - b) }'
 wait_for "ip netns exec $ns1 ping -q -c 1 -W 1 10.8.9.3"
 
 # 2. Switch-over gaps under a UDP stream.
