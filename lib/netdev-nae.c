@@ -93,8 +93,8 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 
 /* Which path a port should use, as nae/set-path asks. */
 enum nae_path_mode {
-    NAE_MODE_AUTO,      /* Hardware whenever the VF is there. */
-    NAE_MODE_HW,        /* The same, but held even across placement. */
+    NAE_MODE_AUTO,      /* Hardware whenever it has a VF. */
+    NAE_MODE_HW,        /* The same, and placement never takes its VF. */
     NAE_MODE_SW,        /* Software rings only. */
 };
 
@@ -658,6 +658,7 @@ struct nae_place_port {
     bool wants;                 /* Would use a VF now. */
     int owns;                   /* Representor it has or is given, or -1. */
     bool preempted;
+    bool pinned;                /* nae/set-path PORT hw: keeps its VF. */
 };
 
 static int
@@ -705,6 +706,7 @@ netdev_nae_place(void)
             p->owns = (dev->requested_hw_port >= 0 ? dev->requested_hw_port
                        : dev->hw_port);
             p->preempted = dev->hw_preempted;
+            p->pinned = dev->path_mode == NAE_MODE_HW;
 
             /* A port moved off its VF lets it go once on its rings, and
              * once its guest has let go too (or there is none): only then
@@ -785,7 +787,7 @@ netdev_nae_place(void)
             }
             if (q->preempted) {
                 on_its_way = true;
-            } else if (q_rank < p->priority
+            } else if (!q->pinned && q_rank < p->priority
                        && (!victim
                            || q_rank < (victim->wants ? victim->priority
                                                       : -1))) {
