@@ -18,7 +18,9 @@
  *
  * In "tap" mode it exposes the device as a TAP interface in the network
  * namespace it runs in, so unmodified programs use it, and reconnects by
- * itself when the switch goes away.  The generator modes ("txonly",
+ * itself when the switch goes away.  With --vf the TAP interface is backed
+ * by a VF of the emulated NIC as well, and the daemon follows the switch's
+ * moves between VF and rings (see "Hardware path" below).  The generator modes ("txonly",
  * "rxonly", "macswap") drive the rings by polling, like testpmd's forwarding
  * modes, for benchmarks.  "--hostile" makes it misbehave on purpose, for
  * tests of the switch's validation. */

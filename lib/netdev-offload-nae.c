@@ -602,9 +602,11 @@ nae_offload_flow_put(struct netdev *netdev, struct match *match,
         }
     }
     if (reason) {
-        free(f);
+        int error = nae_offload_refuse(reason);
+
         ovs_mutex_unlock(&nae_offload_mutex);
-        return nae_offload_refuse(reason);
+        free(f);
+        return error;
     }
     hmap_insert(&flows, &f->node, hash_bytes(ufid, sizeof *ufid, 0));
     ovs_mutex_unlock(&nae_offload_mutex);

@@ -1,8 +1,10 @@
 #! /bin/bash
 # nae-bench.sh: guest-to-guest throughput through one OVS PMD core, for nae
 # software channels and, side by side in the same run, for OVS's own
-# dpdkvhostuser ports driven by DPDK's virtio_user.  A benchmark, not a
-# test: it prints figures and their ratio and never fails on them.
+# dpdkvhostuser ports driven by DPDK's virtio_user, and for two VFs of the
+# emulated switchdev NIC whose flow OVS offloads into the eswitch (the
+# hardware channel's path once offloaded).  A benchmark, not a test: it
+# prints figures and their ratio and never fails on them.
 #
 # Both sides run the same kind of guest, on the rings, never TAP: one
 # polling thread that sends a burst on the first port and drains the second,
@@ -10,7 +12,8 @@
 # measure the scheduler).  nae ports are driven by "nae-guestd --mode=loop";
 # the virtio_user ports by "nae-dpdk-gen --mode=loop" (Debian 12 ships no
 # dpdk-testpmd; it is testpmd's txonly+rxonly reduced to what is measured
-# here).  The rate is what reached the sink over the measuring window, as
+# here), the VFs by "esw-vf-gen".  The emulated eswitch is one thread that
+# copies every frame, so its column shows the model's cost, not a NIC's.  The rate is what reached the sink over the measuring window, as
 # the generator counts it (OVS 3.1 cannot read vhost-user port counters
 # here, so the sink is the one yardstick both sides share); beside it, the
 # PMD thread's cycles per packet from "ovs-appctl dpif-netdev/pmd-stats-show"
@@ -22,8 +25,9 @@
 # back-to-back single runs would credit that drift to one side.
 #
 # CPU placement on this 2-core machine: core 1 runs the one PMD thread,
-# which polls all four ports; core 0 runs the main thread, ovsdb-server and
-# the generator of the pair under test.
+# which polls all the ports; core 0 runs the main thread, ovsdb-server and
+# the generator of the pair under test; the emulated NIC's eswitch thread
+# is not pinned.
 #
 # Usage: nae-bench.sh [--builddir=DIR] [--duration=SECONDS] [--rounds=N]
 #                     [--sizes="64 1500"]
@@ -52,8 +56,10 @@ builddir=$(cd "$builddir" && pwd)
 
 [ "$(id -u)" = 0 ] || { echo "$0: needs root (hugepages)" >&2; exit 1; }
 gen=$builddir/utilities/nae-dpdk-gen
+vfgen=$builddir/utilities/esw-vf-gen
 guestd=$builddir/guest/nae-guestd
-[ -x "$gen" ] && [ -x "$guestd" ] || { echo "$0: run make first" >&2; exit 1; }
+[ -x "$gen" ] && [ -x "$guestd" ] && [ -x "$vfgen" ] \
+    || { echo "$0: run make first" >&2; exit 1; }
 
 bench=$builddir/bench
 export OVS_RUNDIR=$bench OVS_LOGDIR=$bench OVS_DBDIR=$bench
@@ -89,8 +95,9 @@ ovsdb-tool create conf.db "$ovs_srcdir/vswitchd/vswitch.ovsschema"
 ovsdb-server --detach --no-chdir --pidfile --log-file \
     --remote=punix:"$bench/db.sock"
 ovs-vsctl --no-wait init -- set Open_vSwitch . \
-    other_config:dpdk-init=true \
-    other_config:dpdk-extra="--huge-dir $bench/huge --no-pci" \
+    other_config:dpdk-init=true other_config:hw-offload=true \
+    other_config:dpdk-extra="--huge-dir $bench/huge --no-pci \
+--vdev net_nae_esw0,vfs=2,flows=64,shm_dir=$bench" \
     other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2
 ovs-vswitchd --detach --no-chdir --pidfile --log-file -vconsole:off
 ovs-vsctl add-br br0 -- set Bridge br0 datapath_type=netdev \
@@ -99,10 +106,15 @@ ovs-vsctl add-br br0 -- set Bridge br0 datapath_type=netdev \
     -- add-port br0 vhu1 -- set Interface vhu1 type=dpdkvhostuser \
        ofport_request=3 \
     -- add-port br0 vhu2 -- set Interface vhu2 type=dpdkvhostuser \
-       ofport_request=4
+       ofport_request=4 \
+    -- add-port br0 rep1 -- set Interface rep1 type=dpdk ofport_request=5 \
+       options:dpdk-devargs="net_nae_esw0,representor=vf0" \
+    -- add-port br0 rep2 -- set Interface rep2 type=dpdk ofport_request=6 \
+       options:dpdk-devargs="net_nae_esw0,representor=vf1"
 ovs-ofctl del-flows br0
 ovs-ofctl add-flow br0 "in_port=1,actions=output:2"
 ovs-ofctl add-flow br0 "in_port=3,actions=output:4"
+ovs-ofctl add-flow br0 "in_port=5,actions=output:6"
 ovs-ofctl add-flow br0 "priority=0,actions=drop"
 
 # pmd_window LOG: clears the PMD statistics at the start of the window and
@@ -151,6 +163,11 @@ run_vhost() {
         -- --mode=loop --pkt-size="$1"
 }
 
+run_hw() {
+    run_side hw "$1" "$vfgen" --vf-tx="$bench/net_nae_esw0-vf0" \
+        --vf-rx="$bench/net_nae_esw0-vf1" --pkt-size="$1"
+}
+
 # median N...: the median of its arguments.
 median() {
     printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1}
@@ -163,34 +180,46 @@ range() {
 
 {
     echo "ovs-nae benchmark: $(ovs-vswitchd --version | head -1)"
-    echo "CPU placement: core 1 = OVS PMD thread (polls all 4 ports);" \
-         "core 0 = main thread, ovsdb-server, the one generator thread"
+    echo "CPU placement: core 1 = OVS PMD thread (polls the nae, vhost" \
+         "and representor ports); core 0 = main thread, ovsdb-server, the" \
+         "one generator thread; the emulated NIC's eswitch thread unpinned"
     echo "$rounds alternating rounds per size, each ${warmup}s warm-up +" \
          "${duration}s measured; rings 1024; medians, range in brackets"
-    printf '%-6s %10s %10s %7s %10s %10s %8s %8s\n' frame "nae Mpps" \
-        "vhost Mpps" ratio "nae Gb/s" "vhost Gb/s" "nae cpp" "vh cpp"
+    printf '%-6s %10s %10s %7s %10s %7s %10s %10s %8s %8s\n' frame \
+        "nae Mpps" "vhost Mpps" ratio "VF Mpps" "VF/vh" "nae Gb/s" \
+        "vhost Gb/s" "nae cpp" "vh cpp"
 } | tee results.txt
 for size in $sizes; do
-    nae_pps=() vhost_pps=() nae_cpps=() vhost_cpps=()
+    nae_pps=() vhost_pps=() hw_pps=() nae_cpps=() vhost_cpps=()
     for r in $(seq "$rounds"); do
         read -r pps cpp < <(run_nae "$size")
         nae_pps+=("$pps") nae_cpps+=("$cpp")
         read -r pps cpp < <(run_vhost "$size")
         vhost_pps+=("$pps") vhost_cpps+=("$cpp")
+        read -r pps cpp < <(run_hw "$size")
+        hw_pps+=("$pps")
     done
     nae=$(median "${nae_pps[@]}")
     vhost=$(median "${vhost_pps[@]}")
-    printf '%-6s %10.3f %10.3f %6.2fx %10.2f %10.2f %8.1f %8.1f\n' \
+    hw=$(median "${hw_pps[@]}")
+    printf '%-6s %10.3f %10.3f %6.2fx %10.3f %6.2fx %10.2f %10.2f %8.1f %8.1f\n' \
         "${size}B" "$(echo "$nae / 1000000" | bc -l)" \
         "$(echo "$vhost / 1000000" | bc -l)" \
         "$(echo "if ($vhost > 0) $nae / $vhost else 0" | bc -l)" \
+        "$(echo "$hw / 1000000" | bc -l)" \
+        "$(echo "if ($vhost > 0) $hw / $vhost else 0" | bc -l)" \
         "$(echo "$nae * $size * 8 / 1000000000" | bc -l)" \
         "$(echo "$vhost * $size * 8 / 1000000000" | bc -l)" \
         "$(median "${nae_cpps[@]}")" "$(median "${vhost_cpps[@]}")" \
         | tee -a results.txt
     echo "       range: nae [$(range "${nae_pps[@]}")]," \
-         "vhost [$(range "${vhost_pps[@]}")] Mpps" | tee -a results.txt
+         "vhost [$(range "${vhost_pps[@]}")]," \
+         "VF [$(range "${hw_pps[@]}")] Mpps" | tee -a results.txt
 done
+echo "VF: OVS offloaded the VF-to-VF flow into the eswitch" \
+     "($(ovs-appctl dpctl/dump-flows type=offloaded | grep -c 'in_port') flow(s)" \
+     "in hardware at the end); the PMD thread does not see it" \
+     | tee -a results.txt
 echo "cpp: PMD cycles per packet (rx, lookup, tx) over the window;" \
      "Gb/s counts frame bytes" | tee -a results.txt
 echo "results in $bench/results.txt; guest logs beside it"

@@ -1,0 +1,155 @@
+/*
+ * Copyright (c) 2026 The ovs-nae authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* esw-vf-gen: the benchmark's traffic generator for two VFs of the emulated
+ * switchdev NIC (emunic/), as nae-dpdk-gen is for virtio_user ports and
+ * "nae-guestd --mode=loop" for nae rings: one polling thread sends bursts of
+ * UDP frames on one VF and drains the other, and prints what reached it in
+ * the same "... rx_pps=N" form.  Links the guest's VF library only. */
+
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "esw-vf-guest.h"
+
+#define BURST 32
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+    (void) sig;
+    stop = 1;
+}
+
+static double
+now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A broadcast UDP/IPv4 frame of 'len' bytes (checksums left zero: the
+ * eswitch does not look at them). */
+static void
+build_frame(uint8_t *f, unsigned int len)
+{
+    memset(f, 0, len);
+    memset(f, 0xff, 6);
+    f[6] = 0x02;
+    f[12] = 0x08;
+    f[14] = 0x45;
+    f[16] = (len - 14) >> 8;
+    f[17] = len - 14;
+    f[22] = 64;
+    f[23] = 17;
+    f[26] = 10; f[29] = 1;
+    f[30] = 10; f[33] = 2;
+    f[34] = 4; f[37] = 9;
+    f[38] = (len - 34) >> 8;
+    f[39] = len - 34;
+}
+
+int
+main(int argc, char *argv[])
+{
+    static const struct option options[] = {
+        {"vf-tx", required_argument, NULL, 't'},
+        {"vf-rx", required_argument, NULL, 'r'},
+        {"pkt-size", required_argument, NULL, 'p'},
+        {"duration", required_argument, NULL, 'd'},
+        {"warmup", required_argument, NULL, 'w'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *tx_path = NULL, *rx_path = NULL;
+    unsigned int pkt_size = 64;
+    double duration = 10, warmup = 0;
+    struct esw_vf_guest txv, rxv;
+    uint8_t frame[2048], buf[2048];
+    uint64_t tx = 0, rx = 0, full = 0;
+    int c;
+
+    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        switch (c) {
+        case 't': tx_path = optarg; break;
+        case 'r': rx_path = optarg; break;
+        case 'p': pkt_size = atoi(optarg); break;
+        case 'd': duration = atof(optarg); break;
+        case 'w': warmup = atof(optarg); break;
+        default: return 1;
+        }
+    }
+    if (!tx_path || !rx_path || pkt_size < 60 || pkt_size > 1984) {
+        fprintf(stderr, "usage: esw-vf-gen --vf-tx=FILE --vf-rx=FILE "
+                "[--pkt-size=60..1984] [--duration=S] [--warmup=S]\n");
+        return 1;
+    }
+    if (esw_vf_attach(&txv, tx_path) || esw_vf_attach(&rxv, rx_path)) {
+        fprintf(stderr, "esw-vf-gen: cannot map %s or %s\n", tx_path,
+                rx_path);
+        return 1;
+    }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    build_frame(frame, pkt_size);
+
+    double start = now(), end = start + duration;
+    double counting = warmup > 0 ? start + warmup : 0;
+
+    for (uint64_t iter = 0; !stop; iter++) {
+        for (int i = 0; i < BURST; i++) {
+            if (esw_vf_send(&txv, frame, pkt_size)) {
+                full++;
+                break;
+            }
+            tx++;
+        }
+        for (int i = 0; i < 4 * BURST && esw_vf_recv(&rxv, buf, sizeof buf);
+             i++) {
+            rx++;
+        }
+        if (!(iter & 0xff)) {
+            double t = now();
+
+            if (counting && t >= counting) {
+                tx = rx = full = 0;             /* Warm-up over. */
+                start = t;
+                counting = 0;
+            }
+            if (t >= end) {
+                break;
+            }
+        }
+    }
+    double secs = now() - start;
+
+    printf("mode=loop pkt_size=%u seconds=%.3f tx_packets=%"PRIu64
+           " rx_packets=%"PRIu64" tx_ring_full=%"PRIu64
+           " tx_pps=%.0f rx_pps=%.0f\n", pkt_size, secs, tx, rx, full,
+           tx / secs, rx / secs);
+    esw_vf_detach(&txv);
+    esw_vf_detach(&rxv);
+    return 0;
+}
