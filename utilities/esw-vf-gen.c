@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "esw-vf-guest.h"
+#include "gen-frame.h"
 
 #define BURST 32
 
@@ -49,27 +50,6 @@ now(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* A broadcast UDP/IPv4 frame of 'len' bytes (checksums left zero: the
- * eswitch does not look at them). */
-static void
-build_frame(uint8_t *f, unsigned int len)
-{
-    memset(f, 0, len);
-    memset(f, 0xff, 6);
-    f[6] = 0x02;
-    f[12] = 0x08;
-    f[14] = 0x45;
-    f[16] = (len - 14) >> 8;
-    f[17] = len - 14;
-    f[22] = 64;
-    f[23] = 17;
-    f[26] = 10; f[29] = 1;
-    f[30] = 10; f[33] = 2;
-    f[34] = 4; f[37] = 9;
-    f[38] = (len - 34) >> 8;
-    f[39] = len - 34;
 }
 
 int
@@ -113,7 +93,7 @@ main(int argc, char *argv[])
     }
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    build_frame(frame, pkt_size);
+    gen_build_frame(frame, pkt_size);
 
     double start = now(), end = start + duration;
     double counting = warmup > 0 ? start + warmup : 0;

@@ -39,6 +39,8 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
+#include "gen-frame.h"
+
 #define BURST 32
 #define RING 1024
 
@@ -49,25 +51,6 @@ on_signal(int sig)
 {
     (void) sig;
     stop = 1;
-}
-
-static void
-build_frame(uint8_t *f, unsigned int len)
-{
-    memset(f, 0, len);
-    memset(f, 0xff, 6);
-    f[6] = 0x02;
-    f[12] = 0x08;                       /* IPv4 */
-    f[14] = 0x45;
-    f[16] = (len - 14) >> 8;
-    f[17] = len - 14;
-    f[22] = 64;
-    f[23] = 17;                         /* UDP */
-    f[26] = 10; f[29] = 1;
-    f[30] = 10; f[33] = 2;
-    f[34] = 4; f[36] = 0; f[37] = 9;
-    f[38] = (len - 34) >> 8;
-    f[39] = len - 34;
 }
 
 int
@@ -139,7 +122,7 @@ main(int argc, char *argv[])
     uint64_t end = start + (uint64_t) (duration * hz);
     uint64_t counting = warmup > 0 ? start + (uint64_t) (warmup * hz) : 0;
 
-    build_frame(frame, pkt_size);
+    gen_build_frame(frame, pkt_size);
     for (uint64_t iter = 0; !stop; iter++) {
         struct rte_mbuf *pkts[BURST];
 
