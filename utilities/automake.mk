@@ -39,14 +39,14 @@ bench-hw: all
 # The benchmark's generator for two VFs of the emulated NIC (links the
 # guest's VF library only: checkpatch's OVS-helper rules do not apply).
 noinst_PROGRAMS += utilities/esw-vf-gen
-utilities_esw_vf_gen_SOURCES = utilities/esw-vf-gen.c utilities/gen-frame.h
+utilities_esw_vf_gen_SOURCES = utilities/esw-vf-gen.c utilities/gen-util.h
 utilities_esw_vf_gen_CPPFLAGS = -I$(top_srcdir)/emunic -I$(top_srcdir)/guest
 utilities_esw_vf_gen_CFLAGS = $(NAE_WARNINGS)
 utilities_esw_vf_gen_LDADD = guest/libnae-guest.la
 
 # The benchmark's reference traffic generator for virtio_user ports.
 noinst_PROGRAMS += utilities/nae-dpdk-gen
-utilities_nae_dpdk_gen_SOURCES = utilities/nae-dpdk-gen.c utilities/gen-frame.h
+utilities_nae_dpdk_gen_SOURCES = utilities/nae-dpdk-gen.c utilities/gen-util.h
 utilities_nae_dpdk_gen_CPPFLAGS =
 utilities_nae_dpdk_gen_CFLAGS = $(DPDK_CFLAGS) $(NAE_WARNINGS)
 utilities_nae_dpdk_gen_LDADD = $(DPDK_LIBS)

@@ -30,7 +30,7 @@
 #include <time.h>
 
 #include "esw-vf-guest.h"
-#include "gen-frame.h"
+#include "gen-util.h"
 
 #define BURST 32
 
@@ -68,7 +68,8 @@ main(int argc, char *argv[])
     double duration = 10, warmup = 0;
     struct esw_vf_guest txv, rxv;
     uint8_t frame[2048], buf[2048];
-    uint64_t tx = 0, rx = 0, full = 0;
+    struct gen_counts counts = { 0, 0, 0 };
+    struct gen_window w;
     int c;
 
     while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -95,40 +96,24 @@ main(int argc, char *argv[])
     signal(SIGTERM, on_signal);
     gen_build_frame(frame, pkt_size);
 
-    double start = now(), end = start + duration;
-    double counting = warmup > 0 ? start + warmup : 0;
-
+    gen_window_init(&w, now(), duration, warmup);
     for (uint64_t iter = 0; !stop; iter++) {
         for (int i = 0; i < BURST; i++) {
             if (esw_vf_send(&txv, frame, pkt_size)) {
-                full++;
+                counts.full++;
                 break;
             }
-            tx++;
+            counts.tx++;
         }
         for (int i = 0; i < 4 * BURST && esw_vf_recv(&rxv, buf, sizeof buf);
              i++) {
-            rx++;
+            counts.rx++;
         }
-        if (!(iter & 0xff)) {
-            double t = now();
-
-            if (counting && t >= counting) {
-                tx = rx = full = 0;             /* Warm-up over. */
-                start = t;
-                counting = 0;
-            }
-            if (t >= end) {
-                break;
-            }
+        if (!(iter & 0xff) && gen_window_tick(&w, &counts, now())) {
+            break;
         }
     }
-    double secs = now() - start;
-
-    printf("mode=loop pkt_size=%u seconds=%.3f tx_packets=%"PRIu64
-           " rx_packets=%"PRIu64" tx_ring_full=%"PRIu64
-           " tx_pps=%.0f rx_pps=%.0f\n", pkt_size, secs, tx, rx, full,
-           tx / secs, rx / secs);
+    gen_report("loop", pkt_size, &w, &counts, now());
     esw_vf_detach(&txv);
     esw_vf_detach(&rxv);
     return 0;

@@ -39,7 +39,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
-#include "gen-frame.h"
+#include "gen-util.h"
 
 #define BURST 32
 #define RING 1024
@@ -116,11 +116,11 @@ main(int argc, char *argv[])
     uint16_t tx_port = 0, rx_port = mode == 2 ? 1 : 0;
 
     uint8_t frame[2048];
-    uint64_t tx = 0, rx = 0, full = 0;
-    uint64_t hz = rte_get_tsc_hz();
-    uint64_t start = rte_get_tsc_cycles();
-    uint64_t end = start + (uint64_t) (duration * hz);
-    uint64_t counting = warmup > 0 ? start + (uint64_t) (warmup * hz) : 0;
+    struct gen_counts counts = { 0, 0, 0 };
+    double hz = rte_get_tsc_hz();
+    struct gen_window w;
+
+    gen_window_init(&w, rte_get_tsc_cycles() / hz, duration, warmup);
 
     gen_build_frame(frame, pkt_size);
     for (uint64_t iter = 0; !stop; iter++) {
@@ -133,40 +133,27 @@ main(int argc, char *argv[])
                     memcpy(p, frame, pkt_size);
                 }
                 uint16_t sent = rte_eth_tx_burst(tx_port, 0, pkts, BURST);
-                tx += sent;
+                counts.tx += sent;
                 if (sent < BURST) {
-                    full++;
+                    counts.full++;
                     rte_pktmbuf_free_bulk(pkts + sent, BURST - sent);
                 }
             }
         }
         if (mode != 1) {
             uint16_t got = rte_eth_rx_burst(rx_port, 0, pkts, BURST);
-            rx += got;
+            counts.rx += got;
             if (got) {
                 rte_pktmbuf_free_bulk(pkts, got);
             }
         }
-        if (!(iter & 0xfff)) {
-            uint64_t t = rte_get_tsc_cycles();
-
-            if (counting && t >= counting) {
-                tx = rx = full = 0;             /* Warm-up over. */
-                start = t;
-                counting = 0;
-            }
-            if (t >= end) {
-                break;
-            }
+        if (!(iter & 0xfff)
+            && gen_window_tick(&w, &counts, rte_get_tsc_cycles() / hz)) {
+            break;
         }
     }
-    double secs = (double) (rte_get_tsc_cycles() - start) / hz;
-
-    printf("mode=%s pkt_size=%u seconds=%.3f tx_packets=%"PRIu64
-           " rx_packets=%"PRIu64" tx_ring_full=%"PRIu64
-           " tx_pps=%.0f rx_pps=%.0f\n",
-           mode == 1 ? "txonly" : mode == 0 ? "rxonly" : "loop",
-           pkt_size, secs, tx, rx, full, tx / secs, rx / secs);
+    gen_report(mode == 1 ? "txonly" : mode == 0 ? "rxonly" : "loop",
+               pkt_size, &w, &counts, rte_get_tsc_cycles() / hz);
     for (uint16_t port = 0; port < n_ports; port++) {
         rte_eth_dev_stop(port);
         rte_eth_dev_close(port);
