@@ -24,7 +24,6 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -280,17 +279,19 @@ nae_guest_setup_chan(struct nae_guest *g, int i)
                 .u.irq = { .line = 2 * i + r },
             };
             struct nae_msg reply;
-            int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+            int sv[2];
 
-            if (fd < 0) {
+            if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK
+                           | SOCK_CLOEXEC, 0, sv)) {
                 return errno;
             }
-            error = nae_guest_request(g, &msg, fd, &reply);
+            error = nae_guest_request(g, &msg, sv[1], &reply);
+            close(sv[1]);           /* The switch has its own reference. */
             if (error || reply.u.reply.error) {
-                close(fd);
+                close(sv[0]);
                 return error ? error : reply.u.reply.error;
             }
-            rings[r]->irq_fd = fd;
+            rings[r]->irq_fd = sv[0];
         }
         error = nae_guest_cfg_write(g, NAE_CFG_Q_INT_RX_LINE, 2, 2 * i);
         if (!error) {
@@ -651,7 +652,7 @@ nae_guest_rx_flush(struct nae_guest *g, int chan)
     __atomic_store_n(&c->rx.driver->tail, c->rx.tail, __ATOMIC_RELEASE);
 }
 
-/* Asks the switch to signal 'chan''s rx eventfd on the next frame.  Returns
+/* Asks the switch to signal 'chan''s rx interrupt line on the next frame.  Returns
  * false, with the request withdrawn, if frames are already waiting, so that
  * the caller does not sleep on them. */
 bool
@@ -667,6 +668,20 @@ nae_guest_rx_arm(struct nae_guest *g, int chan)
         return false;
     }
     return true;
+}
+
+/* Consumes every interrupt pending on 'chan''s rx line, if it has one. */
+void
+nae_guest_irq_drain(struct nae_guest *g, int chan)
+{
+    int fd = g->chans[chan].rx.irq_fd;
+    uint8_t buf[64];
+
+    if (fd >= 0) {
+        while (recv(fd, buf, sizeof buf, MSG_DONTWAIT) > 0) {
+            continue;
+        }
+    }
 }
 
 void

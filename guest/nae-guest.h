@@ -24,8 +24,9 @@
  * link OVS.
  *
  * Control functions (open, close, reset, poll_ctl) block on the socket;
- * ring functions never block or make system calls, except the eventfd
- * helpers. */
+ * ring functions never block or make system calls.  'irq_fd' is the
+ * guest's end of a ring's interrupt socket pair: poll it for POLLIN and
+ * drain it with nae_guest_irq_drain(). */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -116,6 +117,7 @@ void nae_guest_rx_release(struct nae_guest *, int chan);
 void nae_guest_rx_flush(struct nae_guest *, int chan);
 bool nae_guest_rx_arm(struct nae_guest *, int chan);
 void nae_guest_rx_disarm(struct nae_guest *, int chan);
+void nae_guest_irq_drain(struct nae_guest *, int chan);
 int nae_guest_pick_chan(const struct nae_guest *, const void *frame,
                         size_t len);
 

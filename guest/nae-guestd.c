@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -112,7 +113,7 @@ usage(void)
            "                      (%%d in FILE: the VF the switch names)\n"
            "  --hostile=KIND      misbehave: out-of-region, oversize, "
            "wrapped-index,\n"
-           "                      bad-config, bad-frame\n"
+           "                      bad-config, bad-frame, irq-block\n"
            "  --pidfile=FILE\n", NAE_DEFAULT_RING_SIZE);
 }
 
@@ -581,18 +582,6 @@ tap_to_device(struct nae_guest *g, int tap_fd)
     return full ? -1 : n;
 }
 
-static void
-drain_eventfd(int fd)
-{
-    uint64_t v;
-
-    if (fd >= 0) {
-        while (read(fd, &v, sizeof v) == sizeof v) {
-            continue;
-        }
-    }
-}
-
 static int
 run_tap(void)
 {
@@ -693,7 +682,7 @@ run_tap(void)
         }
         for (int c = 0; c < g.n_chans; c++) {
             nae_guest_rx_disarm(&g, c);
-            drain_eventfd(g.chans[c].rx.irq_fd);
+            nae_guest_irq_drain(&g, c);
         }
     }
 
@@ -1044,6 +1033,72 @@ hostile_bad_config(struct nae_guest *g)
     return fails;
 }
 
+/* The interrupt attack: keep the switch's end of every rx interrupt
+ * socket, clear O_NONBLOCK on it (status flags belong to the open file
+ * description the switch shares), shrink its send buffer to the minimum,
+ * never drain our end, and re-arm after
+ * every burst for --duration seconds (default 3) while consuming frames.
+ * A switch that signalled with a call that honours the file's flags would
+ * freeze the PMD thread serving this port, then every other port. */
+static int
+hostile_irq_block(struct nae_guest *g)
+{
+    double deadline = now() + (cfg.duration > 0 ? cfg.duration : 3);
+    int fails = 0, kept[NAE_MAX_CHANNELS];
+    uint64_t frames = 0;
+
+    if (!(g->chans[0].features & NAE_F_NOTIFY)) {
+        return expect("interrupts negotiated", false);
+    }
+    nae_guest_cfg_write(g, NAE_CFG_DEV_START, 2, 0);
+    for (int c = 0; c < g->n_chans; c++) {
+        struct nae_msg msg = { .type = NAE_MSG_SET_IRQ_FD,
+                               .u.irq = { .line = 2 * c } };
+        struct nae_msg reply;
+        int sv[2], efd = eventfd(0, 0);
+
+        nae_guest_request(g, &msg, efd, &reply);
+        close(efd);
+        fails += expect("eventfd as interrupt line refused",
+                        reply.u.reply.error == EINVAL);
+        if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv)) {
+            return fails + expect("socketpair", false);
+        }
+        nae_guest_request(g, &msg, sv[1], &reply);
+        fails += expect("interrupt socket accepted", !reply.u.reply.error);
+        /* Blocking, and full after a few signals: the send buffer is the
+         * switch's end's, which we share too. */
+        int tiny = 1;
+        fcntl(sv[1], F_SETFL, fcntl(sv[1], F_GETFL) & ~O_NONBLOCK);
+        setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &tiny, sizeof tiny);
+        kept[c] = sv[1];
+        close(g->chans[c].rx.irq_fd);
+        g->chans[c].rx.irq_fd = sv[0];
+    }
+    fails += expect("device restarts", !nae_guest_reset(g));
+
+    while (now() < deadline) {
+        for (int c = 0; c < g->n_chans; c++) {
+            struct iovec iov[2];
+
+            while (nae_guest_rx_peek(g, c, iov)) {
+                nae_guest_rx_release(g, c);
+                frames++;
+            }
+            nae_guest_rx_flush(g, c);
+            __atomic_store_n(&g->chans[c].rx.driver->irq_armed, 1,
+                             __ATOMIC_SEQ_CST);
+        }
+        usleep(1000);
+    }
+    printf("frames received while refusing interrupts: %"PRIu64"\n", frames);
+    fails += expect("the switch kept delivering", frames > 0);
+    for (int c = 0; c < g->n_chans; c++) {
+        close(kept[c]);
+    }
+    return fails;
+}
+
 static int
 run_hostile(void)
 {
@@ -1096,6 +1151,8 @@ run_hostile(void)
         fails += expect("reset accepted", !nae_guest_reset(&g));
     } else if (!strcmp(cfg.hostile, "bad-config")) {
         fails += hostile_bad_config(&g);
+    } else if (!strcmp(cfg.hostile, "irq-block")) {
+        fails += hostile_irq_block(&g);
     } else if (!strcmp(cfg.hostile, "bad-frame")) {
         char junk[5] = "junk";
         double deadline = now() + 5;

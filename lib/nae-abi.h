@@ -27,7 +27,7 @@
  *   - The virtual control path (VCP): a small config space (Table 1 of the
  *     thesis, plus a few fields we need and mark as extensions) that the
  *     guest reads and writes through messages on a unix socket, the way a
- *     device model traps MMIO.  Guest memory and interrupt eventfds travel on
+ *     device model traps MMIO.  Guest memory and interrupt sockets travel on
  *     the same socket as SCM_RIGHTS file descriptors.
  *
  *   - The virtual data path (VDP): per channel, two rings of descriptors in
@@ -40,7 +40,8 @@
 
 #include <stdint.h>
 
-#define NAE_ABI_VERSION 1
+/* 2: interrupt lines are AF_UNIX SOCK_DGRAM sockets, not eventfds. */
+#define NAE_ABI_VERSION 2
 #define NAE_DEV_TYPE_NET 0x0001     /* 'dev_type' of a network device. */
 
 /* Limits the switch enforces on what a guest asks for. */
@@ -59,9 +60,13 @@ enum nae_feature {
      * header_len must be 0 and the whole frame sits at data_addr. */
     NAE_F_SPLIT_HEADER = 1ULL << 0,
 
-    /* The device signals the channel's interrupt eventfds when the driver
-     * arms them through the ring's 'irq_armed' word.  Without it, the driver
-     * must poll. */
+    /* The device signals the channel's interrupt lines when the driver arms
+     * them through the ring's 'irq_armed' word.  A line is one end of an
+     * AF_UNIX SOCK_DGRAM socket pair the driver created: the device sends
+     * it one byte per interrupt, never blocking (a full socket means an
+     * interrupt is already pending), and the driver waits for POLLIN on the
+     * other end and drains it.  Without this feature, the driver must
+     * poll. */
     NAE_F_NOTIFY = 1ULL << 1,
 
     /* 'dev_mtu' is meaningful and enforced on both directions. */
@@ -179,7 +184,7 @@ enum nae_msg_type {
     NAE_MSG_MEM_REGION,     /* G->S + memfd: u.region.  Reply: u.reply. */
     NAE_MSG_CFG_READ,       /* G->S: u.cfg.  Reply: u.reply (value). */
     NAE_MSG_CFG_WRITE,      /* G->S: u.cfg.  Reply: u.reply. */
-    NAE_MSG_SET_IRQ_FD,     /* G->S + eventfd: u.irq.  Reply: u.reply. */
+    NAE_MSG_SET_IRQ_FD,     /* G->S + socket: u.irq.  Reply: u.reply. */
     NAE_MSG_REPLY,          /* S->G. */
     NAE_MSG_EVENT,          /* S->G, unsolicited: u.event. */
 };

@@ -21,6 +21,7 @@
 #include "nae-ctl.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -29,6 +30,7 @@
 
 #include "coverage.h"
 #include "openvswitch/poll-loop.h"
+#include "openvswitch/token-bucket.h"
 #include "openvswitch/vlog.h"
 #include "util.h"
 
@@ -36,10 +38,23 @@ VLOG_DEFINE_THIS_MODULE(nae_ctl);
 
 COVERAGE_DEFINE(nae_ctl_msg);
 COVERAGE_DEFINE(nae_ctl_proto_error);
+COVERAGE_DEFINE(nae_ctl_refused_rate);
 
 /* Messages handled per nae_ctl_run() call, so that one chatty guest cannot
  * hold the main thread. */
 #define NAE_CTL_MSGS_PER_RUN 64
+
+/* Guest sessions a port accepts: NAE_CTL_SESSION_RATE per second, in
+ * bursts of NAE_CTL_SESSION_BURST.  A guest that connects faster is cut off
+ * at once and counted: its churn must not cost the switch (or the other
+ * ports) more than that.  token_bucket counts per millisecond, so one
+ * session costs NAE_CTL_SESSION_COST tokens at one token per ms. */
+#define NAE_CTL_SESSION_RATE 10
+#define NAE_CTL_SESSION_BURST 20
+#define NAE_CTL_SESSION_COST (1000 / NAE_CTL_SESSION_RATE)
+
+/* Connections accepted per nae_ctl_run() call. */
+#define NAE_CTL_ACCEPTS_PER_RUN 16
 
 struct nae_ctl {
     char *path;
@@ -48,10 +63,21 @@ struct nae_ctl {
     struct nae_dev *dev;        /* Non-null iff 'conn_fd' >= 0. */
     struct nae_dev_offer offer;
 
-    /* A reply held back until the data path caught up; see nae-ctl.h. */
+    /* While the data path has not caught up with the device (see
+     * nae-ctl.h), the guest's further messages wait in the socket, and the
+     * reply and events for it wait here. */
+    bool dp_sync_pending;
     bool reply_pending;
     struct nae_msg pending_reply;
+    bool reset_event_pending;   /* NAE_EVENT_RESET to send after it. */
     bool path_event_pending;    /* NAE_EVENT_PATH to send after it. */
+
+    /* Whether the data path, when it last caught up, used the current
+     * session's memory.  A session it never used ends at once, with no
+     * data path change. */
+    bool dp_uses_session;
+
+    struct token_bucket sessions_tb;
 
     /* Sessions that ended, waiting until no data path uses them. */
     struct nae_dev **retired;
@@ -117,39 +143,55 @@ nae_ctl_create(const char *path, const struct nae_dev_offer *offer,
     ctl->listen_fd = fd;
     ctl->conn_fd = -1;
     ctl->offer = *offer;
+    token_bucket_init(&ctl->sessions_tb, 1,
+                      NAE_CTL_SESSION_BURST * NAE_CTL_SESSION_COST);
     *ctlp = ctl;
     return 0;
 }
 
-static void
+/* Ends the session.  Returns true if the data path may still use its
+ * memory, which then waits in the retired list for the owner's next data
+ * path sync; otherwise it is freed now. */
+static bool
 nae_ctl_end_session(struct nae_ctl *ctl)
 {
+    bool dp_uses = ctl->dp_uses_session || ctl->dp_sync_pending;
+
     if (ctl->conn_fd < 0) {
-        return;
+        return false;
     }
     close(ctl->conn_fd);
     ctl->conn_fd = -1;
     ctl->reply_pending = false;
+    ctl->reset_event_pending = false;
     ctl->path_event_pending = false;
     for (size_t i = 0; i < NAE_N_REJECTS; i++) {
         ctl->past_rejects[i] += ctl->dev->rejects[i];
     }
-    if (ctl->n_retired >= ctl->allocated_retired) {
-        ctl->retired = x2nrealloc(ctl->retired, &ctl->allocated_retired,
-                                  sizeof *ctl->retired);
+    if (dp_uses) {
+        if (ctl->n_retired >= ctl->allocated_retired) {
+            ctl->retired = x2nrealloc(ctl->retired, &ctl->allocated_retired,
+                                      sizeof *ctl->retired);
+        }
+        ctl->retired[ctl->n_retired++] = ctl->dev;
+    } else {
+        nae_dev_destroy(ctl->dev);
+        free(ctl->dev);
     }
-    ctl->retired[ctl->n_retired++] = ctl->dev;
     ctl->dev = NULL;
+    return dp_uses;
 }
 
-/* Ends the guest session, if any, logging 'why'. */
-void
+/* Ends the guest session, if any, logging 'why'.  Returns true if the owner
+ * must resync the data path (as for NAE_CTL_DP_CHANGE). */
+bool
 nae_ctl_disconnect(struct nae_ctl *ctl, const char *why)
 {
     if (ctl->conn_fd >= 0) {
         VLOG_INFO("%s: guest disconnected: %s", ctl->path, why);
-        nae_ctl_end_session(ctl);
+        return nae_ctl_end_session(ctl);
     }
+    return false;
 }
 
 /* Destroys 'ctl', and with it every session, current or retired.  The
@@ -174,8 +216,6 @@ nae_ctl_destroy(struct nae_ctl *ctl)
     free(ctl);
 }
 
-static void nae_ctl_send_path_event(struct nae_ctl *);
-
 static int
 nae_ctl_send(struct nae_ctl *ctl, const struct nae_msg *msg)
 {
@@ -187,7 +227,7 @@ nae_ctl_send(struct nae_ctl *ctl, const struct nae_msg *msg)
 static void
 nae_ctl_accept(struct nae_ctl *ctl)
 {
-    for (;;) {
+    for (int i = 0; i < NAE_CTL_ACCEPTS_PER_RUN; i++) {
         int fd = accept4(ctl->listen_fd, NULL, NULL,
                          SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
@@ -199,6 +239,15 @@ nae_ctl_accept(struct nae_ctl *ctl)
             close(fd);
             continue;
         }
+        if (!token_bucket_withdraw(&ctl->sessions_tb,
+                                   NAE_CTL_SESSION_COST)) {
+            VLOG_WARN_RL(&rl, "%s: guest reconnects faster than %d/s, "
+                         "refused", ctl->path, NAE_CTL_SESSION_RATE);
+            ctl->stats.refused_rate++;
+            COVERAGE_INC(nae_ctl_refused_rate);
+            close(fd);
+            continue;
+        }
         ctl->conn_fd = fd;
         ctl->dev = xmalloc(sizeof *ctl->dev);
         nae_dev_init(ctl->dev, &ctl->offer);
@@ -207,8 +256,20 @@ nae_ctl_accept(struct nae_ctl *ctl)
     }
 }
 
+/* Tells a zero-length read on 'fd' that is the peer's hang-up from an
+ * empty SOCK_SEQPACKET record, which recvmsg() reports the same way. */
+static bool
+nae_ctl_peer_gone(int fd)
+{
+    struct pollfd pfd = { .fd = fd, .events = POLLRDHUP };
+
+    return poll(&pfd, 1, 0) == 1 && pfd.revents & (POLLRDHUP | POLLHUP);
+}
+
 /* Receives one record into 'msg' and its descriptor, if any, into '*fdp'.
- * Returns 0, EAGAIN, EOF, or a positive errno value. */
+ * Returns 0, EAGAIN, EOF, or a positive errno value (EPROTO for a record
+ * that is not one message with at most one descriptor, an empty one
+ * included).  Every descriptor received is either returned or closed. */
 static int
 nae_ctl_recv(struct nae_ctl *ctl, struct nae_msg *msg, int *fdp)
 {
@@ -228,8 +289,6 @@ nae_ctl_recv(struct nae_ctl *ctl, struct nae_msg *msg, int *fdp)
     n = recvmsg(ctl->conn_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
     if (n < 0) {
         return errno == EWOULDBLOCK ? EAGAIN : errno;
-    } else if (!n) {
-        return EOF;
     }
 
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
@@ -249,6 +308,10 @@ nae_ctl_recv(struct nae_ctl *ctl, struct nae_msg *msg, int *fdp)
     }
 
     int error = nae_ctl_check_frame(n, mh.msg_flags, n_fds);
+    if (!n && !n_fds && !(mh.msg_flags & MSG_CTRUNC)
+        && nae_ctl_peer_gone(ctl->conn_fd)) {
+        error = EOF;
+    }
     if (error) {
         for (int i = 0; i < MIN(n_fds, ARRAY_SIZE(fds)); i++) {
             close(fds[i]);
@@ -257,6 +320,21 @@ nae_ctl_recv(struct nae_ctl *ctl, struct nae_msg *msg, int *fdp)
     }
     *fdp = n_fds ? fds[0] : -1;
     return 0;
+}
+
+/* Ends the session for 'why' (an error from nae_ctl_recv() or a send) and
+ * returns what the owner must do. */
+static enum nae_ctl_event
+nae_ctl_fail(struct nae_ctl *ctl, int error)
+{
+    if (error == EPROTO) {
+        ctl->stats.proto_errors++;
+        COVERAGE_INC(nae_ctl_proto_error);
+    }
+    return (nae_ctl_disconnect(ctl, error == EOF ? "connection closed"
+                                    : error == EPROTO ? "malformed message"
+                                    : ovs_strerror(error))
+            ? NAE_CTL_DP_CHANGE : NAE_CTL_NOTHING);
 }
 
 /* Accepts a guest, and handles the messages it sent.  Returns what the
@@ -274,21 +352,14 @@ nae_ctl_run(struct nae_ctl *ctl)
         bool was_started;
         int fd, error;
 
-        if (ctl->conn_fd < 0 || ctl->reply_pending) {
+        if (ctl->conn_fd < 0 || ctl->dp_sync_pending) {
             break;
         }
         error = nae_ctl_recv(ctl, &msg, &fd);
         if (error == EAGAIN) {
             break;
         } else if (error) {
-            if (error == EPROTO) {
-                ctl->stats.proto_errors++;
-                COVERAGE_INC(nae_ctl_proto_error);
-            }
-            nae_ctl_disconnect(ctl, error == EOF ? "connection closed"
-                                    : error == EPROTO ? "malformed message"
-                                    : ovs_strerror(error));
-            event |= NAE_CTL_DP_CHANGE;
+            event |= nae_ctl_fail(ctl, error);
             break;
         }
 
@@ -306,12 +377,15 @@ nae_ctl_run(struct nae_ctl *ctl)
         if (ctl->dev->started != was_started) {
             ctl->pending_reply = reply;
             ctl->reply_pending = true;
+            ctl->dp_sync_pending = true;
             event |= NAE_CTL_DP_CHANGE;
             VLOG_INFO("%s: guest %s the device", ctl->path,
                       ctl->dev->started ? "started" : "stopped");
-        } else if (nae_ctl_send(ctl, &reply)) {
-            nae_ctl_disconnect(ctl, "cannot send reply");
-            event |= NAE_CTL_DP_CHANGE;
+        } else {
+            error = nae_ctl_send(ctl, &reply);
+            if (error) {
+                event |= nae_ctl_fail(ctl, error);
+            }
         }
     }
     return event;
@@ -321,7 +395,7 @@ void
 nae_ctl_wait(struct nae_ctl *ctl)
 {
     poll_fd_wait(ctl->listen_fd, POLLIN);
-    if (ctl->conn_fd >= 0 && !ctl->reply_pending) {
+    if (ctl->conn_fd >= 0 && !ctl->dp_sync_pending) {
         poll_fd_wait(ctl->conn_fd, POLLIN);
     }
 }
@@ -340,34 +414,45 @@ nae_ctl_take_retired(struct nae_ctl *ctl)
     return ctl->n_retired ? ctl->retired[--ctl->n_retired] : NULL;
 }
 
-/* Tells 'ctl' that the data path now matches the device's started state,
- * which releases the held-back reply. */
-void
-nae_ctl_dp_synced(struct nae_ctl *ctl)
+static void
+nae_ctl_send_event(struct nae_ctl *ctl, uint32_t type, uint64_t value)
 {
+    struct nae_msg event = {
+        .type = NAE_MSG_EVENT,
+        .u.event = { .type = type, .value = value },
+    };
+
+    if (nae_ctl_send(ctl, &event)) {
+        nae_ctl_disconnect(ctl, "cannot send event");
+    }
+}
+
+/* Tells 'ctl' that the data path now matches the device's started state,
+ * and whether it uses the current session's memory ('dp_uses_session').
+ * This releases the held-back reply and events, and the guest's further
+ * messages. */
+void
+nae_ctl_dp_synced(struct nae_ctl *ctl, bool dp_uses_session)
+{
+    ctl->dp_uses_session = ctl->dev && dp_uses_session;
+    if (!ctl->dp_sync_pending) {
+        return;
+    }
+    ctl->dp_sync_pending = false;
     if (ctl->reply_pending) {
         ctl->reply_pending = false;
         if (nae_ctl_send(ctl, &ctl->pending_reply)) {
             nae_ctl_disconnect(ctl, "cannot send reply");
             return;
         }
-        if (ctl->path_event_pending) {
-            nae_ctl_send_path_event(ctl);
-        }
     }
-}
-
-static void
-nae_ctl_send_path_event(struct nae_ctl *ctl)
-{
-    struct nae_msg event = {
-        .type = NAE_MSG_EVENT,
-        .u.event = { .type = NAE_EVENT_PATH, .value = ctl->dev->path },
-    };
-
-    ctl->path_event_pending = false;
-    if (nae_ctl_send(ctl, &event)) {
-        nae_ctl_disconnect(ctl, "cannot send event");
+    if (ctl->dev && ctl->reset_event_pending) {
+        ctl->reset_event_pending = false;
+        nae_ctl_send_event(ctl, NAE_EVENT_RESET, ctl->dev->status);
+    }
+    if (ctl->dev && ctl->path_event_pending) {
+        ctl->path_event_pending = false;
+        nae_ctl_send_event(ctl, NAE_EVENT_PATH, ctl->dev->path);
     }
 }
 
@@ -383,17 +468,20 @@ nae_ctl_set_path(struct nae_ctl *ctl, uint32_t gen, enum nae_path path,
         return false;
     }
     ctl->dev->path = NAE_PATH_VALUE(gen & NAE_PATH_GEN_MAX, path, vf);
-    if (ctl->reply_pending) {
+    if (ctl->dp_sync_pending) {
         /* The guest waits for that reply first; events after it. */
         ctl->path_event_pending = true;
     } else {
-        nae_ctl_send_path_event(ctl);
+        nae_ctl_send_event(ctl, NAE_EVENT_PATH, ctl->dev->path);
     }
     return ctl->dev != NULL;
 }
 
 /* The data path found a ring broken: stop the device and tell the guest to
- * reset it. */
+ * reset it.  The owner must resync the data path (and then call
+ * nae_ctl_dp_synced()): until then the guest's messages wait, so that it
+ * cannot change what a PMD thread still uses (an interrupt socket, rings),
+ * and the reset event is sent once the data path let go. */
 void
 nae_ctl_needs_reset(struct nae_ctl *ctl)
 {
@@ -406,14 +494,8 @@ nae_ctl_needs_reset(struct nae_ctl *ctl)
                  ctl->path);
     nae_dev_stop(dev);
     dev->status |= NAE_STATUS_NEEDS_RESET;
-
-    struct nae_msg event = {
-        .type = NAE_MSG_EVENT,
-        .u.event = { .type = NAE_EVENT_RESET, .value = dev->status },
-    };
-    if (!ctl->reply_pending && nae_ctl_send(ctl, &event)) {
-        nae_ctl_disconnect(ctl, "cannot send event");
-    }
+    ctl->dp_sync_pending = true;
+    ctl->reset_event_pending = true;
 }
 
 /* Changes what later sessions are offered.  The live session keeps its

@@ -25,7 +25,13 @@
  *
  * Replies to dev_start writes are held back until the owner says the data
  * path has caught up (nae_ctl_dp_synced()), so that a guest never reuses ring
- * memory the switch still polls, and knows when its rings are live. */
+ * memory the switch still polls, and knows when its rings are live; the
+ * guest's next messages wait in the socket until then.
+ *
+ * A session the data path never used ends without a data path change, and
+ * a port accepts at most NAE_CTL_SESSION_RATE sessions a second (beyond a
+ * burst), so that one guest's connect/hang-up churn costs the other ports
+ * nothing. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -52,10 +58,10 @@ void nae_ctl_wait(struct nae_ctl *);
 
 struct nae_dev *nae_ctl_dev(const struct nae_ctl *);
 struct nae_dev *nae_ctl_take_retired(struct nae_ctl *);
-void nae_ctl_dp_synced(struct nae_ctl *);
+void nae_ctl_dp_synced(struct nae_ctl *, bool dp_uses_session);
 void nae_ctl_needs_reset(struct nae_ctl *);
 void nae_ctl_set_offer(struct nae_ctl *, const struct nae_dev_offer *);
-void nae_ctl_disconnect(struct nae_ctl *, const char *why);
+bool nae_ctl_disconnect(struct nae_ctl *, const char *why);
 bool nae_ctl_set_path(struct nae_ctl *, uint32_t gen, enum nae_path,
                       uint16_t vf);
 
@@ -63,6 +69,7 @@ bool nae_ctl_set_path(struct nae_ctl *, uint32_t gen, enum nae_path,
 struct nae_ctl_stats {
     uint64_t sessions;          /* Guests accepted. */
     uint64_t refused;           /* Connections refused: one guest at once. */
+    uint64_t refused_rate;      /* Refused: reconnecting too fast. */
     uint64_t proto_errors;      /* Sessions ended for framing errors. */
 };
 void nae_ctl_get_stats(const struct nae_ctl *, struct nae_ctl_stats *);

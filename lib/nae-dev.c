@@ -26,6 +26,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 const char *
@@ -72,7 +73,8 @@ nae_dev_init(struct nae_dev *dev, const struct nae_dev_offer *offer)
     nae_mem_init(&dev->mem);
 }
 
-/* Releases everything 'dev' holds: guest memory mappings and eventfds.  The
+/* Releases everything 'dev' holds: guest memory mappings and interrupt
+ * sockets.  The
  * caller must first make sure no data path uses 'dev''s layout. */
 void
 nae_dev_destroy(struct nae_dev *dev)
@@ -370,7 +372,7 @@ nae_dev_ring_layout(const struct nae_dev *dev, const struct nae_dev_chan *c,
  * set up.  A channel is set up when either of its descriptor rings has a
  * nonzero address.  Returns 0, or EINVAL if any set-up channel has a ring
  * that is misaligned, not wholly inside one registered memory region, or
- * names an interrupt line without an eventfd, or if no channel is set up. */
+ * names an interrupt line without a socket, or if no channel is set up. */
 int
 nae_dev_layout(const struct nae_dev *dev,
                struct nae_chan_layout layout[NAE_MAX_CHANNELS])
@@ -398,34 +400,35 @@ nae_dev_layout(const struct nae_dev *dev,
     return any ? 0 : EINVAL;
 }
 
-/* Accepts 'fd' as an interrupt line only if it is an eventfd: anything else
- * (a pipe, a socket) could block the thread that signals it. */
+/* Accepts 'fd' as an interrupt line only if it is an AF_UNIX datagram
+ * socket.  The guest shares the open file description, so it can clear
+ * O_NONBLOCK on it at any time: the data path therefore signals with
+ * send(MSG_DONTWAIT), which is non-blocking per call whatever the file's
+ * flags say.  An eventfd or a pipe has no such call (write() on an eventfd
+ * whose counter the guest raised near its maximum blocks forever). */
 static bool
-is_eventfd(int fd)
+is_irq_socket(int fd)
 {
-    char path[64], target[64];
-    ssize_t n;
+    int domain, type;
+    socklen_t len = sizeof domain;
 
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    n = readlink(path, target, sizeof target - 1);
-    if (n < 0) {
+    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len)
+        || domain != AF_UNIX) {
         return false;
     }
-    target[n] = '\0';
-    return !strcmp(target, "anon_inode:[eventfd]");
+    len = sizeof type;
+    return !getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len)
+           && type == SOCK_DGRAM;
 }
 
 static int
 nae_dev_set_irq_fd(struct nae_dev *dev, uint32_t line, int fd)
 {
-    if (fd < 0 || line >= 2 * dev->offer.q_num || !is_eventfd(fd)) {
+    if (fd < 0 || line >= 2 * dev->offer.q_num || !is_irq_socket(fd)) {
         return nae_dev_reject(dev, NAE_REJ_BAD_IRQ, EINVAL);
     }
     if (dev->started) {
         return nae_dev_reject(dev, NAE_REJ_BUSY, EBUSY);
-    }
-    if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)) {
-        return nae_dev_reject(dev, NAE_REJ_BAD_IRQ, errno);
     }
     if (dev->irq_fd[line] >= 0) {
         close(dev->irq_fd[line]);

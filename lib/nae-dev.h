@@ -21,7 +21,7 @@
  *
  * A 'struct nae_dev' holds one guest session's view of the device: the
  * config space the guest programs (Table 1 of the thesis), the guest memory
- * it registered, and its interrupt eventfds.  nae_dev_handle_msg() applies
+ * it registered, and its interrupt sockets.  nae_dev_handle_msg() applies
  * one control message to it and validates everything the guest supplies;
  * nae_dev_layout() turns a started device into switch pointers for the data
  * path.  No sockets, threads or OVS types here: the transport lives in

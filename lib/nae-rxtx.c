@@ -20,6 +20,7 @@
 #include "nae-rxtx.h"
 
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "coverage.h"
@@ -29,6 +30,7 @@
 
 COVERAGE_DEFINE(nae_ring_broken);
 COVERAGE_DEFINE(nae_irq_signal);
+COVERAGE_DEFINE(nae_irq_signal_undrained);
 
 const char *
 nae_drop_name(enum nae_drop reason)
@@ -118,11 +120,18 @@ static void
 nae_ring_notify(struct nae_ring *ring)
 {
     if (__atomic_load_n(&ring->driver->irq_armed, __ATOMIC_RELAXED)) {
-        static const uint64_t one = 1;
+        static const uint8_t one = 1;
 
         __atomic_store_n(&ring->driver->irq_armed, 0, __ATOMIC_RELAXED);
         COVERAGE_INC(nae_irq_signal);
-        ignore(write(ring->irq_fd, &one, sizeof one));
+        /* Per-call non-blocking: the guest shares this socket's file status
+         * flags and may have cleared O_NONBLOCK.  EAGAIN means the guest has
+         * not drained earlier interrupts: one is pending anyway. */
+        if (send(ring->irq_fd, &one, sizeof one,
+                 MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+            COVERAGE_INC(nae_irq_signal_undrained);
+            nae_stat_add(&ring->irq_undrained, 1);
+        }
     }
 }
 

@@ -20,8 +20,9 @@
 /* The NAE software data path: moving frames between guest descriptor rings
  * and OVS dp_packets.  Everything declared here runs on PMD threads (or the
  * main thread standing in for one): no allocation, no blocking, no system
- * call per packet.  The only system call is the eventfd write that wakes a
- * guest which armed its ring's interrupt, at most once per burst.
+ * call per packet.  The only system call is the non-blocking send() that
+ * wakes a guest which armed its ring's interrupt, at most once per burst;
+ * no call here may block on a descriptor whose flags a guest can change.
  *
  * Every descriptor and index the guest wrote is copied into switch memory
  * once, then validated; what fails is counted by reason and skipped.  A ring
@@ -72,6 +73,8 @@ struct nae_ring {
     uint32_t mask;                          /* Entries - 1. */
     uint32_t next;          /* Our head: never read back from the guest. */
     int irq_fd;
+    atomic_uint64_t irq_undrained;  /* Signals the guest's full socket
+                                     * refused: one was pending anyway. */
 };
 
 /* Counters of one direction of one channel.  Each has a single writer at a
@@ -107,6 +110,7 @@ struct nae_chan_totals {
     uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
     uint64_t rx_drops[NAE_N_DROPS];
     uint64_t tx_drops[NAE_N_DROPS];
+    uint64_t irq_undrained;
 };
 
 void nae_chan_construct(struct nae_chan *);

@@ -1067,7 +1067,7 @@ netdev_nae_reconfigure(struct netdev *netdev)
         free(retired);
     }
     if (dev->ctl) {
-        nae_ctl_dp_synced(dev->ctl);
+        nae_ctl_dp_synced(dev->ctl, dev->dp_running);
     }
     netdev_change_seq_changed(netdev);
 out:
@@ -1438,6 +1438,8 @@ netdev_nae_sum_stats(const struct netdev_nae *dev, struct nae_chan_totals *t)
             t->rx_drops[r] += nae_stat_get(&chan->rx_stats.drops[r]);
             t->tx_drops[r] += nae_stat_get(&chan->tx_stats.drops[r]);
         }
+        t->irq_undrained += nae_stat_get(&chan->from_guest.irq_undrained)
+                            + nae_stat_get(&chan->to_guest.irq_undrained);
     }
     t->tx_drops[NAE_DROP_NOT_RUNNING] += nae_stat_get(&dev->tx_not_running);
 }
@@ -1484,7 +1486,7 @@ netdev_nae_get_custom_stats(const struct netdev *netdev,
     ovs_mutex_lock(&dev->mutex);
     netdev_nae_sum_stats(dev, &t);
     cs->counters = xcalloc(2 * NAE_N_DROPS + 2 * dev->n_chans
-                           + NAE_N_REJECTS + 6, sizeof *cs->counters);
+                           + NAE_N_REJECTS + 9, sizeof *cs->counters);
     for (int r = 0; r < NAE_N_DROPS; r++) {
         if (nae_drop_applies(r, NAE_RX)) {
             nae_custom_add(cs, &n, t.rx_drops[r], "rx_%s", nae_drop_name(r));
@@ -1510,7 +1512,11 @@ netdev_nae_get_custom_stats(const struct netdev *netdev,
         }
         nae_ctl_get_stats(dev->ctl, &ctl_stats);
         nae_custom_add(cs, &n, ctl_stats.proto_errors, "ctl_protocol_errors");
+        nae_custom_add(cs, &n, ctl_stats.refused, "ctl_refused_guests");
+        nae_custom_add(cs, &n, ctl_stats.refused_rate,
+                       "ctl_refused_reconnect_rate");
     }
+    nae_custom_add(cs, &n, t.irq_undrained, "irq_undrained");
     if (dev->hw_devargs) {
         nae_custom_add(cs, &n, nae_stat_get(&dev->hw_rx_packets),
                        "hw_rx_packets");

@@ -102,6 +102,14 @@ our_mss(const struct sio_conn *c)
     return c->cfg.mtu - SIO_IP_HLEN - SIO_TCP_HLEN;
 }
 
+/* Notes the peer's window: 'wnd' bytes from 'ack'. */
+static void
+set_snd_edge(struct sio_conn *c, uint32_t ack, uint32_t wnd)
+{
+    c->snd_edge = ack + wnd;
+    c->max_snd_wnd = wnd > c->max_snd_wnd ? wnd : c->max_snd_wnd;
+}
+
 /* Forgets everything about the current connection except counters. */
 static void
 reset_conn(struct sio_conn *c)
@@ -109,6 +117,7 @@ reset_conn(struct sio_conn *c)
     c->remote_port = 0;
     c->snd_una = c->snd_nxt = c->snd_max = c->snd_write = c->snd_base = 0;
     c->snd_edge = 0;
+    c->max_snd_wnd = 0;
     c->cwnd = 10 * our_mss(c);
     c->ssthresh = UINT32_MAX;
     c->dupacks = 0;
@@ -350,7 +359,7 @@ input_listen(struct sio_conn *c, const struct sio_seg *seg)
     start_recv_space(c, seg->seq);
     start_send_space(c);
     apply_syn_options(c, seg->mss, seg->wscale);
-    c->snd_edge = c->snd_una + seg->window;     /* Unscaled in a SYN. */
+    set_snd_edge(c, c->snd_una, seg->window);   /* Unscaled in a SYN. */
     c->syn_due = true;
     c->last_rx = c->now;
     set_state(c, SIO_SYN_RCVD);
@@ -382,7 +391,7 @@ input_syn_sent(struct sio_conn *c, const struct sio_seg *seg)
     start_recv_space(c, seg->seq);
     apply_syn_options(c, seg->mss, seg->wscale);
     c->snd_una = c->snd_nxt = c->snd_max = seg->ack;
-    c->snd_edge = seg->ack + seg->window;       /* Unscaled in a SYN. */
+    set_snd_edge(c, seg->ack, seg->window);     /* Unscaled in a SYN. */
     c->rto_deadline = 0;
     c->backoffs = 0;
     c->rto_us = SIO_RTO_INIT_US;
@@ -545,23 +554,28 @@ enter_time_wait(struct sio_conn *c)
     set_state(c, SIO_TIME_WAIT);
 }
 
-/* Section 4, sending side of an ACK: RFC 5681/6582 (NewReno). */
-static void
+/* Section 4, sending side of an ACK: RFC 5681/6582 (NewReno).  Returns
+ * false if the ACK is unacceptable (RFC 9293 3.10.7.4, RFC 5961 5.2: beyond
+ * what we sent, or further below snd_una than the peer's largest window):
+ * then the whole segment must be dropped, its data and FIN included, and a
+ * challenge ACK is due. */
+static bool
 input_ack(struct sio_conn *c, const struct sio_seg *seg, uint32_t seg_len)
 {
     uint32_t ack = seg->ack;
     uint32_t wnd = (uint32_t) seg->window << c->snd_wscale;
 
-    if (SEQ_GT(ack, c->snd_max)) {
+    if (SEQ_GT(ack, c->snd_max) || SEQ_LT(ack, c->snd_una - c->max_snd_wnd)) {
         c->stats.bad_ack++;
+        c->stats.challenge_acks++;
         c->ack_due = true;
-        return;
+        return false;
     }
     if (SEQ_GT(ack + wnd, c->snd_edge)) {
-        c->snd_edge = ack + wnd;
+        set_snd_edge(c, ack, wnd);
     }
     if (SEQ_LT(ack, c->snd_una)) {
-        return;                 /* Old. */
+        return true;            /* Old, but acceptable. */
     }
     if (ack == c->snd_una) {
         if (!seg_len && c->snd_una != c->snd_max && !c->fast_rtx_due
@@ -580,7 +594,7 @@ input_ack(struct sio_conn *c, const struct sio_seg *seg, uint32_t seg_len)
                 c->cwnd += c->mss;
             }
         }
-        return;
+        return true;
     }
 
     /* New data acknowledged. */
@@ -631,6 +645,7 @@ input_ack(struct sio_conn *c, const struct sio_seg *seg, uint32_t seg_len)
             break;
         }
     }
+    return true;
 }
 
 static void
@@ -718,14 +733,16 @@ input_synchronized(struct sio_conn *c, const struct sio_seg *seg)
             return;
         }
         c->snd_una = seg->ack;
-        c->snd_edge = seg->ack + ((uint32_t) seg->window << c->snd_wscale);
+        set_snd_edge(c, seg->ack, (uint32_t) seg->window << c->snd_wscale);
         c->rto_deadline = 0;
         c->backoffs = 0;
         c->rto_us = SIO_RTO_INIT_US;
         c->stats.connects++;
         set_state(c, SIO_ESTABLISHED);
     } else {
-        input_ack(c, seg, seg_len);
+        if (!input_ack(c, seg, seg_len)) {
+            return;
+        }
         if (c->state == SIO_LISTEN || c->state == SIO_CLOSED) {
             return;             /* LAST_ACK completed. */
         }
@@ -805,7 +822,7 @@ input_takeover(struct sio_conn *c, const struct sio_seg *seg)
     c->snd_una = c->snd_nxt = c->snd_max = iss + 1;
     c->recover = iss;
     apply_syn_options(c, mss, wscale);
-    c->snd_edge = seg->ack + ((uint32_t) seg->window << c->snd_wscale);
+    set_snd_edge(c, seg->ack, (uint32_t) seg->window << c->snd_wscale);
     c->last_rx = c->now;
     c->stats.connects++;
     set_state(c, SIO_ESTABLISHED);

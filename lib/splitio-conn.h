@@ -75,7 +75,8 @@ const char *sio_state_name(enum sio_state);
     SIO_COUNTER(ooo_segs, "out-of-order segments queued")               \
     SIO_COUNTER(ooo_dropped, "out-of-order segments beyond the queue")  \
     SIO_COUNTER(out_of_window, "segments outside the receive window")   \
-    SIO_COUNTER(bad_ack, "ACKs of data never sent")                     \
+    SIO_COUNTER(bad_ack, "segments dropped for an unacceptable ACK "     \
+                "(of data never sent, or older than the peer's window)")                     \
     SIO_COUNTER(rst_accepted, "RSTs that ended a connection")           \
     SIO_COUNTER(rst_rejected, "RSTs with a wrong sequence number")      \
     SIO_COUNTER(syn_rejected, "SYNs on a synchronized connection")      \
@@ -157,6 +158,9 @@ struct sio_conn {
     uint32_t snd_una, snd_nxt, snd_max, snd_write;
     uint32_t snd_base;          /* Sequence number of snd_buf[0]. */
     uint32_t snd_edge;          /* Right edge of the peer's window. */
+    uint32_t max_snd_wnd;       /* Largest window the peer offered: how far
+                                 * below snd_una an ACK may be (RFC 5961
+                                 * section 5.2). */
     uint32_t cwnd, ssthresh;
     uint32_t dupacks;
     uint32_t recover;           /* NewReno: snd_max at the loss. */

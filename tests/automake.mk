@@ -56,6 +56,7 @@ tests_sio_impair_CFLAGS = $(NAE_WARNINGS)
 # from .at files; OVS's tests/ovstest.c supplies main().
 noinst_PROGRAMS += tests/ovstest
 tests_ovstest_SOURCES = \
+	tests/test-nae-ctl.c \
 	tests/test-nae-dev.c \
 	tests/test-nae-rxtx.c \
 	tests/test-splitio.c \

@@ -22,6 +22,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "nae-dev.h"
@@ -319,7 +321,10 @@ test_messages(void)
     ovs_assert(nae_dev_handle_msg(&dev, &msg, -1, &reply) == EPROTO);
     ovs_assert(reply.u.reply.error == EPROTO);
 
-    /* Region without a descriptor; interrupt fd that is not an eventfd. */
+    /* Region without a descriptor; interrupt fds that are not AF_UNIX
+     * datagram sockets (an eventfd blocks on write once the guest cleared
+     * O_NONBLOCK and raised its counter; a stream socket has no record
+     * boundaries). */
     msg.type = NAE_MSG_MEM_REGION;
     ovs_assert(nae_dev_handle_msg(&dev, &msg, -1, &reply) == EINVAL);
     ovs_assert(!pipe(pipefd));
@@ -332,7 +337,18 @@ test_messages(void)
     fd = test_memfd(4096, true);
     ovs_assert(nae_dev_handle_msg(&dev, &msg, fd, &reply) == EINVAL);
     ovs_assert(!fd_is_open(fd));
-    ovs_assert(dev.rejects[NAE_REJ_BAD_IRQ] == 2);
+    fd = eventfd(0, EFD_NONBLOCK);
+    ovs_assert(nae_dev_handle_msg(&dev, &msg, fd, &reply) == EINVAL);
+    ovs_assert(!fd_is_open(fd));
+    ovs_assert(!socketpair(AF_UNIX, SOCK_STREAM, 0, pipefd));
+    ovs_assert(nae_dev_handle_msg(&dev, &msg, pipefd[1], &reply) == EINVAL);
+    close(pipefd[0]);
+    ovs_assert(!socketpair(AF_UNIX, SOCK_DGRAM, 0, pipefd));
+    msg.u.irq.line = 1;
+    ovs_assert(!nae_dev_handle_msg(&dev, &msg, pipefd[1], &reply));
+    ovs_assert(dev.irq_fd[1] == pipefd[1]);
+    close(pipefd[0]);
+    ovs_assert(dev.rejects[NAE_REJ_BAD_IRQ] == 4);
     ovs_assert(dev.rejects[NAE_REJ_BAD_MSG] == 3);
     nae_dev_destroy(&dev);
 }

@@ -20,7 +20,11 @@
 
 #include <config.h>
 #undef NDEBUG
+#include <fcntl.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "dp-packet.h"
 #include "nae-rxtx.h"
@@ -324,6 +328,57 @@ test_bad_index(void)
     tc_destroy(&tc);
 }
 
+/* A guest that never drains its interrupt socket and cleared O_NONBLOCK on
+ * the description it shares with the switch (here: our own end) must not
+ * block the thread that signals it: the signal is skipped and counted. */
+static void
+test_irq_undrained(void)
+{
+    struct dp_packet *pkts[NETDEV_MAX_BURST];
+    struct test_chan tc;
+    int sv[2];
+
+    tc_init(&tc, 32, NAE_F_ALL);
+    ovs_assert(!socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+    ovs_assert(!fcntl(sv[1], F_SETFL, fcntl(sv[1], F_GETFL) & ~O_NONBLOCK));
+    tc.chan.from_guest.irq_fd = sv[1];
+
+    alarm(10);                  /* A blocked signal fails the test. */
+    for (int i = 0; i < 1000; i++) {
+        __atomic_store_n(&tc.tg.tx_drv->irq_armed, 1, __ATOMIC_RELAXED);
+        guest_tx(&tc, 0, 0, tc.tg.bufs_gpa + (tc.tx_tail & 31) * 2048,
+                 64, 0);
+        guest_tx_flush(&tc);
+        ovs_assert(switch_rx(&tc, pkts) == 1);
+        dp_packet_delete(pkts[0]);
+    }
+    alarm(0);
+    ovs_assert(nae_stat_get(&tc.chan.rx_stats.packets) == 1000);
+    /* Every signal either reached the socket or was counted. */
+    uint64_t undrained = nae_stat_get(&tc.chan.from_guest.irq_undrained);
+    uint64_t queued = 0;
+    uint8_t buf[16];
+
+    ovs_assert(undrained > 0);
+    while (recv(sv[0], buf, sizeof buf, MSG_DONTWAIT) > 0) {
+        queued++;
+    }
+    ovs_assert(queued + undrained == 1000);
+
+    /* The guest drained: the next signal arrives. */
+    __atomic_store_n(&tc.tg.tx_drv->irq_armed, 1, __ATOMIC_RELAXED);
+    guest_tx(&tc, 0, 0, tc.tg.bufs_gpa, 64, 0);
+    guest_tx_flush(&tc);
+    ovs_assert(switch_rx(&tc, pkts) == 1);
+    dp_packet_delete(pkts[0]);
+    ovs_assert(recv(sv[0], buf, sizeof buf, MSG_DONTWAIT) == 1);
+
+    tc.chan.from_guest.irq_fd = -1;
+    close(sv[0]);
+    close(sv[1]);
+    tc_destroy(&tc);
+}
+
 static void
 test_nae_rxtx_main(int argc, char *argv[])
 {
@@ -333,6 +388,7 @@ test_nae_rxtx_main(int argc, char *argv[])
         { "no-split", test_no_split },
         { "bad-descriptors", test_bad_descriptors },
         { "bad-index", test_bad_index },
+        { "irq-undrained", test_irq_undrained },
     };
 
     test_run(argc, argv, tests, ARRAY_SIZE(tests));

@@ -16,7 +16,7 @@
 
 /* libFuzzer target: a guest's control channel.  The input is a sequence of
  * records as they would arrive on the socket: a flags byte (bit 0: attach a
- * sealed memfd, bit 1: attach an eventfd, bit 2: attach an unsealed memfd,
+ * sealed memfd, bit 1: attach an interrupt socket, bit 2: attach an unsealed memfd,
  * bits 4-7: truncate the record by that many bytes) and then up to 32
  * message bytes.  Each record goes through framing checks and then the
  * device model, exactly as nae-ctl.c does; if the device starts, the layout
@@ -25,8 +25,8 @@
 #include <config.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -89,7 +89,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (flags & 1) {
             fd = make_memfd(true);
         } else if (flags & 2) {
-            fd = eventfd(0, EFD_CLOEXEC);
+            int sv[2];
+
+            if (!socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv)) {
+                close(sv[0]);
+                fd = sv[1];
+            }
         } else if (flags & 4) {
             fd = make_memfd(false);
         }
