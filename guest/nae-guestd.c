@@ -1018,6 +1018,22 @@ hostile_bad_config(struct nae_guest *g)
             close(fd);
         }
 
+        /* 64 GiB the guest never touches: each page the switch would copy
+         * from would be allocated, and charged, on the switch's side. */
+        fd = memfd_create("sparse", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (fd >= 0 && !ftruncate(fd, 64ULL << 30)
+            && !fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW)) {
+            msg.u.region.guest_addr = 1ULL << 48;
+            msg.u.region.size = 64ULL << 30;
+            msg.u.region.offset = 0;
+            nae_guest_request(g, &msg, fd, &reply);
+            fails += expect("64 GiB sparse memory region refused",
+                            reply.u.reply.error == EFBIG);
+        }
+        if (fd >= 0) {
+            close(fd);
+        }
+
         /* Rings outside guest memory must not start. */
         uint64_t good;
         nae_guest_cfg_read(g, NAE_CFG_Q_TX_DMA, 8, &good);

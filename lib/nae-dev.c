@@ -70,7 +70,7 @@ nae_dev_init(struct nae_dev *dev, const struct nae_dev_offer *offer)
         dev->irq_fd[i] = -1;
     }
     nae_dev_reset_chans(dev);
-    nae_mem_init(&dev->mem);
+    nae_mem_init(&dev->mem, dev->offer.max_mem);
 }
 
 /* Releases everything 'dev' holds: guest memory mappings and interrupt
@@ -479,7 +479,9 @@ nae_dev_handle_msg(struct nae_dev *dev, const struct nae_msg *msg, int fd,
             if (!error) {
                 fd = -1;
             } else {
-                nae_dev_reject(dev, NAE_REJ_BAD_REGION, error);
+                nae_dev_reject(dev, error == EFBIG ? NAE_REJ_MEM_LIMIT
+                                                   : NAE_REJ_BAD_REGION,
+                               error);
             }
         }
         break;

@@ -44,7 +44,8 @@
     NAE_REJECT(BUSY, "busy")                 /* Change while running. */   \
     NAE_REJECT(BAD_START, "bad_start")       /* Rings fail validation. */  \
     NAE_REJECT(BAD_REGION, "bad_region")     /* Memory region refused. */  \
-    NAE_REJECT(BAD_IRQ, "bad_irq")           /* Interrupt fd refused. */
+    NAE_REJECT(BAD_IRQ, "bad_irq")           /* Interrupt fd refused. */ \
+    NAE_REJECT(MEM_LIMIT, "memory_limit")    /* Over max-guest-memory. */
 
 enum nae_reject {
 #define NAE_REJECT(ENUM, NAME) NAE_REJ_##ENUM,
@@ -62,6 +63,8 @@ struct nae_dev_offer {
     uint16_t mtu;
     uint64_t features;          /* NAE_F_*. */
     uint64_t mac;               /* MAC in the low 48 bits. */
+    uint64_t max_mem;           /* Bytes of memory the guest may register;
+                                 * 0: no bound. */
 };
 
 /* One channel as the guest programmed it. */

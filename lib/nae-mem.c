@@ -27,9 +27,10 @@
 #include <unistd.h>
 
 void
-nae_mem_init(struct nae_mem *mem)
+nae_mem_init(struct nae_mem *mem, uint64_t limit)
 {
     memset(mem, 0, sizeof *mem);
+    mem->limit = limit;
     for (size_t i = 0; i < NAE_MAX_REGIONS; i++) {
         mem->fd[i] = -1;
     }
@@ -58,6 +59,7 @@ nae_mem_overlaps(const struct nae_mem *mem, uint64_t start, uint64_t size)
  *   EPERM   'fd' is not sealed against shrinking (F_SEAL_SHRINK), so the
  *           guest could truncate it and fault the switch;
  *   ERANGE  'offset' + 'size' is past the end of the file;
+ *   EFBIG   the regions would add up to more than 'mem->limit';
  *   other   from fcntl(), fstat() or mmap(). */
 int
 nae_mem_add(struct nae_mem *mem, int fd, const struct nae_msg_region *req)
@@ -70,6 +72,9 @@ nae_mem_add(struct nae_mem *mem, int fd, const struct nae_msg_region *req)
         || req->offset > UINT64_MAX - req->size
         || nae_mem_overlaps(mem, req->guest_addr, req->size)) {
         return EINVAL;
+    }
+    if (mem->limit && req->size > mem->limit - mem->total) {
+        return EFBIG;
     }
 
     int seals = fcntl(fd, F_GET_SEALS);
@@ -104,6 +109,7 @@ nae_mem_add(struct nae_mem *mem, int fd, const struct nae_msg_region *req)
     mem->map_base[i] = base;
     mem->map_len[i] = map_len;
     mem->fd[i] = fd;
+    mem->total += req->size;
     return 0;
 }
 
@@ -116,5 +122,5 @@ nae_mem_clear(struct nae_mem *mem)
         munmap(mem->map_base[i], mem->map_len[i]);
         close(mem->fd[i]);
     }
-    nae_mem_init(mem);
+    nae_mem_init(mem, mem->limit);
 }

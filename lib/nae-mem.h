@@ -50,12 +50,19 @@ struct nae_mem {
     void *map_base[NAE_MAX_REGIONS];    /* For munmap(). */
     size_t map_len[NAE_MAX_REGIONS];
     int fd[NAE_MAX_REGIONS];
+
+    /* Every byte a guest registers is memory the switch's own accesses can
+     * make the kernel allocate (and charge to the switch): a sparse memfd
+     * costs the guest nothing until the switch copies from it.  So the sum
+     * of region sizes is bounded by 'limit' (0: no bound). */
+    uint64_t total;
+    uint64_t limit;
 };
 
 /* Largest region a guest may register. */
 #define NAE_MEM_MAX_REGION_SIZE (64ULL << 30)
 
-void nae_mem_init(struct nae_mem *);
+void nae_mem_init(struct nae_mem *, uint64_t limit);
 int nae_mem_add(struct nae_mem *, int fd, const struct nae_msg_region *);
 void nae_mem_clear(struct nae_mem *);
 

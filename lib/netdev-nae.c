@@ -91,6 +91,11 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 #define NAE_HW_POOL_MAX 64              /* Representors in one hw-channel. */
 #define NAE_HW_PRIORITY_MAX 100
 
+/* options:max-guest-memory, in MiB: how much memory one guest session may
+ * register (the switch's copies can make the kernel allocate all of it). */
+#define NAE_DEFAULT_GUEST_MEM_MB 1024
+#define NAE_MAX_GUEST_MEM_MB (512 * 1024)
+
 /* Which path a port should use, as nae/set-path asks. */
 enum nae_path_mode {
     NAE_MODE_AUTO,      /* Hardware whenever it has a VF. */
@@ -137,6 +142,7 @@ struct netdev_nae {
     int mtu OVS_GUARDED;
     int requested_mtu OVS_GUARDED;
     int requested_n_chans OVS_GUARDED;
+    uint64_t max_guest_mem OVS_GUARDED;     /* Bytes; for new sessions. */
     bool dp_resync OVS_GUARDED;         /* Guest session changed state. */
     bool dp_running OVS_GUARDED;        /* 'chans' drive a started device. */
     enum netdev_flags flags OVS_GUARDED;
@@ -215,6 +221,7 @@ netdev_nae_offer(const struct netdev_nae *dev)
         .features = (dev->n_hw_pool ? NAE_F_ALL
                      : NAE_F_ALL & ~NAE_F_HW_PATH),
         .mac = eth_addr_to_uint64(dev->hwaddr),
+        .max_mem = dev->max_guest_mem,
     };
     return offer;
 }
@@ -277,6 +284,7 @@ netdev_nae_construct(struct netdev *netdev)
     eth_addr_nicira_random(&dev->hwaddr);
     dev->mtu = dev->requested_mtu = NAE_DEFAULT_MTU;
     dev->requested_n_chans = 1;
+    dev->max_guest_mem = NAE_DEFAULT_GUEST_MEM_MB << 20;
     dev->flags = NETDEV_UP;
     atomic_init(&dev->tx_not_running, 0);
     dev->hw_port = dev->requested_hw_port = -1;
@@ -852,6 +860,9 @@ netdev_nae_set_config(struct netdev *netdev, const struct smap *args,
     const char *mac_s = smap_get(args, "mac");
     const char *hw = smap_get(args, "hw-channel");
     int hw_priority = smap_get_int(args, "hw-priority", 0);
+    unsigned long long int max_mem_mb
+        = smap_get_ullong(args, "max-guest-memory",
+                          NAE_DEFAULT_GUEST_MEM_MB);
     int hw_pool[NAE_HW_POOL_MAX];
     int n_hw_pool = 0;
     struct eth_addr mac;
@@ -867,6 +878,11 @@ netdev_nae_set_config(struct netdev *netdev, const struct smap *args,
                   || eth_addr_is_multicast(mac) || eth_addr_is_zero(mac))) {
         *errp = xasprintf("%s: mac '%s' is not a unicast Ethernet address",
                           name, mac_s);
+        goto error;
+    }
+    if (max_mem_mb < 1 || max_mem_mb > NAE_MAX_GUEST_MEM_MB) {
+        *errp = xasprintf("%s: max-guest-memory must be between 1 and %d "
+                          "(MiB)", name, NAE_MAX_GUEST_MEM_MB);
         goto error;
     }
     if (hw_priority < 0 || hw_priority > NAE_HW_PRIORITY_MAX) {
@@ -896,6 +912,14 @@ netdev_nae_set_config(struct netdev *netdev, const struct smap *args,
         netdev_request_reconfigure(netdev);
     }
     dev->hw_priority = hw_priority;
+    if (max_mem_mb << 20 != dev->max_guest_mem) {
+        /* Sessions that start from now on get the new bound. */
+        dev->max_guest_mem = max_mem_mb << 20;
+        if (dev->ctl) {
+            struct nae_dev_offer offer = netdev_nae_offer(dev);
+            nae_ctl_set_offer(dev->ctl, &offer);
+        }
+    }
     if (n_hw_pool != dev->n_hw_pool
         || memcmp(hw_pool, dev->hw_pool, n_hw_pool * sizeof *hw_pool)) {
         free(dev->hw_devargs);
@@ -949,6 +973,8 @@ netdev_nae_get_config(const struct netdev *netdev, struct smap *args)
 
     ovs_mutex_lock(&dev->mutex);
     smap_add_format(args, "n-channels", "%d", dev->requested_n_chans);
+    smap_add_format(args, "max-guest-memory", "%"PRIu64,
+                    dev->max_guest_mem >> 20);
     smap_add_format(args, "mac", ETH_ADDR_FMT, ETH_ADDR_ARGS(dev->hwaddr));
     if (dev->socket_path) {
         smap_add(args, "socket", dev->socket_path);
@@ -1590,6 +1616,10 @@ netdev_nae_get_status(const struct netdev *netdev, struct smap *smap)
 
         nae_ctl_get_stats(dev->ctl, &cs);
         smap_add_format(smap, "guest_sessions", "%"PRIu64, cs.sessions);
+        if (nae_ctl_dev(dev->ctl)) {
+            smap_add_format(smap, "guest_memory", "%"PRIu64,
+                            nae_ctl_dev(dev->ctl)->mem.total);
+        }
     }
     if (dev->hw_devargs) {
         smap_add(smap, "hw_channel", netdev_nae_hw_state(dev));

@@ -1426,7 +1426,7 @@ netdev_splitio_get_status(const struct netdev *netdev, struct smap *smap)
     ovs_mutex_unlock(&dev->mutex);
     smap_add(smap, "connection", attached ? sio_state_name(s.state)
                                           : "not attached");
-    if (s.state >= SIO_SYN_RCVD) {
+    if (s.state >= SIO_ESTABLISHED) {
         smap_add_format(smap, "remote_port", "%"PRIu16, s.remote_port);
     }
     smap_add_format(smap, "connects", "%"PRIu64, s.conn.connects);
@@ -1457,7 +1457,7 @@ splitio_show_one(struct ds *out, struct netdev_splitio *dev)
     ds_put_format(out, "  local "IP_FMT":%"PRIu16" remote "IP_FMT":",
                   IP_ARGS((OVS_FORCE ovs_be32) c->local.ip), c->local.port,
                   IP_ARGS((OVS_FORCE ovs_be32) c->remote.ip));
-    if (s.state >= SIO_SYN_RCVD) {
+    if (s.state >= SIO_ESTABLISHED) {
         ds_put_format(out, "%"PRIu16, s.remote_port);
     } else {
         ds_put_cstr(out, c->remote.port ? "" : "any");

@@ -38,7 +38,8 @@
 #define SIO_KEEPALIVE_INTVL_US (1 * US_PER_S)
 #define SIO_KEEPALIVE_PROBES 6
 #define SIO_TIME_WAIT_US (2 * US_PER_S)
-#define SIO_PENDING_US (3 * US_PER_S)
+#define SIO_COOKIE_SLOT_US (4 * US_PER_S)  /* A SYN cookie is good for one
+                                             * to two slots. */
 #define SIO_WSCALE 7
 #define SIO_DEFAULT_PEER_MSS 536    /* RFC 9293 3.7.1. */
 
@@ -49,7 +50,6 @@ sio_state_name(enum sio_state s)
         [SIO_CLOSED] = "CLOSED",
         [SIO_LISTEN] = "LISTEN",
         [SIO_SYN_SENT] = "SYN_SENT",
-        [SIO_SYN_RCVD] = "SYN_RCVD",
         [SIO_ESTABLISHED] = "ESTABLISHED",
         [SIO_FIN_WAIT_1] = "FIN_WAIT_1",
         [SIO_FIN_WAIT_2] = "FIN_WAIT_2",
@@ -131,7 +131,6 @@ reset_conn(struct sio_conn *c)
     c->held_checked = false;
     c->syn_due = false;
     c->rst_due = false;
-    c->pending.active = false;
     c->rst_reply.due = false;
     c->rto_us = SIO_RTO_INIT_US;
     c->srtt_us = c->rttvar_us = 0;
@@ -157,6 +156,10 @@ sio_conn_init(struct sio_conn *c, const struct sio_conn_cfg *cfg,
     c->rcv_buf = c->snd_buf + cfg->buf_size;
     c->stage = c->rcv_buf + cfg->buf_size;
     c->ip_id = ops->random(aux);
+    for (int i = 0; i < 2; i++) {
+        c->cookie_key[i] = ((uint64_t) ops->random(aux) << 32)
+                           | ops->random(aux);
+    }
     c->state = SIO_CLOSED;
     reset_conn(c);
 }
@@ -243,9 +246,6 @@ sio_conn_close(struct sio_conn *c)
     case SIO_CLOSE_WAIT:
         c->fin_queued = true;
         break;
-    case SIO_SYN_RCVD:
-        sio_conn_abort(c);
-        break;
     case SIO_SYN_SENT:
     case SIO_LISTEN:
         reset_conn(c);
@@ -277,7 +277,10 @@ sio_conn_established(const struct sio_conn *c)
 bool
 sio_conn_owns(const struct sio_conn *c, const struct sio_seg *seg)
 {
+    /* The peer's frames come from its next hop: a frame with the peer's
+     * address but another source MAC is someone else's. */
     if (seg->ip_src != c->cfg.remote.ip || seg->ip_dst != c->cfg.local.ip
+        || memcmp(seg->eth_src, c->cfg.remote.mac, 6)
         || c->state == SIO_CLOSED) {
         return false;
     }
@@ -292,10 +295,9 @@ sio_conn_owns(const struct sio_conn *c, const struct sio_seg *seg)
         return true;
     }
     /* A passive side also owns a newer handshake from its peer. */
+    uint8_t hs = seg->flags & (SIO_TCP_SYN | SIO_TCP_ACK | SIO_TCP_RST);
     return !c->cfg.active && !c->cfg.remote.port
-           && ((c->pending.active && seg->sport == c->pending.port)
-               || (seg->flags & (SIO_TCP_SYN | SIO_TCP_ACK | SIO_TCP_RST))
-                  == SIO_TCP_SYN);
+           && (hs == SIO_TCP_SYN || hs == SIO_TCP_ACK);
 }
 
 /* Free bytes of the receive buffer: the most we may accept. */
@@ -342,27 +344,168 @@ rtt_sample(struct sio_conn *c, uint64_t rtt)
     }
 }
 
+static void input_synchronized(struct sio_conn *, const struct sio_seg *);
+
+/* SipHash-2-4 of 'n' 64-bit words under 'key': the keyed hash behind SYN
+ * cookies.  Written here because this engine links only the C library
+ * (the guest side shares it); the cookie needs a PRF an off-path attacker
+ * cannot predict, not a fast checksum such as CRC32C. */
+static uint64_t
+sio_siphash(const uint64_t key[2], const uint64_t *m, size_t n)
+{
+    uint64_t v0 = key[0] ^ 0x736f6d6570736575ULL;
+    uint64_t v1 = key[1] ^ 0x646f72616e646f6dULL;
+    uint64_t v2 = key[0] ^ 0x6c7967656e657261ULL;
+    uint64_t v3 = key[1] ^ 0x7465646279746573ULL;
+#define SIO_ROTL(X, B) (((X) << (B)) | ((X) >> (64 - (B))))
+#define SIO_SIPROUND                                                    \
+    do {                                                                \
+        v0 += v1; v1 = SIO_ROTL(v1, 13); v1 ^= v0; v0 = SIO_ROTL(v0, 32); \
+        v2 += v3; v3 = SIO_ROTL(v3, 16); v3 ^= v2;                      \
+        v0 += v3; v3 = SIO_ROTL(v3, 21); v3 ^= v0;                      \
+        v2 += v1; v1 = SIO_ROTL(v1, 17); v1 ^= v2; v2 = SIO_ROTL(v2, 32); \
+    } while (0)
+
+    for (size_t i = 0; i <= n; i++) {
+        /* The last block is the length, as for a message of 8n bytes. */
+        uint64_t w = i < n ? m[i] : (uint64_t) (8 * n) << 56;
+
+        v3 ^= w;
+        SIO_SIPROUND;
+        SIO_SIPROUND;
+        v0 ^= w;
+    }
+    v2 ^= 0xff;
+    for (int i = 0; i < 4; i++) {
+        SIO_SIPROUND;
+    }
+#undef SIO_SIPROUND
+#undef SIO_ROTL
+    return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* A SYN cookie: the ISN of a SYN-ACK, from which the final ACK alone
+ * proves that its sender saw our SYN-ACK.  Bits 31-8: a keyed hash of the
+ * 4-tuple, the peer's ISN, the time slot and bits 7-0; bit 7: the slot's
+ * parity; bits 6-4: the peer's MSS, rounded down to one of
+ * 'sio_cookie_mss'; bits 3-0: the peer's window scale (15: none). */
+static const uint16_t sio_cookie_mss[8] = {
+    536, 1200, 1360, 1400, 1440, 1460, 4312, 8960,
+};
+
+static uint32_t
+sio_cookie_make(const struct sio_conn *c, uint16_t sport, uint32_t irs,
+                uint64_t slot, uint8_t low7)
+{
+    uint8_t low = (slot & 1) << 7 | low7;
+    uint64_t m[3] = {
+        (uint64_t) c->cfg.local.ip << 32 | c->cfg.remote.ip,
+        (uint64_t) c->local_port << 48 | (uint64_t) sport << 32 | irs,
+        slot << 8 | low,
+    };
+
+    return (sio_siphash(c->cookie_key, m, 3) & 0xffffff00) | low;
+}
+
+/* Queues a SYN-ACK with a cookie for SYN 'seg' from port 'seg->sport'. */
+static void
+sio_cookie_answer(struct sio_conn *c, const struct sio_seg *seg)
+{
+    uint8_t mss_code = 0, ws_code = seg->wscale < 0 ? 15
+                                    : seg->wscale > 14 ? 14 : seg->wscale;
+    uint16_t mss = seg->mss ? seg->mss : SIO_DEFAULT_PEER_MSS;
+
+    for (int i = 0; i < 8; i++) {
+        if (sio_cookie_mss[i] <= mss) {
+            mss_code = i;
+        }
+    }
+    if (c->n_synacks >= SIO_SYNACK_QUEUE) {
+        c->stats.synacks_dropped++;
+        return;
+    }
+    struct sio_synack *sa = &c->synacks[c->n_synacks++];
+    sa->port = seg->sport;
+    sa->irs = seg->seq;
+    sa->iss = sio_cookie_make(c, seg->sport, seg->seq,
+                              c->now / SIO_COOKIE_SLOT_US,
+                              mss_code << 4 | ws_code);
+}
+
+/* Checks that ACK 'seg' returns one of our cookies (current or previous
+ * slot), and if so decodes the peer's SYN options from it. */
+static bool
+sio_cookie_check(const struct sio_conn *c, const struct sio_seg *seg,
+                 uint16_t *mss, int8_t *wscale)
+{
+    uint32_t iss = seg->ack - 1, irs = seg->seq - 1;
+    uint64_t slot = c->now / SIO_COOKIE_SLOT_US;
+
+    if ((slot & 1) != (iss >> 7 & 1)) {
+        if (!slot) {
+            return false;
+        }
+        slot--;
+    }
+    if (sio_cookie_make(c, seg->sport, irs, slot, iss & 0x7f) != iss) {
+        return false;
+    }
+    *mss = sio_cookie_mss[iss >> 4 & 7];
+    *wscale = (iss & 15) == 15 ? -1 : (int8_t) (iss & 15);
+    return true;
+}
+
+/* Completes the handshake whose final ACK 'seg' returned a valid cookie:
+ * the connection is the peer's, from its source port, from now on. */
+static void
+sio_cookie_adopt(struct sio_conn *c, const struct sio_seg *seg,
+                 uint16_t mss, int8_t wscale)
+{
+    uint32_t iss = seg->ack - 1;
+
+    go_closed(c);               /* Back to LISTEN, rst_old kept. */
+    c->remote_port = seg->sport;
+    start_recv_space(c, seg->seq - 1);
+    c->iss = iss;
+    c->snd_base = c->snd_write = iss + 1;
+    c->snd_una = c->snd_nxt = c->snd_max = iss + 1;
+    c->recover = iss;
+    apply_syn_options(c, mss, wscale);
+    set_snd_edge(c, seg->ack, (uint32_t) seg->window << c->snd_wscale);
+    c->last_rx = c->now;
+    c->stats.segs_in++;
+    c->stats.connects++;
+    set_state(c, SIO_ESTABLISHED);
+    if (seg->payload_len || seg->flags & SIO_TCP_FIN) {
+        input_synchronized(c, seg);
+    }
+}
+
+/* A passive side in LISTEN: SYNs are answered statelessly, and a final
+ * ACK with a good cookie establishes the connection. */
 static void
 input_listen(struct sio_conn *c, const struct sio_seg *seg)
 {
+    uint16_t mss;
+    int8_t wscale;
+
     if (seg->flags & SIO_TCP_RST) {
         return;
     }
+    if (seg->flags & SIO_TCP_SYN) {
+        if (!(seg->flags & SIO_TCP_ACK)) {
+            sio_cookie_answer(c, seg);
+        }
+        return;
+    }
     if (seg->flags & SIO_TCP_ACK) {
-        rst_reply(c, seg);
-        return;
+        if (sio_cookie_check(c, seg, &mss, &wscale)) {
+            sio_cookie_adopt(c, seg, mss, wscale);
+        } else {
+            c->stats.bad_cookies++;
+            rst_reply(c, seg);
+        }
     }
-    if (!(seg->flags & SIO_TCP_SYN)) {
-        return;
-    }
-    c->remote_port = seg->sport;
-    start_recv_space(c, seg->seq);
-    start_send_space(c);
-    apply_syn_options(c, seg->mss, seg->wscale);
-    set_snd_edge(c, c->snd_una, seg->window);   /* Unscaled in a SYN. */
-    c->syn_due = true;
-    c->last_rx = c->now;
-    set_state(c, SIO_SYN_RCVD);
 }
 
 static void
@@ -678,12 +821,6 @@ input_synchronized(struct sio_conn *c, const struct sio_seg *seg)
 {
     uint32_t seg_len = seg->payload_len + !!(seg->flags & SIO_TCP_FIN);
 
-    if (c->state == SIO_SYN_RCVD && seg->flags & SIO_TCP_SYN
-        && !(seg->flags & SIO_TCP_ACK) && seg->seq == c->irs) {
-        c->syn_due = true;      /* Our SYN-ACK was lost. */
-        return;
-    }
-
     if (seg->flags & SIO_TCP_SYN) {
         /* RFC 5961 4.2: whatever its sequence number. */
         c->stats.syn_rejected++;
@@ -727,25 +864,11 @@ input_synchronized(struct sio_conn *c, const struct sio_seg *seg)
     }
     c->stats.segs_in++;
 
-    if (c->state == SIO_SYN_RCVD) {
-        if (SEQ_LEQ(seg->ack, c->snd_una) || SEQ_GT(seg->ack, c->snd_max)) {
-            rst_reply(c, seg);
-            return;
-        }
-        c->snd_una = seg->ack;
-        set_snd_edge(c, seg->ack, (uint32_t) seg->window << c->snd_wscale);
-        c->rto_deadline = 0;
-        c->backoffs = 0;
-        c->rto_us = SIO_RTO_INIT_US;
-        c->stats.connects++;
-        set_state(c, SIO_ESTABLISHED);
-    } else {
-        if (!input_ack(c, seg, seg_len)) {
-            return;
-        }
-        if (c->state == SIO_LISTEN || c->state == SIO_CLOSED) {
-            return;             /* LAST_ACK completed. */
-        }
+    if (!input_ack(c, seg, seg_len)) {
+        return;
+    }
+    if (c->state == SIO_LISTEN || c->state == SIO_CLOSED) {
+        return;                 /* LAST_ACK completed. */
     }
 
     if (seg->payload_len) {
@@ -768,66 +891,29 @@ input_synchronized(struct sio_conn *c, const struct sio_seg *seg)
     deliver_messages(c);
 }
 
-/* A newer handshake from the configured peer while this passive connection
- * is synchronized (section 3: the newest complete handshake wins). */
+/* A newer handshake from the configured peer, on another port, while this
+ * passive connection is synchronized (section 3: the newest complete
+ * handshake wins).  Answered statelessly like one in LISTEN. */
 static void
 input_takeover(struct sio_conn *c, const struct sio_seg *seg)
 {
-    if (seg->sport != c->pending.port || !c->pending.active) {
-        if ((seg->flags & (SIO_TCP_SYN | SIO_TCP_ACK | SIO_TCP_RST))
-            != SIO_TCP_SYN) {
+    uint8_t hs = seg->flags & (SIO_TCP_SYN | SIO_TCP_ACK | SIO_TCP_RST);
+    uint16_t mss;
+    int8_t wscale;
+
+    if (hs == SIO_TCP_SYN) {
+        sio_cookie_answer(c, seg);
+    } else if (hs == SIO_TCP_ACK) {
+        if (!sio_cookie_check(c, seg, &mss, &wscale)) {
+            c->stats.bad_cookies++;
             return;
         }
-        c->pending.active = true;
-        c->pending.port = seg->sport;
-        c->pending.irs = seg->seq;
-        c->pending.iss = c->ops->random(c->aux);
-        c->pending.mss = seg->mss;
-        c->pending.wscale = seg->wscale;
-        c->pending.synack_due = true;
-        c->pending.expires = c->now + SIO_PENDING_US;
-        return;
-    }
-    if (seg->flags & SIO_TCP_RST) {
-        if (seg->seq == c->pending.irs + 1) {
-            c->pending.active = false;
-        }
-        return;
-    }
-    if (seg->flags & SIO_TCP_SYN) {
-        if (seg->seq == c->pending.irs && !(seg->flags & SIO_TCP_ACK)) {
-            c->pending.synack_due = true;
-        }
-        return;
-    }
-    if (!(seg->flags & SIO_TCP_ACK) || seg->ack != c->pending.iss + 1
-        || seg->seq != c->pending.irs + 1) {
-        return;
-    }
-
-    /* Handshake complete: reset the old connection, adopt the new one. */
-    c->rst_old.due = true;
-    c->rst_old.port = c->remote_port;
-    c->rst_old.seq = c->snd_max;
-    c->stats.takeovers++;
-
-    uint32_t irs = c->pending.irs, iss = c->pending.iss;
-    uint16_t port = c->pending.port, mss = c->pending.mss;
-    int8_t wscale = c->pending.wscale;
-    go_closed(c);               /* Back to LISTEN, rst_old kept. */
-    c->remote_port = port;
-    start_recv_space(c, irs);
-    c->iss = iss;
-    c->snd_base = c->snd_write = iss + 1;
-    c->snd_una = c->snd_nxt = c->snd_max = iss + 1;
-    c->recover = iss;
-    apply_syn_options(c, mss, wscale);
-    set_snd_edge(c, seg->ack, (uint32_t) seg->window << c->snd_wscale);
-    c->last_rx = c->now;
-    c->stats.connects++;
-    set_state(c, SIO_ESTABLISHED);
-    if (seg->payload_len || seg->flags & SIO_TCP_FIN) {
-        input_synchronized(c, seg);
+        /* Handshake complete: reset the old connection, adopt the new. */
+        c->rst_old.due = true;
+        c->rst_old.port = c->remote_port;
+        c->rst_old.seq = c->snd_max;
+        c->stats.takeovers++;
+        sio_cookie_adopt(c, seg, mss, wscale);
     }
 }
 
@@ -848,7 +934,7 @@ sio_conn_input(struct sio_conn *c, const struct sio_seg *seg, uint64_t now)
         break;
     }
     if (seg->sport != c->remote_port) {
-        if (!c->cfg.active && c->state != SIO_SYN_RCVD) {
+        if (!c->cfg.active) {
             input_takeover(c, seg);
         }
         return;
@@ -1103,9 +1189,6 @@ run_timers(struct sio_conn *c)
 {
     uint64_t now = c->now;
 
-    if (c->pending.active && now >= c->pending.expires) {
-        c->pending.active = false;
-    }
     if (c->state == SIO_TIME_WAIT && now >= c->time_wait_end) {
         go_closed(c);
         return;
@@ -1117,15 +1200,11 @@ run_timers(struct sio_conn *c)
         c->rto_us = c->rto_us * 2 > SIO_RTO_MAX_US ? SIO_RTO_MAX_US
                                                    : c->rto_us * 2;
         arm_rto(c);
-        if (c->state == SIO_SYN_SENT || c->state == SIO_SYN_RCVD) {
+        if (c->state == SIO_SYN_SENT) {
             if (c->backoffs >= SIO_HANDSHAKE_TRIES) {
                 c->stats.handshake_failed++;
-                if (c->state == SIO_SYN_SENT) {
-                    reset_conn(c);
-                    set_state(c, SIO_CLOSED);
-                } else {
-                    go_closed(c);
-                }
+                reset_conn(c);
+                set_state(c, SIO_CLOSED);
                 return;
             }
             c->syn_due = true;
@@ -1210,28 +1289,28 @@ sio_conn_output(struct sio_conn *c, uint8_t *buf, size_t cap, uint64_t now)
         go_closed(c);
         return n;
     }
-    if (c->state == SIO_CLOSED || c->state == SIO_LISTEN) {
-        return 0;
-    }
-
-    if (c->pending.active && c->pending.synack_due) {
-        /* Stateless SYN-ACK for a takeover handshake. */
+    while (c->n_synacks) {
+        /* Stateless SYN-ACK (a SYN cookie), in LISTEN or for a takeover. */
+        const struct sio_synack *sa = &c->synacks[--c->n_synacks];
         struct sio_endpoint src = c->cfg.local, dst = c->cfg.remote;
         struct sio_seg_out o = {
             .src = &src, .dst = &dst, .ip_id = c->ip_id++,
-            .seq = c->pending.iss, .ack = c->pending.irs + 1,
+            .seq = sa->iss, .ack = sa->irs + 1,
             .flags = SIO_TCP_SYN | SIO_TCP_ACK,
             .window = c->cfg.buf_size > 0xffff ? 0xffff : c->cfg.buf_size,
             .mss = our_mss(c), .wscale = SIO_WSCALE,
         };
         src.port = c->local_port;
-        dst.port = c->pending.port;
-        c->pending.synack_due = false;
+        dst.port = sa->port;
         n = sio_build_frame(buf, cap, &o);
         if (n) {
             c->stats.segs_out++;
+            c->stats.syn_cookies++;
             return n;
         }
+    }
+    if (c->state == SIO_CLOSED || c->state == SIO_LISTEN) {
+        return 0;
     }
 
     run_timers(c);
@@ -1240,8 +1319,6 @@ sio_conn_output(struct sio_conn *c, uint8_t *buf, size_t cap, uint64_t now)
     }
 
     if (c->syn_due) {
-        bool synack = c->state == SIO_SYN_RCVD;
-
         c->syn_due = false;
         if (!c->rto_deadline) {
             arm_rto(c);
@@ -1250,10 +1327,10 @@ sio_conn_output(struct sio_conn *c, uint8_t *buf, size_t cap, uint64_t now)
         if (c->backoffs) {
             c->stats.retrans_segs++;
         }
-        return emit(c, buf, cap, c->remote_port, c->iss,
-                    SIO_TCP_SYN | (synack ? SIO_TCP_ACK : 0), 0, 0, true);
+        return emit(c, buf, cap, c->remote_port, c->iss, SIO_TCP_SYN, 0, 0,
+                    true);
     }
-    if (c->state == SIO_SYN_SENT || c->state == SIO_SYN_RCVD) {
+    if (c->state == SIO_SYN_SENT) {
         return 0;
     }
 
@@ -1329,8 +1406,8 @@ sio_conn_next_timer(const struct sio_conn *c)
             t = ka;
         }
     }
-    if (c->pending.active && c->pending.expires < t) {
-        t = c->pending.expires;
+    if (c->n_synacks) {
+        t = c->now;
     }
     if (c->persist_deadline && c->persist_deadline < t) {
         t = c->persist_deadline;

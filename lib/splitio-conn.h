@@ -45,11 +45,14 @@
 
 #include "splitio-wire.h"
 
+/* SYN-ACKs queued between two sio_conn_output() calls; more SYNs than that
+ * in between are a flood, answered as if their SYN-ACKs were lost. */
+#define SIO_SYNACK_QUEUE 8
+
 enum sio_state {
     SIO_CLOSED,
     SIO_LISTEN,
     SIO_SYN_SENT,
-    SIO_SYN_RCVD,
     SIO_ESTABLISHED,
     SIO_FIN_WAIT_1,
     SIO_FIN_WAIT_2,
@@ -75,8 +78,8 @@ const char *sio_state_name(enum sio_state);
     SIO_COUNTER(ooo_segs, "out-of-order segments queued")               \
     SIO_COUNTER(ooo_dropped, "out-of-order segments beyond the queue")  \
     SIO_COUNTER(out_of_window, "segments outside the receive window")   \
-    SIO_COUNTER(bad_ack, "segments dropped for an unacceptable ACK "     \
-                "(of data never sent, or older than the peer's window)")                     \
+    SIO_COUNTER(bad_ack, "segments dropped for an unacceptable ACK "    \
+                "(of data never sent, or older than the peer's window)") \
     SIO_COUNTER(rst_accepted, "RSTs that ended a connection")           \
     SIO_COUNTER(rst_rejected, "RSTs with a wrong sequence number")      \
     SIO_COUNTER(syn_rejected, "SYNs on a synchronized connection")      \
@@ -86,6 +89,9 @@ const char *sio_state_name(enum sio_state);
     SIO_COUNTER(window_probes, "zero-window probes sent")               \
     SIO_COUNTER(keepalive_deaths, "connections ended by keepalive")     \
     SIO_COUNTER(handshake_failed, "handshakes given up")                \
+    SIO_COUNTER(syn_cookies, "SYN-ACKs sent (stateless, SYN cookie)")   \
+    SIO_COUNTER(bad_cookies, "handshake ACKs with a wrong SYN cookie")  \
+    SIO_COUNTER(synacks_dropped, "SYN-ACKs not sent: SYN flood")        \
     SIO_COUNTER(connects, "connections established")                    \
     SIO_COUNTER(takeovers, "connections replaced by a newer handshake") \
     SIO_COUNTER(resets_sent, "RSTs sent")                               \
@@ -182,20 +188,22 @@ struct sio_conn {
     unsigned int dupacks_due;   /* Immediate ACKs for out-of-order data. */
     bool fast_rtx_due;          /* Resend one segment at snd_una. */
     bool held_checked;          /* Message at rcv_read passed its CRC. */
-    bool syn_due;               /* Send or resend SYN or SYN-ACK. */
+    bool syn_due;               /* Send or resend our SYN. */
     bool rst_due;               /* Abort: send RST, then close. */
 
-    /* A newer handshake from the configured peer while connected
-     * (section 3): answered statelessly, promoted on its final ACK. */
-    struct {
-        bool active;
+    /* A passive side keeps no state for a handshake until its final ACK
+     * (section 3): each SYN is answered with a SYN-ACK whose ISN is a SYN
+     * cookie, keyed by 'cookie_key', and the ACK that returns it, from
+     * whichever source port, completes the connection (in LISTEN) or takes
+     * it over (while synchronized).  So no SYN, spoofed or not, can hold a
+     * slot the real peer needs.  SYN-ACKs wait here only until the next
+     * sio_conn_output() call. */
+    uint64_t cookie_key[2];
+    struct sio_synack {
         uint16_t port;
-        uint32_t irs, iss;
-        uint16_t mss;
-        int8_t wscale;
-        bool synack_due;
-        uint64_t expires;
-    } pending;
+        uint32_t iss, irs;
+    } synacks[SIO_SYNACK_QUEUE];
+    unsigned int n_synacks;
     /* RST for the connection a takeover replaced. */
     struct {
         bool due;
@@ -235,8 +243,8 @@ void sio_conn_close(struct sio_conn *);
 void sio_conn_abort(struct sio_conn *);
 
 /* Whether 'seg' (already checked by sio_parse_frame()) belongs to this
- * connection: its current 4-tuple, a handshake it would accept, or the
- * pending takeover handshake. */
+ * connection: its current 4-tuple, or (on a passive side) a SYN or a
+ * handshake's final ACK from the configured peer on another port. */
 bool sio_conn_owns(const struct sio_conn *, const struct sio_seg *);
 
 void sio_conn_input(struct sio_conn *, const struct sio_seg *, uint64_t now);

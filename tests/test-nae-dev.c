@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -237,7 +238,7 @@ test_regions(void)
     struct nae_msg_region r = { .guest_addr = 0x10000, .size = 8192 };
     int fd;
 
-    nae_mem_init(&mem);
+    nae_mem_init(&mem, 0);
     fd = test_memfd(8192, false);
     ovs_assert(nae_mem_add(&mem, fd, &r) == EPERM);
     close(fd);
@@ -282,6 +283,27 @@ test_regions(void)
     close(f);
     nae_mem_clear(&mem);
     ovs_assert(!fd_is_open(fd) && !fd_is_open(fd2));
+
+    /* A bound on the total: a 64 GiB sparse memfd costs the guest nothing,
+     * but each page the switch copies from would cost the switch. */
+    nae_mem_init(&mem, 1 << 20);
+    fd = memfd_create("sparse", MFD_ALLOW_SEALING);
+    ovs_assert(fd >= 0 && !ftruncate(fd, 64ULL << 30));
+    ovs_assert(!fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK));
+    r = (struct nae_msg_region) { .guest_addr = 0x10000,
+                                  .size = 64ULL << 30 };
+    ovs_assert(nae_mem_add(&mem, fd, &r) == EFBIG);
+    r.size = 768 << 10;
+    ovs_assert(!nae_mem_add(&mem, fd, &r));
+    ovs_assert(mem.total == 768 << 10);
+    fd2 = dup(fd);
+    r.guest_addr = 0x10000000;
+    r.size = 512 << 10;                             /* 1.25 MiB in all. */
+    ovs_assert(nae_mem_add(&mem, fd2, &r) == EFBIG);
+    r.size = 256 << 10;                             /* Exactly 1 MiB. */
+    ovs_assert(!nae_mem_add(&mem, fd2, &r));
+    nae_mem_clear(&mem);
+    ovs_assert(mem.total == 0 && mem.limit == 1 << 20);
 }
 
 /* Control messages: HELLO first, version checked, unknown types refused,

@@ -448,9 +448,11 @@ test_backpressure(void)
     sim_destroy(&sim);
 }
 
+/* Forges a segment towards side 'to' from its peer's addresses and source
+ * port 'sport', as an off-path attacker who knows them would. */
 static void
-forge(struct sim *sim, int to, uint8_t flags, uint32_t seq, uint32_t ack,
-      bool from_peer_port)
+forge_from(struct sim *sim, int to, uint8_t flags, uint32_t seq,
+           uint32_t ack, uint16_t sport)
 {
     struct sio_conn *victim = &sim->s[to].conn;
     struct sio_conn *peer = &sim->s[!to].conn;
@@ -458,13 +460,22 @@ forge(struct sim *sim, int to, uint8_t flags, uint32_t seq, uint32_t ack,
     struct sio_seg_out o = {
         .src = &src, .dst = &dst, .seq = seq, .ack = ack,
         .flags = flags, .window = 100,
+        .mss = flags & SIO_TCP_SYN ? 1460 : 0, .wscale = 7,
     };
     struct frame f = { .to = to };
 
-    src.port = from_peer_port ? peer->local_port : 40000;
+    src.port = sport;
     dst.port = victim->local_port;
     f.len = sio_build_frame(f.data, sizeof f.data, &o);
     sim_input_frame(sim, &f);
+}
+
+static void
+forge(struct sim *sim, int to, uint8_t flags, uint32_t seq, uint32_t ack,
+      bool from_peer_port)
+{
+    forge_from(sim, to, flags, seq, ack,
+               from_peer_port ? sim->s[!to].conn.local_port : 40000);
 }
 
 /* Forges, towards side 'to', a segment from its peer's endpoint that
@@ -524,6 +535,64 @@ test_bad_ack_data(void)
     /* The connection goes on, and the real data still arrives in order. */
     sim_transfer(&sim, 20, 10 * 1000000ULL);
     ovs_assert(sim.s[1].n_rx == n_rx + 20);
+    sim_destroy(&sim);
+}
+
+/* Spoofed SYNs from the guest's address and other source ports, 100 per
+ * simulated second and in bursts beyond the SYN-ACK queue, never lock the
+ * real guest out: the host keeps no state for them (SYN cookies).  Blind
+ * ACKs guessing a cookie neither establish nor take over a connection. */
+static void
+test_syn_flood(void)
+{
+    struct sim sim;
+
+    sim_init(&sim, 13);
+    struct sio_conn *guest = &sim.s[0].conn, *host = &sim.s[1].conn;
+
+    /* A burst before the guest's own SYN is even on the wire. */
+    for (int i = 0; i < 3 * SIO_SYNACK_QUEUE; i++) {
+        forge_from(&sim, 1, SIO_TCP_SYN, 1000 + i * 7919, 0, 40000 + i);
+    }
+    ovs_assert(host->state == SIO_LISTEN);
+    ovs_assert(host->stats.synacks_dropped == 2 * SIO_SYNACK_QUEUE);
+    for (int ms = 0; ms < 50 && !sio_conn_established(guest); ms++) {
+        forge_from(&sim, 1, SIO_TCP_SYN, ms * 104729, 0, 41000 + ms);
+        sim_step(&sim, 1000);
+    }
+    ovs_assert(sio_conn_established(guest));
+    for (int i = 0; i < 10; i++) {
+        sim_step(&sim, 1000);
+    }
+    ovs_assert(sio_conn_established(host));
+    ovs_assert(host->remote_port == guest->local_port);
+    ovs_assert(!guest->stats.retrans_segs && !guest->stats.rto_fired);
+
+    /* Blind ACKs from other ports, and SYNs, while established. */
+    uint64_t rng = 99;
+    for (int i = 0; i < 1000; i++) {
+        forge_from(&sim, 1, SIO_TCP_ACK, rnd_next(&rng), rnd_next(&rng),
+                   42000 + i % 1000);
+        if (i % 10 == 0) {
+            forge_from(&sim, 1, SIO_TCP_SYN, rnd_next(&rng), 0, 43000 + i);
+        }
+        sim_step(&sim, 100);
+    }
+    ovs_assert(host->stats.bad_cookies == 1000);
+    ovs_assert(!host->stats.takeovers);
+    ovs_assert(host->remote_port == guest->local_port);
+
+    /* The guest's addresses from another MAC are not the guest. */
+    struct sio_seg seg = {
+        .ip_src = host->cfg.remote.ip, .ip_dst = host->cfg.local.ip,
+        .sport = host->remote_port, .dport = host->local_port,
+        .flags = SIO_TCP_SYN,
+    };
+    memcpy(seg.eth_src, host->cfg.remote.mac, 6);
+    ovs_assert(sio_conn_owns(host, &seg));
+    seg.eth_src[5] ^= 1;
+    ovs_assert(!sio_conn_owns(host, &seg));
+    sim_transfer(&sim, 20, 10 * 1000000ULL);
     sim_destroy(&sim);
 }
 
@@ -695,6 +764,7 @@ test_splitio_main(int argc, char *argv[])
         { "backpressure", test_backpressure },
         { "spoofing", test_spoofing },
         { "bad-ack-data", test_bad_ack_data },
+        { "syn-flood", test_syn_flood },
         { "keepalive", test_keepalive },
         { "teardown", test_teardown },
         { "takeover", test_takeover },
