@@ -45,6 +45,10 @@ static const uint8_t dpi_v4_prefix[12] = { [10] = 0xff, [11] = 0xff };
  * much memory; max-flows and the signatures decide the size. */
 #define DPI_MAX_STREAM_MEMORY (1024ULL * 1024 * 1024)
 
+/* IPv6 extension headers walked before giving up on a packet (dropped as
+ * malformed). */
+#define DPI_MAX_EXT_HEADERS 8
+
 struct dpi_ruleset {
     struct dpi_sigset set;
     hs_database_t *db;          /* NULL when 'set' is empty. */
@@ -68,8 +72,11 @@ struct dpi_flow {
     uint32_t lru_prev, lru_next;
     bool in_use;
     uint8_t fins;
-    bool seq_valid[2];
+    bool seq_valid[2];          /* The direction's stream has started. */
     uint32_t next_seq[2];
+    bool handshake;             /* 'isn' holds the SYN-ACK that started
+                                 * the streams. */
+    uint32_t isn[2];
     enum dpi_verdict verdict;
     uint32_t sig_idx;           /* Index in the rule set, or DPI_NONE. */
     uint16_t mark;
@@ -83,11 +90,21 @@ struct dpi_engine {
     uint32_t *buckets;
     uint32_t bucket_mask;
     uint32_t free_head;
-    uint32_t lru_head, lru_tail; /* Most and least recently used. */
+    /* Two LRU lists, most recently used first: [DPI_LRU_OPEN] holds flows
+     * eviction may take, [DPI_LRU_DROPPED] those with a DROP verdict, which
+     * nothing but an idle time of 'drop_hold' may take: a flow that lost its
+     * verdict would be picked up again after the signature's first bytes
+     * and let the rest through. */
+    uint32_t lru_head[2], lru_tail[2];
+    uint64_t drop_hold;
+    bool midstream;             /* See dpi_engine_set_midstream(). */
     size_t n_flows;
     uint64_t hash_seed;
     struct dpi_stats stats;
 };
+
+static void dpi_flow_set_verdict(struct dpi_engine *, struct dpi_flow *,
+                                 enum dpi_verdict);
 
 const char *
 dpi_verdict_name(enum dpi_verdict v)
@@ -564,7 +581,10 @@ dpi_engine_create(size_t max_flows)
         e->flows[i].hash_next = i + 1 < max_flows ? i + 1 : DPI_NONE;
     }
     e->free_head = 0;
-    e->lru_head = e->lru_tail = DPI_NONE;
+    for (int l = 0; l < 2; l++) {
+        e->lru_head[l] = e->lru_tail[l] = DPI_NONE;
+    }
+    e->drop_hold = UINT64_MAX;
     /* A secret seed, so that a guest cannot aim its flows at one bucket. */
     if (getrandom(&e->hash_seed, sizeof e->hash_seed, 0)
         != sizeof e->hash_seed) {
@@ -625,10 +645,13 @@ dpi_engine_install(struct dpi_engine *e, struct dpi_ruleset *rs)
             }
         }
     }
-    for (uint32_t i = e->lru_head; i != DPI_NONE; i = e->flows[i].lru_next) {
+    for (uint32_t i = 0; i < e->max_flows; i++) {
         struct dpi_flow *f = &e->flows[i];
         uint32_t idx = DPI_NONE;
 
+        if (!f->in_use) {
+            continue;
+        }
         e->stats.stream_restarts++;
         if (rs && rs->db) {
             /* Fresh unless 'rs' served this engine before. */
@@ -645,7 +668,7 @@ dpi_engine_install(struct dpi_engine *e, struct dpi_ruleset *rs)
             && rs->set.sigs[idx].mark == f->mark) {
             f->sig_idx = idx;
         } else {
-            f->verdict = DPI_PASS;
+            dpi_flow_set_verdict(e, f, DPI_PASS);
             f->sig_idx = DPI_NONE;
             f->mark = 0;
             e->stats.flows_cleared++;
@@ -669,20 +692,29 @@ dpi_hash_key(const struct dpi_engine *e, const struct dpi_flow_key *k)
     return h ^ (h >> 29);
 }
 
+enum { DPI_LRU_OPEN, DPI_LRU_DROPPED };
+
+static int
+dpi_lru_of(const struct dpi_flow *f)
+{
+    return f->verdict == DPI_DROP ? DPI_LRU_DROPPED : DPI_LRU_OPEN;
+}
+
 static void
 dpi_lru_unlink(struct dpi_engine *e, uint32_t i)
 {
     struct dpi_flow *f = &e->flows[i];
+    int l = dpi_lru_of(f);
 
     if (f->lru_prev != DPI_NONE) {
         e->flows[f->lru_prev].lru_next = f->lru_next;
     } else {
-        e->lru_head = f->lru_next;
+        e->lru_head[l] = f->lru_next;
     }
     if (f->lru_next != DPI_NONE) {
         e->flows[f->lru_next].lru_prev = f->lru_prev;
     } else {
-        e->lru_tail = f->lru_prev;
+        e->lru_tail[l] = f->lru_prev;
     }
 }
 
@@ -690,15 +722,40 @@ static void
 dpi_lru_push(struct dpi_engine *e, uint32_t i)
 {
     struct dpi_flow *f = &e->flows[i];
+    int l = dpi_lru_of(f);
 
     f->lru_prev = DPI_NONE;
-    f->lru_next = e->lru_head;
-    if (e->lru_head != DPI_NONE) {
-        e->flows[e->lru_head].lru_prev = i;
+    f->lru_next = e->lru_head[l];
+    if (e->lru_head[l] != DPI_NONE) {
+        e->flows[e->lru_head[l]].lru_prev = i;
     } else {
-        e->lru_tail = i;
+        e->lru_tail[l] = i;
     }
-    e->lru_head = i;
+    e->lru_head[l] = i;
+}
+
+/* Sets 'f''s verdict, moving it between the LRU lists as needed. */
+static void
+dpi_flow_set_verdict(struct dpi_engine *e, struct dpi_flow *f,
+                     enum dpi_verdict verdict)
+{
+    uint32_t i = f - e->flows;
+
+    dpi_lru_unlink(e, i);
+    f->verdict = verdict;
+    dpi_lru_push(e, i);
+}
+
+void
+dpi_engine_set_drop_hold(struct dpi_engine *e, uint64_t idle)
+{
+    e->drop_hold = idle;
+}
+
+void
+dpi_engine_set_midstream(struct dpi_engine *e, bool midstream)
+{
+    e->midstream = midstream;
 }
 
 static void
@@ -718,8 +775,14 @@ dpi_flow_remove(struct dpi_engine *e, uint32_t i)
     e->n_flows--;
 }
 
+/* Finds the flow for 'key'.  If there is none and 'create', makes one,
+ * evicting the least recently used flow without a DROP verdict if the table
+ * is full, or a DROP flow idle since before 'now' - drop_hold.  Returns
+ * DPI_NONE if there is none (and none was to be made), or if every slot
+ * holds a DROP flow younger than that (counted: the caller fails closed). */
 static uint32_t
-dpi_flow_lookup(struct dpi_engine *e, const struct dpi_flow_key *key)
+dpi_flow_lookup(struct dpi_engine *e, const struct dpi_flow_key *key,
+                bool create, uint64_t now)
 {
     uint32_t hash = dpi_hash_key(e, key);
     uint32_t i;
@@ -733,10 +796,24 @@ dpi_flow_lookup(struct dpi_engine *e, const struct dpi_flow_key *key)
             return i;
         }
     }
+    if (!create) {
+        return DPI_NONE;
+    }
 
     if (e->free_head == DPI_NONE) {
-        dpi_flow_remove(e, e->lru_tail);
-        e->stats.flows_evicted++;
+        uint32_t victim = e->lru_tail[DPI_LRU_OPEN];
+
+        if (victim == DPI_NONE) {
+            victim = e->lru_tail[DPI_LRU_DROPPED];
+            if (now - e->flows[victim].last_used < e->drop_hold) {
+                e->stats.flows_refused++;
+                return DPI_NONE;
+            }
+            e->stats.drop_flows_expired++;
+        } else {
+            e->stats.flows_evicted++;
+        }
+        dpi_flow_remove(e, victim);
     }
     i = e->free_head;
     e->free_head = e->flows[i].hash_next;
@@ -747,6 +824,7 @@ dpi_flow_lookup(struct dpi_engine *e, const struct dpi_flow_key *key)
     f->hash = hash;
     f->in_use = true;
     f->sig_idx = DPI_NONE;
+    f->last_used = now;
     f->hash_next = e->buckets[hash & e->bucket_mask];
     e->buckets[hash & e->bucket_mask] = i;
     dpi_lru_push(e, i);
@@ -804,7 +882,7 @@ dpi_apply(struct dpi_engine *e, const struct dpi_scan_ctx *ctx,
           struct dpi_flow *f, struct dpi_result *res)
 {
     if (f && ctx->verdict > f->verdict) {
-        f->verdict = ctx->verdict;
+        dpi_flow_set_verdict(e, f, ctx->verdict);
         f->sig_idx = ctx->sig_idx;
         f->mark = e->rs->set.sigs[ctx->sig_idx].mark;
         res->first = true;
@@ -870,7 +948,121 @@ dpi_get_be16(const uint8_t *p)
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
 #define TCP_RST 0x04
+#define TCP_ACK 0x10
 
+/* The Internet checksum's running sum over 'len' bytes at 'p', in host
+ * byte order, eight bytes at a time (RFC 1071: the one's complement sum
+ * does not depend on byte order, and 32-bit words fold to the same 16-bit
+ * sum).  Every frame the service scans goes through this. */
+static uint64_t
+dpi_csum_add(uint64_t sum, const uint8_t *p, size_t len)
+{
+    for (; len >= 8; p += 8, len -= 8) {
+        uint64_t w;
+
+        memcpy(&w, p, 8);
+        sum += (w & 0xffffffff) + (w >> 32);
+    }
+    for (; len >= 2; p += 2, len -= 2) {
+        uint16_t h;
+
+        memcpy(&h, p, 2);
+        sum += h;
+    }
+    if (len) {
+        uint8_t last[2] = { p[0], 0 };
+        uint16_t h;
+
+        memcpy(&h, last, 2);
+        sum += h;
+    }
+    return sum;
+}
+
+static bool
+dpi_csum_ok(uint64_t sum)
+{
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return sum == 0xffff;
+}
+
+/* Whether the TCP segment 'l4' ('l4_len' bytes) between addresses 'src'
+ * and 'dst' ('alen' bytes each) has a good checksum: a receiver drops it
+ * otherwise, so the scanner must not take it for the stream's bytes. */
+static bool
+dpi_tcp_csum_ok(const uint8_t *src, const uint8_t *dst, size_t alen,
+                const uint8_t *l4, size_t l4_len)
+{
+    /* Protocol and TCP length, as the pseudo-header has them on the
+     * wire (IPv4's and IPv6's sum to the same). */
+    uint8_t pseudo[8] = {
+        0, 0, l4_len >> 24, l4_len >> 16, l4_len >> 8, l4_len, 0, 6,
+    };
+    uint64_t sum = dpi_csum_add(0, src, alen);
+
+    sum = dpi_csum_add(sum, dst, alen);
+    sum = dpi_csum_add(sum, pseudo, sizeof pseudo);
+    return dpi_csum_ok(dpi_csum_add(sum, l4, l4_len));
+}
+
+/* Holds back (drops for now) a segment the receiver may take but the
+ * scanner cannot place in its stream yet. */
+static void
+dpi_hold_back(struct dpi_engine *e, struct dpi_flow *f,
+              struct dpi_result *res)
+{
+    f->held_back++;
+    e->stats.held_back++;
+    res->verdict = DPI_DROP;
+    res->held_back = true;
+}
+
+/* Starts both streams of flow 'i' where its receivers start them: the
+ * SYN-ACK, sent in direction 'dir' with sequence number 'seq' and
+ * acknowledgement 'ack', names the server's ISN and the one client SYN the
+ * server took.  A second, different SYN-ACK means a new connection on the
+ * same 4-tuple (the server's old one is gone): both streams start afresh.
+ * A duplicate changes nothing. */
+static void
+dpi_start_streams(struct dpi_engine *e, uint32_t i, int dir, uint32_t seq,
+                  uint32_t ack)
+{
+    struct dpi_flow *f = &e->flows[i];
+
+    if (f->handshake && f->isn[dir] == seq && f->isn[!dir] == ack - 1) {
+        return;
+    }
+    if (f->handshake) {
+        e->stats.stream_restarts++;
+    }
+    f->handshake = true;
+    f->isn[dir] = seq;
+    f->isn[!dir] = ack - 1;
+    f->seq_valid[0] = f->seq_valid[1] = true;
+    f->next_seq[dir] = seq + 1;
+    f->next_seq[!dir] = ack;
+    f->fins = 0;
+    if (e->rs && e->rs->db) {
+        hs_reset_stream(e->rs->streams[2 * i], 0, NULL, NULL, NULL);
+        hs_reset_stream(e->rs->streams[2 * i + 1], 0, NULL, NULL, NULL);
+    }
+}
+
+/* A TCP segment of flow 'key', direction 'dir', whose checksum is good.
+ *
+ * A stream starts where its receiver's does: at the SYN-ACK, which both
+ * ends' ISNs are certain from (see dpi_start_streams()).  A SYN makes the
+ * flow's entry, and nothing else: a SYN the receiver never took (or
+ * ignored, on a connection it has) must not decide where its stream
+ * starts.  A segment of a stream that has not started is held back: a
+ * receiver takes no data before the handshake, and a flow whose handshake
+ * the engine did not see (one older than the service, or one evicted from
+ * a full table) cannot be scanned from its middle without letting a
+ * signature that spans the gap through.  With midstream pickup
+ * (dpi_engine_set_midstream()), such a flow's stream starts at the other
+ * side's ACK number instead. */
 static void
 dpi_process_tcp(struct dpi_engine *e, const struct dpi_flow_key *key,
                 int dir, const uint8_t *tcp, size_t l4_len, uint64_t now,
@@ -879,16 +1071,32 @@ dpi_process_tcp(struct dpi_engine *e, const struct dpi_flow_key *key,
     size_t doff = (tcp[12] >> 4) * 4;
     uint8_t flags = tcp[13];
     uint32_t seq = dpi_get_be32(tcp + 4);
+    uint32_t ack = dpi_get_be32(tcp + 8);
+    const uint8_t *payload = tcp + doff;
+    size_t len = l4_len - doff;
 
     if (doff < 20 || doff > l4_len) {
         e->stats.malformed++;
         return;                 /* Passes: no receiver will accept it. */
     }
 
-    uint32_t i = dpi_flow_lookup(e, key);
+    bool stream_bytes = len || flags & TCP_FIN;
+    bool create = flags & TCP_SYN || e->midstream;
+    uint32_t i = dpi_flow_lookup(e, key, create, now);
+    if (i == DPI_NONE) {
+        if (create) {
+            /* Every slot holds a flow we must not forget (counted by
+             * dpi_flow_lookup()): a connection we could not follow must
+             * not start. */
+            res->verdict = DPI_DROP;
+        } else if (stream_bytes) {
+            /* The middle of a stream we never saw start. */
+            e->stats.unanchored++;
+            res->verdict = DPI_DROP;
+        }
+        return;
+    }
     struct dpi_flow *f = &e->flows[i];
-    const uint8_t *payload = tcp + doff;
-    size_t len = l4_len - doff;
     struct dpi_scan_ctx ctx = { .rs = e->rs, .sig_idx = DPI_NONE };
 
     f->packets++;
@@ -899,20 +1107,52 @@ dpi_process_tcp(struct dpi_engine *e, const struct dpi_flow_key *key,
         return;
     }
 
-    uint32_t start = seq + !!(flags & TCP_SYN);
-    if (!f->seq_valid[dir]) {
-        f->seq_valid[dir] = true;
-        f->next_seq[dir] = start;
+    if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) == (TCP_SYN | TCP_ACK)) {
+        dpi_start_streams(e, i, dir, seq, ack);
+    } else if (e->midstream && flags & TCP_ACK && !(flags & TCP_SYN)
+               && !f->seq_valid[!dir]) {
+        f->seq_valid[!dir] = true;
+        f->next_seq[!dir] = ack;
     }
+
+    if (flags & TCP_RST) {
+        /* RFC 5961 3.2: only a RST at exactly RCV.NXT ends a connection;
+         * others get a challenge ACK, so the flow goes on.  A RST's data
+         * reaches no application. */
+        if (f->seq_valid[dir] && seq == f->next_seq[dir]) {
+            dpi_apply(e, &ctx, f, res);
+            e->stats.flows_ended++;
+            dpi_flow_remove(e, i);
+        } else {
+            e->stats.rst_ignored++;
+            dpi_apply(e, &ctx, f, res);
+        }
+        return;
+    }
+
+    if (!f->seq_valid[dir]) {
+        if (stream_bytes) {
+            e->stats.unanchored++;
+            dpi_hold_back(e, f, res);
+        } else {
+            dpi_apply(e, &ctx, f, res);
+        }
+        return;
+    }
+
+    uint32_t start = seq + !!(flags & TCP_SYN);
     int32_t delta = start - f->next_seq[dir];
     if (delta > 0) {
         /* Data beyond a gap: scanning it now would scan the stream out of
          * order, so hold it back (drop it) until the sender retransmits it
-         * in order.  No buffering, no evasion by reordering. */
-        f->held_back++;
-        e->stats.held_back++;
-        res->verdict = DPI_DROP;
-        res->held_back = true;
+         * in order.  No buffering, no evasion by reordering.  A segment
+         * with no bytes of the stream (a bare ACK) passes and moves
+         * nothing. */
+        if (stream_bytes) {
+            dpi_hold_back(e, f, res);
+        } else {
+            dpi_apply(e, &ctx, f, res);
+        }
         return;
     }
 
@@ -937,8 +1177,7 @@ dpi_process_tcp(struct dpi_engine *e, const struct dpi_flow_key *key,
     }
     dpi_apply(e, &ctx, f, res);
 
-    if (res->verdict != DPI_DROP
-        && ((flags & TCP_RST) || f->fins == 3)) {
+    if (res->verdict != DPI_DROP && f->fins == 3) {
         e->stats.flows_ended++;
         dpi_flow_remove(e, i);
     }
@@ -1016,6 +1255,9 @@ dpi_engine_process(struct dpi_engine *e, const uint8_t *frame, size_t len,
         if (ihl < 20 || tot < ihl || tot > ip_len) {
             goto malformed;
         }
+        if (!dpi_csum_ok(dpi_csum_add(0, ip, ihl))) {
+            goto bad_checksum;  /* The receiver's IP layer drops it. */
+        }
         /* Any fragment, first or not, is scanned on its own. */
         fragment = (dpi_get_be16(ip + 6) & 0x3fff) != 0;
         proto = ip[9];
@@ -1034,12 +1276,31 @@ dpi_engine_process(struct dpi_engine *e, const uint8_t *frame, size_t len,
         if (plen > ip_len - 40) {
             goto malformed;
         }
-        proto = ip[6];          /* Extension headers: scanned statelessly. */
+        proto = ip[6];
         src = ip + 8;
         dst = ip + 24;
         alen = 16;
         l4 = ip + 40;
         l4_len = plen;
+        /* Walk the extension headers to the upper layer, as the receiver
+         * does: hop-by-hop (0), routing (43), destination options (60),
+         * authentication (51), fragment (44). */
+        for (int n = 0; proto == 0 || proto == 43 || proto == 60
+                        || proto == 51 || proto == 44; n++) {
+            size_t hlen = (proto == 44 ? 8
+                           : proto == 51 ? (l4_len >= 2 ? (l4[1] + 2) * 4 : 0)
+                           : (l4_len >= 2 ? (l4[1] + 1) * 8 : 0));
+
+            if (n >= DPI_MAX_EXT_HEADERS || l4_len < 8 || hlen > l4_len) {
+                goto malformed;
+            }
+            if (proto == 44 && (dpi_get_be16(l4 + 2) & 0xfff9)) {
+                fragment = true;    /* Offset or more-fragments set. */
+            }
+            proto = l4[0];
+            l4 += hlen;
+            l4_len -= hlen;
+        }
     } else {
         e->stats.unscanned++;
         return;
@@ -1049,6 +1310,9 @@ dpi_engine_process(struct dpi_engine *e, const uint8_t *frame, size_t len,
         struct dpi_flow_key key;
         int dir;
 
+        if (!dpi_tcp_csum_ok(src, dst, alen, l4, l4_len)) {
+            goto bad_checksum;
+        }
         dpi_key_init(&key, &dir, src, dst, alen, dpi_get_be16(l4),
                      dpi_get_be16(l4 + 2), proto);
         dpi_process_tcp(e, &key, dir, l4, l4_len, now, res);
@@ -1068,15 +1332,21 @@ dpi_engine_process(struct dpi_engine *e, const uint8_t *frame, size_t len,
 
 malformed:
     e->stats.malformed++;
+    return;
+
+bad_checksum:
+    /* Dropped, not scanned: the receiver would drop it too, and letting
+     * the scanner take it for the stream's bytes (a decoy before the real
+     * ones, a RST between two halves of a signature) is an evasion. */
+    e->stats.bad_checksum++;
+    res->verdict = DPI_DROP;
 }
 
-size_t
-dpi_engine_flows(const struct dpi_engine *e, struct dpi_flow_info *out,
-                 size_t max)
+static size_t
+dpi_flows_of_list(const struct dpi_engine *e, int l,
+                  struct dpi_flow_info *out, size_t n, size_t max)
 {
-    size_t n = 0;
-
-    for (uint32_t i = e->lru_head; i != DPI_NONE && n < max;
+    for (uint32_t i = e->lru_head[l]; i != DPI_NONE && n < max;
          i = e->flows[i].lru_next) {
         const struct dpi_flow *f = &e->flows[i];
         struct dpi_flow_info *info = &out[n++];
@@ -1093,6 +1363,15 @@ dpi_engine_flows(const struct dpi_engine *e, struct dpi_flow_info *out,
         info->last_used = f->last_used;
     }
     return n;
+}
+
+size_t
+dpi_engine_flows(const struct dpi_engine *e, struct dpi_flow_info *out,
+                 size_t max)
+{
+    size_t n = dpi_flows_of_list(e, DPI_LRU_OPEN, out, 0, max);
+
+    return dpi_flows_of_list(e, DPI_LRU_DROPPED, out, n, max);
 }
 
 static void

@@ -104,12 +104,23 @@ size_t dpi_ruleset_memory(const struct dpi_ruleset *);
     DPI_COUNTER(bytes_scanned, "payload bytes given to Hyperscan")      \
     DPI_COUNTER(retransmit_bytes, "payload bytes already scanned, skipped") \
     DPI_COUNTER(flows_created, "flows entered in the table")            \
-    DPI_COUNTER(flows_ended, "flows ended by RST or both FINs")         \
-    DPI_COUNTER(flows_evicted, "least recently used flows evicted")     \
+    DPI_COUNTER(flows_ended, "flows ended by an exact RST or both FINs") \
+    DPI_COUNTER(flows_evicted, "least recently used flows evicted "     \
+                "(never one with a drop verdict)")                      \
     DPI_COUNTER(flows_cleared, "flow verdicts withdrawn by a reload")   \
     DPI_COUNTER(stream_restarts, "flow streams restarted by a reload")  \
     DPI_COUNTER(reloads, "rule sets installed")                         \
     DPI_COUNTER(malformed, "IP packets with bad lengths, not scanned")  \
+    DPI_COUNTER(bad_checksum, "packets with a bad IPv4 or TCP checksum, " \
+                "dropped unscanned")                                    \
+    DPI_COUNTER(unanchored, "TCP segments of a stream whose start " \
+                "(SYN-ACK) the engine did not see, dropped")            \
+    DPI_COUNTER(rst_ignored, "RSTs not at the expected sequence number " \
+                "(the flow goes on)")                                   \
+    DPI_COUNTER(flows_refused, "packets of new flows dropped: every slot " \
+                "holds a flow with a drop verdict")                     \
+    DPI_COUNTER(drop_flows_expired, "flows with a drop verdict forgotten " \
+                "after the drop hold time idle")                        \
     DPI_COUNTER(scan_errors, "Hyperscan errors (flow passes unscanned)") \
     DPI_COUNTER(alerted, "packets passed with an alert verdict")       \
     DPI_COUNTER(marked, "packets passed with a mark verdict")           \
@@ -167,16 +178,31 @@ struct dpi_ruleset *dpi_engine_install(struct dpi_engine *,
                                        struct dpi_ruleset *rs);
 const struct dpi_ruleset *dpi_engine_ruleset(const struct dpi_engine *);
 
-/* Scans one Ethernet frame.  'now' is any monotonic clock; it is only
- * stored for display. */
+/* Scans one Ethernet frame.  'now' is any monotonic clock (flows' idle
+ * times, the drop hold).  IPv4 and TCP checksums are verified: a packet
+ * with a bad one is dropped unscanned, since its receiver drops it too. */
 void dpi_engine_process(struct dpi_engine *, const uint8_t *frame,
                         size_t len, uint64_t now, struct dpi_result *);
+
+/* A flow with a DROP verdict is never evicted for a new one while it has
+ * been idle less than 'idle' (in the clock dpi_engine_process() is given;
+ * default: forever).  When every slot holds such a flow, packets of new
+ * flows are dropped (fail closed). */
+void dpi_engine_set_drop_hold(struct dpi_engine *, uint64_t idle);
+
+/* Whether TCP flows whose handshake the engine did not see are scanned
+ * from the other side's ACK number on (default: no, their data is
+ * dropped).  Picking a flow up in its middle loses whatever part of a
+ * signature came before, and an engine that evicts flows from a full table
+ * would then let a signature through that spans the eviction: a sender
+ * that floods the table can do that on purpose. */
+void dpi_engine_set_midstream(struct dpi_engine *, bool);
 
 const struct dpi_stats *dpi_engine_stats(const struct dpi_engine *);
 size_t dpi_engine_n_flows(const struct dpi_engine *);
 
-/* Copies up to 'max' in-use flows, most recently used first, into 'out';
- * returns how many. */
+/* Copies up to 'max' in-use flows into 'out', most recently used first,
+ * those with a drop verdict after the others; returns how many. */
 size_t dpi_engine_flows(const struct dpi_engine *, struct dpi_flow_info *out,
                         size_t max);
 

@@ -89,12 +89,16 @@ static struct vlog_rate_limit alert_rl = VLOG_RATE_LIMIT_INIT(20, 100);
 #define IOSERVICE_MAX_QUEUE 65536
 #define IOSERVICE_MAX_SIG_FILE (64 * 1024 * 1024)
 #define IOSERVICE_MTU 9216
+/* A flow with a drop verdict is kept at least this long after its last
+ * packet, whatever floods the flow table (dpi_engine_set_drop_hold()). */
+#define IOSERVICE_DROP_HOLD_S 120
 
 struct ioservice_config {
     char *signatures;           /* Path of the signature file. */
     size_t max_flows;
     uint32_t queue_size;
     uint16_t mark_tpid;         /* ETH_TYPE_VLAN_8021Q or _8021AD. */
+    bool midstream;             /* Scan TCP flows older than the service. */
 };
 
 /* Counters kept by the PMD thread under 'lock'. */
@@ -248,6 +252,10 @@ ioservice_build(struct netdev_ioservice *dev, struct dpi_ruleset *rs)
         rte_ring_free(queue);
         return ENOMEM;
     }
+    /* The engine's clock is the TSC (see the receive path). */
+    dpi_engine_set_drop_hold(engine, IOSERVICE_DROP_HOLD_S
+                                     * rte_get_tsc_hz());
+    dpi_engine_set_midstream(engine, dev->cfg.midstream);
     if (dev->engine) {
         dpi_ruleset_destroy(dpi_engine_install(dev->engine, NULL));
         dpi_engine_destroy(dev->engine);
@@ -432,8 +440,12 @@ netdev_ioservice_set_config(struct netdev *netdev, const struct smap *args,
     dev->cfg.max_flows = max_flows;
     dev->cfg.queue_size = queue_size;
     dev->cfg.mark_tpid = tpid;
+    dev->cfg.midstream = smap_get_bool(args, "midstream", false);
     rte_spinlock_lock(&dev->lock);
     dev->mark_tpid = htons(tpid);
+    if (dev->engine) {
+        dpi_engine_set_midstream(dev->engine, dev->cfg.midstream);
+    }
     rte_spinlock_unlock(&dev->lock);
 
     if (!dev->configured) {
@@ -471,6 +483,7 @@ netdev_ioservice_get_config(const struct netdev *netdev, struct smap *args)
         smap_add_format(args, "queue-size", "%"PRIu32, dev->cfg.queue_size);
         smap_add_format(args, "mark-tpid", "0x%04"PRIx16,
                         dev->cfg.mark_tpid);
+        smap_add(args, "midstream", dev->cfg.midstream ? "true" : "false");
     }
     ovs_mutex_unlock(&dev->mutex);
     return 0;

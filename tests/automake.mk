@@ -61,6 +61,7 @@ tests_ovstest_SOURCES = \
 	tests/test-nae-rxtx.c \
 	tests/test-splitio.c \
 	tests/test-dpi.c \
+	tests/dpi-frame.h \
 	tests/nae-test-mem.c \
 	tests/nae-test-mem.h
 nodist_tests_ovstest_SOURCES = $(OVS_SRCDIR)/tests/ovstest.c

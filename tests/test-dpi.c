@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "dpi.h"
+#include "dpi-frame.h"
 #include "nae-test-mem.h"
 #include "openvswitch/util.h"
 #include "ovstest.h"
@@ -34,44 +35,19 @@
 #define TCP_RST 0x04
 #define TCP_ACK 0x10
 
-struct frame {
-    uint8_t data[1600];
-    size_t len;
-};
-
 /* Builds Ethernet/IPv4/TCP (proto 6) or UDP (17) from 10.0.0.SRC:SPORT to
- * 10.0.0.DST:DPORT. */
+ * 10.0.0.DST:DPORT, with good checksums. */
 static void
-build(struct frame *f, int proto, int src, int sport, int dst, int dport,
+build(struct dpi_frame *f, int proto, int src, int sport, int dst, int dport,
       uint32_t seq, uint8_t flags, const char *payload)
 {
-    size_t plen = strlen(payload);
-    size_t l4 = proto == 6 ? 20 : 8;
-    uint8_t *p = f->data;
+    struct dpi_frame_spec spec = {
+        .proto = proto, .src = src, .sport = sport, .dst = dst,
+        .dport = dport, .seq = seq, .flags = flags,
+        .payload = (const uint8_t *) payload, .len = strlen(payload),
+    };
 
-    memset(f->data, 0, sizeof f->data);
-    p[12] = 0x08;                       /* IPv4 */
-    p += 14;
-    p[0] = 0x45;
-    p[2] = (20 + l4 + plen) >> 8;
-    p[3] = (20 + l4 + plen) & 0xff;
-    p[8] = 64;
-    p[9] = proto;
-    p[12] = 10; p[15] = src;
-    p[16] = 10; p[19] = dst;
-    p += 20;
-    p[0] = sport >> 8; p[1] = sport;
-    p[2] = dport >> 8; p[3] = dport;
-    if (proto == 6) {
-        p[4] = seq >> 24; p[5] = seq >> 16; p[6] = seq >> 8; p[7] = seq;
-        p[12] = 5 << 4;
-        p[13] = flags;
-    } else {
-        p[4] = (8 + plen) >> 8;
-        p[5] = 8 + plen;
-    }
-    memcpy(p + l4, payload, plen);
-    f->len = 14 + 20 + l4 + plen;
+    dpi_frame_build(f, &spec);
 }
 
 static struct dpi_ruleset *
@@ -96,11 +72,40 @@ tcp(struct dpi_engine *e, int src, int sport, int dst, int dport,
     uint32_t seq, uint8_t flags, const char *payload)
 {
     struct dpi_result res;
-    struct frame f;
+    struct dpi_frame f;
 
     build(&f, 6, src, sport, dst, dport, seq, flags, payload);
     dpi_engine_process(e, f.data, f.len, 0, &res);
     return res.verdict;
+}
+
+/* Sends the handshake's SYN and SYN-ACK of a TCP flow from client C:CPORT
+ * to server S:SPORT whose streams start at 'cseq' and 'sseq'. */
+static void
+handshake(struct dpi_engine *e, int c, int cport, int s, int sport,
+          uint32_t cseq, uint32_t sseq)
+{
+    struct dpi_frame_spec spec = {
+        .proto = 6, .src = s, .sport = sport, .dst = c, .dport = cport,
+        .seq = sseq - 1, .ack = cseq, .flags = TCP_SYN | TCP_ACK,
+    };
+    struct dpi_result res;
+    struct dpi_frame f;
+
+    ovs_assert(tcp(e, c, cport, s, sport, cseq - 1, TCP_SYN, "")
+               == DPI_PASS);
+    dpi_frame_build(&f, &spec);
+    dpi_engine_process(e, f.data, f.len, 0, &res);
+    ovs_assert(res.verdict == DPI_PASS);
+}
+
+/* The same, when the test cares only that the client's stream starts at
+ * 'seq'. */
+static void
+syn(struct dpi_engine *e, int src, int sport, int dst, int dport,
+    uint32_t seq)
+{
+    handshake(e, src, sport, dst, dport, seq, 5001);
 }
 
 static const char *sigs =
@@ -181,11 +186,10 @@ test_split(void)
     struct dpi_ruleset *rs = ruleset(sigs, 64);
 
     dpi_engine_install(e, rs);
-    ovs_assert(tcp(e, 1, 4000, 2, 80, 100, TCP_SYN, "") == DPI_PASS);
-    ovs_assert(tcp(e, 2, 80, 1, 4000, 900, TCP_SYN | TCP_ACK, "")
-               == DPI_PASS);
+    handshake(e, 1, 4000, 2, 80, 101, 901);
     ovs_assert(tcp(e, 1, 4000, 2, 80, 101, TCP_ACK,
                    "POST / HTTP/1.1\r\n\r\nbody evil-") == DPI_PASS);
+    syn(e, 1, 4001, 2, 80, 7);
     ovs_assert(tcp(e, 1, 4001, 2, 80, 7, TCP_ACK, "payload") == DPI_PASS);
     ovs_assert(tcp(e, 1, 4000, 2, 80, 101 + 29, TCP_ACK, "payload here")
                == DPI_DROP);
@@ -200,6 +204,8 @@ test_split(void)
     ovs_assert(dpi_engine_n_flows(e) == 2);
 
     /* Alert and mark verdicts stick to their flows too. */
+    syn(e, 3, 5000, 2, 80, 1);
+    syn(e, 3, 5001, 2, 80, 1);
     ovs_assert(tcp(e, 3, 5000, 2, 80, 1, TCP_ACK, "a SUSPICIOUS thing")
                == DPI_ALERT);
     ovs_assert(tcp(e, 3, 5000, 2, 80, 19, TCP_ACK, "fine") == DPI_ALERT);
@@ -227,6 +233,7 @@ test_reorder(void)
     const struct dpi_stats *st = dpi_engine_stats(e);
 
     dpi_engine_install(e, rs);
+    syn(e, 1, 4000, 2, 80, 1000);
     ovs_assert(tcp(e, 1, 4000, 2, 80, 1000, TCP_ACK, "aaaevil-") == DPI_PASS);
     /* The second half arrives before the middle: held back. */
     ovs_assert(tcp(e, 1, 4000, 2, 80, 1012, TCP_ACK, "load") == DPI_DROP);
@@ -243,12 +250,15 @@ test_reorder(void)
     ovs_assert(st->dropped == 1);
 
     /* Sequence numbers wrap. */
+    syn(e, 5, 1, 6, 2, 0xfffffffa);
     ovs_assert(tcp(e, 5, 1, 6, 2, 0xfffffffa, TCP_ACK, "xxevil-")
                == DPI_PASS);
     ovs_assert(tcp(e, 5, 1, 6, 2, 1, TCP_ACK, "payload") == DPI_DROP);
 
     /* FIN both ways ends a flow; RST ends one without a drop verdict. */
     size_t before = dpi_engine_n_flows(e);
+    handshake(e, 7, 1, 8, 2, 10, 50);
+    syn(e, 9, 1, 8, 2, 10);
     ovs_assert(tcp(e, 7, 1, 8, 2, 10, TCP_FIN | TCP_ACK, "bye") == DPI_PASS);
     ovs_assert(tcp(e, 8, 2, 7, 1, 50, TCP_FIN | TCP_ACK, "") == DPI_PASS);
     ovs_assert(tcp(e, 9, 1, 8, 2, 10, TCP_ACK, "x") == DPI_PASS);
@@ -268,6 +278,7 @@ test_eviction(void)
 
     dpi_engine_install(e, ruleset(sigs, 16));
     for (int i = 0; i < 20; i++) {
+        syn(e, 1, 1000 + i, 2, 80, 1);
         ovs_assert(tcp(e, 1, 1000 + i, 2, 80, 1, TCP_ACK, "hello")
                    == DPI_PASS);
         /* Keep the first flow in use. */
@@ -279,12 +290,14 @@ test_eviction(void)
     ovs_assert(dpi_engine_stats(e)->flows_created == 20);
     ovs_assert(dpi_engine_flows(e, info, 16) == 16);
     ovs_assert(info[0].key.port[0] == 1000 && info[0].key.port[1] == 80);
-    ovs_assert(info[0].packets == 21);
+    ovs_assert(info[0].packets == 23);  /* SYN, SYN-ACK, "hello", 20 more. */
     /* A reused slot starts a fresh stream: no match across flows. */
+    syn(e, 1, 2000, 2, 80, 1);
     ovs_assert(tcp(e, 1, 2000, 2, 80, 1, TCP_ACK, "evil-") == DPI_PASS);
     for (int i = 0; i < 16; i++) {
-        tcp(e, 3, 3000 + i, 2, 80, 1, TCP_ACK, "x");
+        syn(e, 3, 3000 + i, 2, 80, 1);
     }
+    syn(e, 1, 2001, 2, 80, 1);
     ovs_assert(tcp(e, 1, 2001, 2, 80, 1, TCP_ACK, "payload") == DPI_PASS);
     dpi_ruleset_destroy(dpi_engine_install(e, NULL));
     dpi_engine_destroy(e);
@@ -301,6 +314,9 @@ test_reload(void)
     struct dpi_flow_info info[8];
 
     dpi_engine_install(e, rs1);
+    syn(e, 1, 1, 2, 2, 1);
+    syn(e, 1, 3, 2, 2, 1);
+    syn(e, 1, 4, 2, 2, 1);
     ovs_assert(tcp(e, 1, 1, 2, 2, 1, TCP_ACK, "suspicious") == DPI_ALERT);
     ovs_assert(tcp(e, 1, 3, 2, 2, 1, TCP_ACK, "tag-me1x") == DPI_MARK);
     ovs_assert(tcp(e, 1, 4, 2, 2, 1, TCP_ACK, "clean") == DPI_PASS);
@@ -331,6 +347,171 @@ test_reload(void)
     dpi_engine_destroy(e);
 }
 
+/* Sends one TCP frame after corrupting its checksum. */
+static enum dpi_verdict
+tcp_bad_csum(struct dpi_engine *e, int src, int sport, int dst, int dport,
+             uint32_t seq, uint8_t flags, const char *payload)
+{
+    struct dpi_result res;
+    struct dpi_frame f;
+
+    build(&f, 6, src, sport, dst, dport, seq, flags, payload);
+    f.data[14 + 20 + 16] ^= 0x5a;       /* The TCP checksum. */
+    dpi_engine_process(e, f.data, f.len, 0, &res);
+    return res.verdict;
+}
+
+static enum dpi_verdict
+tcp6_synack(struct dpi_engine *e, int src, int sport, int dst, int dport,
+            uint32_t seq, uint32_t ack)
+{
+    struct dpi_frame_spec spec = {
+        .proto = 6, .ipv6 = true, .dstopts = true,
+        .src = src, .sport = sport, .dst = dst, .dport = dport,
+        .seq = seq, .ack = ack, .flags = TCP_SYN | TCP_ACK,
+    };
+    struct dpi_result res;
+    struct dpi_frame f;
+
+    dpi_frame_build(&f, &spec);
+    dpi_engine_process(e, f.data, f.len, 0, &res);
+    return res.verdict;
+}
+
+static enum dpi_verdict
+tcp6(struct dpi_engine *e, int src, int sport, int dst, int dport,
+     uint32_t seq, uint8_t flags, const char *payload)
+{
+    struct dpi_result res;
+    struct dpi_frame f;
+
+    struct dpi_frame_spec spec = {
+        .proto = 6, .ipv6 = true, .dstopts = true,
+        .src = src, .sport = sport, .dst = dst, .dport = dport,
+        .seq = seq, .flags = flags,
+        .payload = (const uint8_t *) payload, .len = strlen(payload),
+    };
+
+    dpi_frame_build(&f, &spec);
+    dpi_engine_process(e, f.data, f.len, 0, &res);
+    return res.verdict;
+}
+
+/* The five evasions a hostile review found: the scanner must see what the
+ * receiver will accept. */
+static void
+test_evasion(void)
+{
+    struct dpi_engine *e = dpi_engine_create(16);
+    const struct dpi_stats *st = dpi_engine_stats(e);
+
+    dpi_engine_install(e, ruleset(sigs, 16));
+
+    /* (a) A decoy with a bad checksum at the real bytes' sequence number
+     * is dropped unscanned; the real bytes are then scanned. */
+    syn(e, 1, 100, 2, 80, 1);
+    ovs_assert(tcp(e, 1, 100, 2, 80, 1, TCP_ACK, "evil-") == DPI_PASS);
+    ovs_assert(tcp_bad_csum(e, 1, 100, 2, 80, 6, TCP_ACK, "harmless")
+               == DPI_DROP);
+    ovs_assert(st->bad_checksum == 1);
+    ovs_assert(tcp(e, 1, 100, 2, 80, 6, TCP_ACK, "payload!") == DPI_DROP);
+
+    /* (b) A bare segment far ahead does not move the stream: the real
+     * data that follows is scanned, not taken for a retransmission. */
+    syn(e, 1, 101, 2, 80, 1);
+    ovs_assert(tcp(e, 1, 101, 2, 80, 1 + (1u << 30), TCP_ACK, "")
+               == DPI_PASS);
+    ovs_assert(tcp(e, 1, 101, 2, 80, 1, TCP_ACK, "evil-payload")
+               == DPI_DROP);
+    /* A flow whose handshake the engine did not see: its data is dropped,
+     * whatever ACKs come (no midstream pickup by default)... */
+    struct dpi_result res;
+    struct dpi_frame f;
+    struct dpi_frame_spec ack = {
+        .proto = 6, .src = 2, .sport = 80, .dst = 1, .dport = 102,
+        .seq = 7000, .ack = 500, .flags = TCP_ACK,
+    };
+    ovs_assert(tcp(e, 1, 102, 2, 80, 1 + (1u << 30), TCP_ACK, "")
+               == DPI_PASS);
+    ovs_assert(tcp(e, 1, 102, 2, 80, 500, TCP_ACK, "evil-") == DPI_DROP);
+    dpi_frame_build(&f, &ack);
+    dpi_engine_process(e, f.data, f.len, 0, &res);
+    ovs_assert(res.verdict == DPI_PASS);
+    ovs_assert(tcp(e, 1, 102, 2, 80, 500, TCP_ACK, "clean") == DPI_DROP);
+    ovs_assert(st->unanchored == 2);
+    /* ...and a SYN the server never answered starts nothing either. */
+    ovs_assert(tcp(e, 1, 102, 2, 80, 100, TCP_SYN, "") == DPI_PASS);
+    ovs_assert(tcp(e, 1, 102, 2, 80, 101, TCP_ACK, "clean") == DPI_DROP);
+    ovs_assert(st->unanchored == 3);
+    /* With midstream pickup, such a flow starts where the receiver ACKs,
+     * never at the sender's own sequence numbers. */
+    dpi_engine_set_midstream(e, true);
+    ack.dport = 105;
+    ovs_assert(tcp(e, 1, 105, 2, 80, 1 + (1u << 30), TCP_ACK, "")
+               == DPI_PASS);
+    dpi_frame_build(&f, &ack);
+    dpi_engine_process(e, f.data, f.len, 0, &res);
+    ovs_assert(tcp(e, 1, 105, 2, 80, 500, TCP_ACK, "evil-") == DPI_PASS);
+    ovs_assert(tcp(e, 1, 105, 2, 80, 505, TCP_ACK, "payload") == DPI_DROP);
+    dpi_engine_set_midstream(e, false);
+
+    /* (c) A RST between the halves of a signature ends nothing unless a
+     * receiver would take it: bad checksum, or not exactly at RCV.NXT. */
+    syn(e, 1, 103, 2, 80, 1);
+    ovs_assert(tcp(e, 1, 103, 2, 80, 1, TCP_ACK, "evil-") == DPI_PASS);
+    ovs_assert(tcp_bad_csum(e, 1, 103, 2, 80, 6, TCP_RST, "") == DPI_DROP);
+    ovs_assert(tcp(e, 1, 103, 2, 80, 9, TCP_RST, "") == DPI_PASS);
+    ovs_assert(st->rst_ignored == 1);
+    ovs_assert(tcp(e, 1, 103, 2, 80, 6, TCP_ACK, "payload") == DPI_DROP);
+
+    /* (d) IPv6 extension headers are walked: the flow is still a stream. */
+    ovs_assert(tcp6(e, 1, 104, 2, 80, 0, TCP_SYN, "") == DPI_PASS);
+    ovs_assert(tcp6_synack(e, 2, 80, 1, 104, 700, 1) == DPI_PASS);
+    ovs_assert(tcp6(e, 1, 104, 2, 80, 1, TCP_ACK, "evil-") == DPI_PASS);
+    ovs_assert(tcp6(e, 1, 104, 2, 80, 6, TCP_ACK, "payload") == DPI_DROP);
+
+    /* (e) A flood of new flows evicts every flow but those with a drop
+     * verdict: they still drop. */
+    uint64_t evicted = st->flows_evicted;
+    for (int i = 0; i < 100; i++) {
+        syn(e, 3, 2000 + i, 2, 80, 1);
+    }
+    ovs_assert(st->flows_evicted > evicted);
+    ovs_assert(tcp(e, 1, 100, 2, 80, 14, TCP_ACK, "more") == DPI_DROP);
+    ovs_assert(tcp(e, 1, 101, 2, 80, 13, TCP_ACK, "more") == DPI_DROP);
+    ovs_assert(tcp(e, 1, 105, 2, 80, 512, TCP_ACK, "more") == DPI_DROP);
+    ovs_assert(tcp(e, 1, 103, 2, 80, 13, TCP_ACK, "more") == DPI_DROP);
+    ovs_assert(tcp6(e, 1, 104, 2, 80, 13, TCP_ACK, "more") == DPI_DROP);
+    /* A flow the flood evicted lost its stream: its data is dropped from
+     * then on, never scanned from the middle. */
+    ovs_assert(tcp(e, 3, 2000, 2, 80, 1, TCP_ACK, "evil-") == DPI_DROP);
+    dpi_ruleset_destroy(dpi_engine_install(e, NULL));
+    dpi_engine_destroy(e);
+
+    /* When every slot holds a drop verdict, new flows fail closed until the
+     * oldest has been idle for the drop hold time. */
+    e = dpi_engine_create(4);
+    st = dpi_engine_stats(e);
+    dpi_engine_install(e, ruleset(sigs, 4));
+    dpi_engine_set_drop_hold(e, 1000);
+    for (int i = 0; i < 4; i++) {
+        handshake(e, 1, 300 + i, 2, 80, 1, 1);
+        build(&f, 6, 1, 300 + i, 2, 80, 1, TCP_ACK, "evil-payload");
+        dpi_engine_process(e, f.data, f.len, 10 * i, &res);
+        ovs_assert(res.verdict == DPI_DROP);
+    }
+    build(&f, 6, 1, 400, 2, 80, 0, TCP_SYN, "");
+    dpi_engine_process(e, f.data, f.len, 500, &res);
+    ovs_assert(res.verdict == DPI_DROP && st->flows_refused == 1);
+    dpi_engine_process(e, f.data, f.len, 1000, &res);
+    ovs_assert(res.verdict == DPI_PASS && st->drop_flows_expired == 1);
+    build(&f, 6, 1, 301, 2, 80, 13, TCP_ACK, "x");
+    dpi_engine_process(e, f.data, f.len, 1000, &res);
+    ovs_assert(res.verdict == DPI_DROP);
+    dpi_ruleset_destroy(dpi_engine_install(e, NULL));
+    dpi_engine_destroy(e);
+}
+
 /* UDP and other non-TCP packets are scanned one by one, with no state. */
 static void
 test_stateless(void)
@@ -338,7 +519,7 @@ test_stateless(void)
     struct dpi_engine *e = dpi_engine_create(16);
     struct dpi_ruleset *rs = ruleset(sigs, 16);
     struct dpi_result res;
-    struct frame f;
+    struct dpi_frame f;
 
     dpi_engine_install(e, rs);
     build(&f, 17, 1, 53, 2, 53, 0, 0, "an evil-payload datagram");
@@ -386,6 +567,7 @@ test_dpi_main(int argc, char *argv[])
         { "eviction", test_eviction },
         { "reload", test_reload },
         { "stateless", test_stateless },
+        { "evasion", test_evasion },
     };
 
     test_run(argc, argv, tests, ARRAY_SIZE(tests));

@@ -7,6 +7,7 @@ EXTRA_DIST += \
 	tests/fuzz/fuzz-nae-rxtx.c \
 	tests/fuzz/fuzz-splitio.c \
 	tests/fuzz/fuzz-dpi.c \
+	tests/fuzz/fuzz-dpi-tcp.c \
 	tests/fuzz/fuzz-esw.c
 CLEANFILES += $(FUZZ_TARGETS)
 
@@ -15,6 +16,7 @@ FUZZ_TARGETS = \
 	tests/fuzz/fuzz-nae-rxtx \
 	tests/fuzz/fuzz-splitio \
 	tests/fuzz/fuzz-dpi \
+	tests/fuzz/fuzz-dpi-tcp \
 	tests/fuzz/fuzz-esw
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined $(OVS_DPDK_CFLAGS)
@@ -53,6 +55,16 @@ tests/fuzz/fuzz-dpi: $(srcdir)/tests/fuzz/fuzz-dpi.c \
 	@$(MKDIR_P) tests/fuzz
 	$(AM_V_GEN)$(CLANG) $(FUZZ_CFLAGS) $(HS_CFLAGS) \
 		-I$(srcdir)/ofproto-ext -o $@ $^ $(HS_LIBS)
+
+# Differential: no segmentation, decoy or flood gets a signature past the
+# engine to a model TCP receiver.
+tests/fuzz/fuzz-dpi-tcp: $(srcdir)/tests/fuzz/fuzz-dpi-tcp.c \
+		$(srcdir)/ofproto-ext/dpi.c $(srcdir)/tests/dpi-frame.h
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_GEN)$(CLANG) $(FUZZ_CFLAGS) $(HS_CFLAGS) \
+		-I$(srcdir)/ofproto-ext -I$(srcdir)/tests -o $@ \
+		$(srcdir)/tests/fuzz/fuzz-dpi-tcp.c $(srcdir)/ofproto-ext/dpi.c \
+		$(HS_LIBS)
 
 # The emulated eswitch's frame parsing and rewriting: DPDK headers only.
 tests/fuzz/fuzz-esw: $(srcdir)/tests/fuzz/fuzz-esw.c \
