@@ -19,9 +19,22 @@
 
 /* The shared-memory ABI of the emulated switchdev NIC's virtual functions:
  * what a guest maps to use "its" VF, as a real guest maps a VF's BARs and
- * descriptor rings.  One file per VF, created by the NIC driver
- * (emunic/esw.c) at probe time, mapped by the guest library
- * (guest/esw-vf-guest.c).  C library only, shared by both sides.
+ * descriptor rings.  C library only, shared by the NIC driver
+ * (emunic/esw.c) and the guest library (guest/esw-vf-guest.c).
+ *
+ * The memory is a memfd the NIC creates and seals (no shrink, no grow: a
+ * guest cannot truncate it under the NIC), fresh for every assignment of
+ * the VF ('generation'), so that a previous holder never sees the next
+ * one's traffic.  A guest gets it either from the VF's unix socket
+ * (SOCK_SEQPACKET at <shm_dir>/<nic>-vf<N>: connecting takes over an
+ * unclaimed VF; the reply is one record of three uint32_t, ESW_VF_MAGIC,
+ * the VF number and the generation, carrying the memfd as SCM_RIGHTS; a
+ * refusal is a closed connection) or from the host owner that claimed the
+ * VF (a nae port passes it with its path event, lib/nae-abi.h).
+ *
+ * The NIC writes 'enabled' and its own ring indices here for the guest,
+ * and never reads them back: what the guest writes there changes nothing
+ * but its own view.
  *
  * Two single-producer, single-consumer rings of fixed-size buffers:
  * 'to_guest' (the VF's receive queue: the NIC produces) and 'from_guest'
@@ -38,7 +51,7 @@
 #include <stdint.h>
 
 #define ESW_VF_MAGIC 0x4e414546u        /* "NAEF" */
-#define ESW_VF_VERSION 2
+#define ESW_VF_VERSION 3
 #define ESW_VF_SLOTS 2048               /* Power of two. */
 #define ESW_VF_BUF 2048                 /* Bytes per slot: one frame. */
 #define ESW_VF_MAX_FRAME (ESW_VF_BUF - 64)
@@ -59,9 +72,11 @@ struct esw_vf_shm {
     uint32_t buf_size;                  /* ESW_VF_BUF */
     uint8_t mac[6];                     /* The VF's MAC (administered). */
     uint16_t mtu;
+    uint32_t generation;                /* Of this memory, from 1. */
 
-    /* 1 while the NIC has the VF enabled; 0 when it is withdrawn
-     * (hot-unplug): the guest must stop using the rings. */
+    /* 1 while the NIC has the VF enabled on this memory; 0 when it is
+     * withdrawn (hot-unplug) or the memory was revoked (the VF was given
+     * to someone else): the guest must stop using the rings. */
     alignas(64) uint32_t enabled;
 
     struct esw_vf_ring to_guest;

@@ -21,9 +21,13 @@
  * creates one ethdev for the uplink (the PF, "net_nae_esw0") and one VF
  * representor ethdev per VF ("net_nae_esw0_representor_vf<N>", found by
  * OVS's dpdk-devargs "net_nae_esw0,representor=vf<N>").  Each VF's queues
- * live in a shared-memory file (<shm_dir>/<name>-vf<N>, esw-vf.h) that a
- * guest process maps.  The uplink reaches a Linux interface through an
- * AF_PACKET socket.
+ * live in a sealed memfd (esw-vf.h) that a guest maps: handed out on the
+ * VF's unix socket (<shm_dir>/<name>-vf<N>) to whoever connects, or, for
+ * a VF a host owner claimed (rte_pmd_nae_esw_vf_claim()), only by that
+ * owner, which passes it to its guest over a channel of its own.  Every
+ * assignment gets fresh memory: a previous holder's mapping is dead to the
+ * NIC.  The uplink reaches a Linux interface through an AF_PACKET
+ * socket.
  *
  * An "eswitch" thread plays the NIC's switching hardware: it takes frames
  * a VF transmits and frames from the wire, looks them up in the transfer
@@ -33,6 +37,9 @@
  * transmits on a representor goes to its VF; on the uplink, to the wire.
  * README says what it models and what it does not. */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1           /* memfd_create(), accept4(), pipe2() */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_packet.h>
@@ -43,8 +50,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -89,16 +99,32 @@ struct esw_port {
     atomic_uint_fast64_t tx_packets, tx_bytes, tx_errors;
 };
 
+/* A VF.  Its queues are the current generation's memfd, mapped at 'shm';
+ * the guest is untrusted, so everything the NIC obeys is here, not there:
+ * whether the VF is enabled, and the NIC's own ring indices (it writes
+ * them to the shared memory for the guest and never reads them back). */
 struct esw_vf {
-    struct esw_vf_shm *shm;
-    char path[256];
+    /* Under 'lock': the eswitch thread, tx_burst and the API. */
+    rte_spinlock_t lock;
+    struct esw_vf_shm *shm;             /* NULL while withdrawn. */
+    int memfd;                          /* Of 'shm', or -1. */
+    uint32_t gen;                       /* Generations handed out. */
+    uint32_t to_head;                   /* Our producer index. */
+    uint32_t from_tail;                 /* Our consumer index. */
+    uint8_t mac[6];
+    atomic_bool enabled;
+    bool claimed;                       /* The socket hands out nothing. */
+
+    char path[108];                     /* The VF's socket. */
+    int lsock;                          /* Listening on 'path', or -1. */
     /* Orderly hot-unplug asked for (rte_pmd_nae_esw_vf_request_eject()):
      * the representor's link is down until the host lets the VF go. */
     atomic_bool eject_requested;
-    rte_spinlock_t to_guest_lock;       /* Eswitch thread and tx_burst. */
     atomic_uint_fast64_t tx_refused;    /* Bad lengths from the guest. */
     atomic_uint_fast64_t rx_full;       /* Its receive ring was full. */
     atomic_uint_fast64_t rx_down;       /* It was withdrawn. */
+    atomic_uint_fast64_t handed_out;    /* Memory given to a guest. */
+    atomic_uint_fast64_t refused;       /* Socket connections refused. */
 };
 
 #define ESW_NAME_MAX 40          /* Leaves room for "_representor_vfNN". */
@@ -116,6 +142,9 @@ struct esw_nic {
     struct esw_table table;
     pthread_t thread;
     atomic_bool stop;
+    /* The VF sockets' thread, and a pipe that wakes it to stop. */
+    pthread_t ctl_thread;
+    int ctl_wake[2];
     atomic_uint_fast64_t wire_tx_dropped;
     atomic_uint_fast64_t rule_drops;    /* DROP actions. */
     atomic_uint_fast64_t no_port_drops; /* To a port since closed. */
@@ -167,6 +196,191 @@ esw_nic_proxy_port(struct rte_eth_dev *dev)
                        : dev->data->port_id;
 }
 
+/* VF memory.  Each generation is a memfd the NIC creates, sized for
+ * 'struct esw_vf_shm' and sealed against shrinking and growing (and
+ * further sealing), so that no guest can truncate it under the eswitch
+ * thread (SIGBUS) or make it a different object. */
+
+static int
+esw_vf_new_memory(struct esw_vf *v, int vf, struct esw_vf_shm **shmp)
+{
+    int fd = memfd_create("nae-esw-vf", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    struct esw_vf_shm *shm;
+
+    if (fd < 0) {
+        return -errno;
+    }
+    if (ftruncate(fd, sizeof *shm)
+        || fcntl(fd, F_ADD_SEALS,
+                 F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) {
+        int error = -errno;
+
+        close(fd);
+        return error;
+    }
+    shm = mmap(NULL, sizeof *shm, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (shm == MAP_FAILED) {
+        int error = -errno;
+
+        close(fd);
+        return error;
+    }
+    shm->magic = ESW_VF_MAGIC;
+    shm->version = ESW_VF_VERSION;
+    shm->vf = vf;
+    shm->slots = ESW_VF_SLOTS;
+    shm->buf_size = ESW_VF_BUF;
+    memcpy(shm->mac, v->mac, 6);
+    shm->mtu = 1500;
+    *shmp = shm;
+    return fd;
+}
+
+/* Makes 'shm' (memfd 'fd'; NULL and -1 for none) the VF's queues, as a
+ * new generation: the NIC stops using the previous memory at once, tells
+ * its holder so ('enabled' = 0 there) and lets go of it.  A guest that
+ * keeps mapping old memory only talks to itself. */
+static void
+esw_vf_install(struct esw_vf *v, struct esw_vf_shm *shm, int fd)
+{
+    struct esw_vf_shm *old;
+    int old_fd;
+
+    rte_spinlock_lock(&v->lock);
+    old = v->shm;
+    old_fd = v->memfd;
+    v->shm = shm;
+    v->memfd = fd;
+    v->to_head = v->from_tail = 0;
+    if (shm) {
+        shm->generation = ++v->gen;
+        __atomic_store_n(&shm->enabled, atomic_load(&v->enabled),
+                         __ATOMIC_RELEASE);
+    }
+    rte_spinlock_unlock(&v->lock);
+    if (old) {
+        __atomic_store_n(&old->enabled, 0, __ATOMIC_RELEASE);
+        munmap(old, sizeof *old);
+        close(old_fd);
+    }
+}
+
+/* Gives the VF fresh memory.  Returns 0 or -errno (then the VF has none,
+ * and counts as withdrawn). */
+static int
+esw_vf_renew(struct esw_vf *v, int vf)
+{
+    struct esw_vf_shm *shm = NULL;
+    int fd = esw_vf_new_memory(v, vf, &shm);
+
+    if (fd < 0) {
+        esw_vf_install(v, NULL, -1);
+        ESW_LOG(ERR, "VF %d: no memory for its queues: %s\n", vf,
+                strerror(-fd));
+        return fd;
+    }
+    esw_vf_install(v, shm, fd);
+    return 0;
+}
+
+/* Hot-unplug: the VF stops, and its memory is revoked; a replug gives it
+ * new memory. */
+static void
+esw_vf_withdraw(struct esw_vf *v)
+{
+    atomic_store(&v->enabled, false);
+    esw_vf_install(v, NULL, -1);
+}
+
+/* Hands the VF's memory to the guest on connection 'conn': one record
+ * (ESW_VF_MAGIC, VF, generation) carrying the memfd. */
+static int
+esw_vf_send_memory(struct esw_vf *v, int conn)
+{
+    uint32_t hello[3] = { ESW_VF_MAGIC, 0, 0 };
+    union {
+        struct cmsghdr cm;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } cmsgbuf;
+    struct iovec iov = { .iov_base = hello, .iov_len = sizeof hello };
+    struct msghdr mh = {
+        .msg_iov = &iov, .msg_iovlen = 1,
+        .msg_control = &cmsgbuf, .msg_controllen = sizeof cmsgbuf,
+    };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    int fd, error = 0;
+
+    rte_spinlock_lock(&v->lock);
+    fd = v->memfd >= 0 ? dup(v->memfd) : -1;
+    hello[1] = v->shm ? v->shm->vf : 0;
+    hello[2] = v->gen;
+    rte_spinlock_unlock(&v->lock);
+    if (fd < 0) {
+        return ENETDOWN;
+    }
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    if (sendmsg(conn, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) != sizeof hello) {
+        error = errno ? errno : EPROTO;
+    }
+    close(fd);
+    return error;
+}
+
+/* The VF sockets' thread.  A connection to an enabled VF that no host
+ * owner claimed takes it over: the VF gets fresh memory (the previous
+ * holder's is revoked) and the connection gets it.  Anything else is
+ * refused, by closing the connection.  It may block (in poll()); it never
+ * touches what the data path uses without the VF's lock. */
+static void *
+esw_ctl_thread(void *nic_)
+{
+    struct esw_nic *nic = nic_;
+    struct pollfd pfds[ESW_MAX_VFS + 1];
+
+    for (;;) {
+        int n = 0;
+
+        pfds[n++] = (struct pollfd) { .fd = nic->ctl_wake[0],
+                                      .events = POLLIN };
+        for (int i = 0; i < nic->n_vfs; i++) {
+            pfds[n++] = (struct pollfd) { .fd = nic->vfs[i].lsock,
+                                          .events = POLLIN };
+        }
+        if (poll(pfds, n, -1) < 0 && errno != EINTR) {
+            return NULL;
+        }
+        if (pfds[0].revents) {
+            return NULL;
+        }
+        for (int i = 0; i < nic->n_vfs; i++) {
+            struct esw_vf *v = &nic->vfs[i];
+            int conn;
+
+            if (!(pfds[i + 1].revents & POLLIN)) {
+                continue;
+            }
+            conn = accept4(v->lsock, NULL, NULL,
+                           SOCK_NONBLOCK | SOCK_CLOEXEC);
+            if (conn < 0) {
+                continue;
+            }
+            rte_spinlock_lock(&v->lock);
+            bool free_vf = !v->claimed && atomic_load(&v->enabled);
+            rte_spinlock_unlock(&v->lock);
+            if (!free_vf || esw_vf_renew(v, i)
+                || esw_vf_send_memory(v, conn)) {
+                atomic_fetch_add(&v->refused, 1);
+            } else {
+                atomic_fetch_add(&v->handed_out, 1);
+            }
+            close(conn);
+        }
+    }
+}
+
 /* Delivery. */
 
 static void
@@ -184,29 +398,33 @@ static int
 esw_to_vf(struct esw_nic *nic, int vf, const uint8_t *frame, uint32_t len)
 {
     struct esw_vf *v = &nic->vfs[vf];
-    struct esw_vf_ring *r = &v->shm->to_guest;
     int error = ENOBUFS;
 
-    if (!__atomic_load_n(&v->shm->enabled, __ATOMIC_ACQUIRE)) {
-        atomic_fetch_add(&v->rx_down, 1);
-        return ENETDOWN;
-    }
     if (len > ESW_VF_MAX_FRAME) {
         atomic_fetch_add(&v->rx_full, 1);
         return EMSGSIZE;
     }
-    rte_spinlock_lock(&v->to_guest_lock);
-    uint32_t head = r->head;
+    rte_spinlock_lock(&v->lock);
+    if (!atomic_load(&v->enabled) || !v->shm) {
+        rte_spinlock_unlock(&v->lock);
+        atomic_fetch_add(&v->rx_down, 1);
+        return ENETDOWN;
+    }
+    struct esw_vf_ring *r = &v->shm->to_guest;
+    uint32_t head = v->to_head;
+    /* The guest's tail, untrusted: any value only makes us see the ring
+     * fuller or emptier than it is; we write within it either way. */
     uint32_t tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
     if (head - tail < ESW_VF_SLOTS) {
         uint32_t slot = head & (ESW_VF_SLOTS - 1);
 
         memcpy(r->buf[slot], frame, len);
         r->len[slot] = len;
+        v->to_head = head + 1;
         __atomic_store_n(&r->head, head + 1, __ATOMIC_RELEASE);
         error = 0;
     }
-    rte_spinlock_unlock(&v->to_guest_lock);
+    rte_spinlock_unlock(&v->lock);
     return error;
 }
 
@@ -331,41 +549,55 @@ static void *
 esw_thread(void *nic_)
 {
     struct esw_nic *nic = nic_;
-    uint8_t buf[ESW_HEADROOM + ESW_VF_BUF];
+    /* A burst of one VF's frames, copied out under its lock and switched
+     * after (a frame may go back to the same VF). */
+    static __thread uint8_t burst[ESW_BURST][ESW_HEADROOM + ESW_VF_BUF];
+    uint32_t burst_len[ESW_BURST];
+    uint8_t *buf = burst[0];
 
     while (!atomic_load(&nic->stop)) {
         int work = 0;
 
         for (int i = 0; i < nic->n_vfs; i++) {
             struct esw_vf *v = &nic->vfs[i];
-            struct esw_vf_ring *r = &v->shm->from_guest;
             struct esw_port *p = nic->reprs[i];
+            int n = 0;
 
-            if (!p || !__atomic_load_n(&v->shm->enabled, __ATOMIC_ACQUIRE)) {
+            if (!p || !atomic_load(&v->enabled)) {
                 continue;
             }
-            uint32_t tail = r->tail;
-            uint32_t head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
-            /* A guest's head more than a ring ahead is a lie: take what
-             * a ring can hold, no more. */
-            uint32_t avail = head - tail;
-            if (avail > ESW_VF_SLOTS) {
-                avail = ESW_VF_SLOTS;
-            }
-            for (uint32_t k = 0; k < avail && k < ESW_BURST; k++) {
-                uint32_t slot = tail & (ESW_VF_SLOTS - 1);
-                uint32_t len = r->len[slot];
+            rte_spinlock_lock(&v->lock);
+            if (v->shm && atomic_load(&v->enabled)) {
+                struct esw_vf_ring *r = &v->shm->from_guest;
+                uint32_t tail = v->from_tail;
+                uint32_t head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+                /* A guest's head more than a ring ahead is a lie: take
+                 * what a ring can hold, no more. */
+                uint32_t avail = head - tail;
 
-                if (len < 14 || len > ESW_VF_MAX_FRAME) {
-                    atomic_fetch_add(&v->tx_refused, 1);
-                } else {
-                    memcpy(buf + ESW_HEADROOM, r->buf[slot], len);
-                    esw_switch(nic, p, buf + ESW_HEADROOM, len);
+                if (avail > ESW_VF_SLOTS) {
+                    avail = ESW_VF_SLOTS;
                 }
-                tail++;
-                work++;
+                for (uint32_t k = 0; k < avail && k < ESW_BURST; k++) {
+                    uint32_t slot = tail & (ESW_VF_SLOTS - 1);
+                    uint32_t len = r->len[slot];
+
+                    if (len < 14 || len > ESW_VF_MAX_FRAME) {
+                        atomic_fetch_add(&v->tx_refused, 1);
+                    } else {
+                        memcpy(burst[n] + ESW_HEADROOM, r->buf[slot], len);
+                        burst_len[n++] = len;
+                    }
+                    tail++;
+                    work++;
+                }
+                v->from_tail = tail;
+                __atomic_store_n(&r->tail, tail, __ATOMIC_RELEASE);
             }
-            __atomic_store_n(&r->tail, tail, __ATOMIC_RELEASE);
+            rte_spinlock_unlock(&v->lock);
+            for (int k = 0; k < n; k++) {
+                esw_switch(nic, p, burst[k] + ESW_HEADROOM, burst_len[k]);
+            }
         }
         if (nic->sock >= 0 && nic->uplink) {
             for (int k = 0; k < ESW_BURST; k++) {
@@ -508,8 +740,7 @@ esw_port_link_up(struct esw_port *p)
         return true;
     }
     v = &p->nic->vfs[p->vf];
-    return __atomic_load_n(&v->shm->enabled, __ATOMIC_ACQUIRE)
-           && !atomic_load(&v->eject_requested);
+    return atomic_load(&v->enabled) && !atomic_load(&v->eject_requested);
 }
 
 static int
@@ -536,7 +767,7 @@ esw_dev_set_link_down(struct rte_eth_dev *dev)
     if (p->kind == ESW_REPR) {
         v = &p->nic->vfs[p->vf];
         if (atomic_load(&v->eject_requested)) {
-            __atomic_store_n(&v->shm->enabled, 0, __ATOMIC_RELEASE);
+            esw_vf_withdraw(v);
             ESW_LOG(INFO, "%s: VF %d released by the host, unplugged\n",
                     p->nic->name, p->vf);
         }
@@ -593,8 +824,10 @@ esw_stats_reset(struct rte_eth_dev *dev)
     ESW_XSTAT(vf_rx_full_dropped, vf ? atomic_load(&vf->rx_full) : 0) \
     ESW_XSTAT(vf_rx_down_dropped, vf ? atomic_load(&vf->rx_down) : 0) \
     ESW_XSTAT(vf_tx_length_errors, vf ? atomic_load(&vf->tx_refused) : 0) \
-    ESW_XSTAT(vf_enabled, vf ? __atomic_load_n(&vf->shm->enabled, \
-                                               __ATOMIC_ACQUIRE) : 0)
+    ESW_XSTAT(vf_enabled, vf ? atomic_load(&vf->enabled) : 0)          \
+    ESW_XSTAT(vf_generation, vf ? vf->gen : 0)                         \
+    ESW_XSTAT(vf_memory_handed_out, vf ? atomic_load(&vf->handed_out) : 0) \
+    ESW_XSTAT(vf_connections_refused, vf ? atomic_load(&vf->refused) : 0)
 
 static int
 esw_xstats_get_names(struct rte_eth_dev *dev,
@@ -855,45 +1088,57 @@ static int
 esw_vf_create(struct esw_nic *nic, int vf, const char *dir)
 {
     struct esw_vf *v = &nic->vfs[vf];
-    int fd;
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    struct stat st;
 
-    snprintf(v->path, sizeof v->path, "%s/%s-vf%d", dir, nic->name, vf);
-    fd = open(v->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0 || ftruncate(fd, sizeof *v->shm)) {
+    rte_spinlock_init(&v->lock);
+    v->memfd = -1;
+    v->lsock = -1;
+    rte_eth_random_addr(v->mac);
+    atomic_store(&v->enabled, true);
+    int error = esw_vf_renew(v, vf);
+    if (error) {
+        return error;
+    }
+
+    if ((size_t) snprintf(v->path, sizeof v->path, "%s/%s-vf%d", dir,
+                          nic->name, vf) >= sizeof v->path) {
+        ESW_LOG(ERR, "%s/%s-vf%d: path too long for a socket\n", dir,
+                nic->name, vf);
+        return -ENAMETOOLONG;
+    }
+    if (!lstat(v->path, &st)) {
+        unlink(v->path);        /* A previous run's socket (or file). */
+    }
+    snprintf(sun.sun_path, sizeof sun.sun_path, "%s", v->path);
+    v->lsock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                      0);
+    if (v->lsock < 0 || bind(v->lsock, (struct sockaddr *) &sun, sizeof sun)
+        || chmod(v->path, 0600) || listen(v->lsock, 4)) {
+        error = -errno;
         ESW_LOG(ERR, "%s: %s\n", v->path, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-        }
-        return -errno;
+        return error;
     }
-    v->shm = mmap(NULL, sizeof *v->shm, PROT_READ | PROT_WRITE, MAP_SHARED,
-                  fd, 0);
-    close(fd);
-    if (v->shm == MAP_FAILED) {
-        v->shm = NULL;
-        return -errno;
-    }
-    v->shm->magic = ESW_VF_MAGIC;
-    v->shm->version = ESW_VF_VERSION;
-    v->shm->vf = vf;
-    v->shm->slots = ESW_VF_SLOTS;
-    v->shm->buf_size = ESW_VF_BUF;
-    rte_eth_random_addr(v->shm->mac);
-    v->shm->mtu = 1500;
-    rte_spinlock_init(&v->to_guest_lock);
-    __atomic_store_n(&v->shm->enabled, 1, __ATOMIC_RELEASE);
     return 0;
 }
 
 static void
 esw_nic_free(struct esw_nic *nic)
 {
+    if (nic->ctl_wake[1] >= 0) {
+        if (write(nic->ctl_wake[1], "", 1) != 1) {
+            ESW_LOG(ERR, "%s: cannot stop the VF socket thread\n", nic->name);
+        }
+        pthread_join(nic->ctl_thread, NULL);
+        close(nic->ctl_wake[0]);
+        close(nic->ctl_wake[1]);
+    }
     for (int i = 0; i < nic->n_vfs; i++) {
         struct esw_vf *v = &nic->vfs[i];
 
-        if (v->shm) {
-            __atomic_store_n(&v->shm->enabled, 0, __ATOMIC_RELEASE);
-            munmap(v->shm, sizeof *v->shm);
+        esw_vf_withdraw(v);
+        if (v->lsock >= 0) {
+            close(v->lsock);
             unlink(v->path);
         }
     }
@@ -954,6 +1199,10 @@ esw_probe(struct rte_vdev_device *vdev)
         return -ENOMEM;
     }
     nic->sock = -1;
+    nic->ctl_wake[0] = nic->ctl_wake[1] = -1;
+    for (int i = 0; i < ESW_MAX_VFS; i++) {
+        nic->vfs[i].memfd = nic->vfs[i].lsock = -1;
+    }
     if (strlen(name) >= ESW_NAME_MAX) {
         ESW_LOG(ERR, "%s: name longer than %d\n", name, ESW_NAME_MAX - 1);
         rte_free(nic);
@@ -996,6 +1245,18 @@ esw_probe(struct rte_vdev_device *vdev)
             esw_nic_free(nic);
             return ret;
         }
+    }
+    if (pipe2(nic->ctl_wake, O_CLOEXEC)) {
+        ret = -errno;
+        esw_nic_free(nic);
+        return ret;
+    }
+    if (pthread_create(&nic->ctl_thread, NULL, esw_ctl_thread, nic)) {
+        close(nic->ctl_wake[0]);
+        close(nic->ctl_wake[1]);
+        nic->ctl_wake[0] = nic->ctl_wake[1] = -1;
+        esw_nic_free(nic);
+        return -EAGAIN;
     }
     nic->uplink = esw_port_create(nic, vdev, ESW_UPLINK, -1);
     for (int i = 0; nic->uplink && i < nic->n_vfs; i++) {
@@ -1068,6 +1329,7 @@ rte_pmd_nae_esw_vf_set_mac(uint16_t repr_port,
                            const struct rte_ether_addr *mac)
 {
     struct esw_port *p = esw_repr_of(repr_port);
+    struct esw_vf *v;
 
     if (!p) {
         return -ENODEV;
@@ -1075,7 +1337,13 @@ rte_pmd_nae_esw_vf_set_mac(uint16_t repr_port,
     if (!rte_is_unicast_ether_addr(mac)) {
         return -EINVAL;
     }
-    memcpy(p->nic->vfs[p->vf].shm->mac, mac->addr_bytes, 6);
+    v = &p->nic->vfs[p->vf];
+    rte_spinlock_lock(&v->lock);
+    memcpy(v->mac, mac->addr_bytes, 6);
+    if (v->shm) {
+        memcpy(v->shm->mac, mac->addr_bytes, 6);
+    }
+    rte_spinlock_unlock(&v->lock);
     return 0;
 }
 
@@ -1083,13 +1351,23 @@ int
 rte_pmd_nae_esw_vf_set_enabled(uint16_t repr_port, bool enabled)
 {
     struct esw_port *p = esw_repr_of(repr_port);
+    struct esw_vf *v;
 
     if (!p) {
         return -ENODEV;
     }
-    atomic_store(&p->nic->vfs[p->vf].eject_requested, false);
-    __atomic_store_n(&p->nic->vfs[p->vf].shm->enabled, enabled ? 1 : 0,
-                     __ATOMIC_RELEASE);
+    v = &p->nic->vfs[p->vf];
+    atomic_store(&v->eject_requested, false);
+    if (!enabled) {
+        esw_vf_withdraw(v);
+    } else if (!atomic_load(&v->enabled)) {
+        /* A replugged VF is a new device: fresh memory. */
+        atomic_store(&v->enabled, true);
+        if (esw_vf_renew(v, p->vf)) {
+            atomic_store(&v->enabled, false);
+            return -ENOMEM;
+        }
+    }
     ESW_LOG(INFO, "%s: VF %d %s\n", p->nic->name, p->vf,
             enabled ? "enabled" : "withdrawn");
     return 0;
@@ -1116,8 +1394,43 @@ rte_pmd_nae_esw_vf_enabled(uint16_t repr_port)
     if (!p) {
         return -ENODEV;
     }
-    return __atomic_load_n(&p->nic->vfs[p->vf].shm->enabled,
-                           __ATOMIC_ACQUIRE);
+    return atomic_load(&p->nic->vfs[p->vf].enabled);
+}
+
+int
+rte_pmd_nae_esw_vf_claim(uint16_t repr_port, bool claim)
+{
+    struct esw_port *p = esw_repr_of(repr_port);
+    struct esw_vf *v;
+
+    if (!p) {
+        return -ENODEV;
+    }
+    v = &p->nic->vfs[p->vf];
+    rte_spinlock_lock(&v->lock);
+    v->claimed = claim;
+    rte_spinlock_unlock(&v->lock);
+    /* Whoever had the VF before (a guest of another port, or one that
+     * connected to its socket) keeps nothing it can use. */
+    return atomic_load(&v->enabled) ? esw_vf_renew(v, p->vf) : 0;
+}
+
+int
+rte_pmd_nae_esw_vf_memfd(uint16_t repr_port)
+{
+    struct esw_port *p = esw_repr_of(repr_port);
+    struct esw_vf *v;
+    int fd;
+
+    if (!p) {
+        return -ENODEV;
+    }
+    v = &p->nic->vfs[p->vf];
+    rte_spinlock_lock(&v->lock);
+    fd = v->memfd >= 0 ? dup(v->memfd) : -1;
+    int error = v->memfd < 0 ? ENETDOWN : errno;
+    rte_spinlock_unlock(&v->lock);
+    return fd >= 0 ? fd : -error;
 }
 
 static struct rte_vdev_driver esw_driver = {
@@ -1128,4 +1441,4 @@ static struct rte_vdev_driver esw_driver = {
 RTE_PMD_REGISTER_VDEV(net_nae_esw, esw_driver);
 RTE_PMD_REGISTER_PARAM_STRING(net_nae_esw,
                               "iface=<ifname> vfs=<1-64> flows=<n> "
-                              "shm_dir=<dir>");
+                              "shm_dir=<dir of the VF sockets>");

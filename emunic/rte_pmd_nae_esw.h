@@ -34,9 +34,11 @@ int rte_pmd_nae_esw_vf_set_mac(uint16_t repr_port,
                                const struct rte_ether_addr *mac);
 
 /* Enables or withdraws the VF, as a hot-unplug (or migration away from
- * this NIC) and replug would.  A withdrawn VF's queues stop: the guest
- * sees 'enabled' = 0 and must stop using them; the eswitch neither takes
- * from nor delivers to them, and counts what it could not deliver. */
+ * this NIC) and replug would.  A withdrawn VF's queue memory is revoked:
+ * the guest sees 'enabled' = 0 there, and the eswitch neither takes from
+ * nor delivers to it (what it could not deliver is counted); whatever the
+ * guest writes there, 'enabled' included, the NIC ignores.  A replug gives
+ * the VF new memory. */
 int rte_pmd_nae_esw_vf_set_enabled(uint16_t repr_port, bool enabled);
 
 /* Asks for an orderly unplug, as a hypervisor's eject request does: the
@@ -49,5 +51,19 @@ int rte_pmd_nae_esw_vf_request_eject(uint16_t repr_port);
 
 /* Whether the VF is enabled: 1, 0, or -errno. */
 int rte_pmd_nae_esw_vf_enabled(uint16_t repr_port);
+
+/* Claims the VF for the caller ('claim' true), as a hypervisor assigns a
+ * VF to one VM, or gives it back to its socket (false).  Either way the
+ * VF gets fresh queue memory: whoever held it before (another port's
+ * guest, a process that connected to the VF's socket) keeps a mapping the
+ * NIC no longer uses.  A claimed VF's socket hands out nothing; its owner
+ * passes rte_pmd_nae_esw_vf_memfd() to its guest by a channel of its own.
+ * Returns 0 or -errno. */
+int rte_pmd_nae_esw_vf_claim(uint16_t repr_port, bool claim);
+
+/* A new descriptor of the VF's current queue memory (a sealed memfd, see
+ * esw-vf.h), for the caller to pass on and close; or -ENETDOWN while the
+ * VF is withdrawn (a replug gives it new memory), -ENODEV. */
+int rte_pmd_nae_esw_vf_memfd(uint16_t repr_port);
 
 #endif /* rte_pmd_nae_esw.h */

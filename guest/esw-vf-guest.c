@@ -14,29 +14,32 @@
  * limitations under the License.
  */
 
+#define _GNU_SOURCE 1           /* F_GET_SEALS */
 #include "esw-vf-guest.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "esw-vf.h"
 
+/* Maps the VF memory in 'fd' (a sealed memfd from the NIC), which it
+ * takes over. */
 int
-esw_vf_attach(struct esw_vf_guest *g, const char *path)
+esw_vf_attach_fd(struct esw_vf_guest *g, int fd)
 {
     struct stat st;
-    int fd, error = 0;
+    int seals, error = 0;
 
     memset(g, 0, sizeof *g);
-    fd = open(path, O_RDWR | O_CLOEXEC);
-    if (fd < 0) {
-        return errno;
-    }
-    if (fstat(fd, &st) || (size_t) st.st_size < sizeof *g->shm) {
+    seals = fcntl(fd, F_GET_SEALS);
+    if (fstat(fd, &st) || (size_t) st.st_size < sizeof *g->shm
+        || seals < 0 || !(seals & F_SEAL_SHRINK)) {
         close(fd);
         return EPROTO;
     }
@@ -58,6 +61,59 @@ esw_vf_attach(struct esw_vf_guest *g, const char *path)
     return error;
 }
 
+/* Connects to the VF socket at 'path' and maps the memory the NIC hands
+ * over.  ECONNREFUSED: the NIC refused (the VF is withdrawn, or a host
+ * owner claimed it). */
+int
+esw_vf_attach(struct esw_vf_guest *g, const char *path)
+{
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    union {
+        struct cmsghdr cm;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } cmsgbuf;
+    uint32_t hello[3];
+    struct iovec iov = { .iov_base = hello, .iov_len = sizeof hello };
+    struct msghdr mh = {
+        .msg_iov = &iov, .msg_iovlen = 1,
+        .msg_control = &cmsgbuf, .msg_controllen = sizeof cmsgbuf,
+    };
+    int sock, fd = -1;
+    ssize_t n;
+
+    memset(g, 0, sizeof *g);
+    if (strlen(path) >= sizeof sun.sun_path) {
+        return ENAMETOOLONG;
+    }
+    strcpy(sun.sun_path, path);
+    sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (sock < 0) {
+        return errno;
+    }
+    if (connect(sock, (struct sockaddr *) &sun, sizeof sun)) {
+        int error = errno;
+
+        close(sock);
+        return error;
+    }
+    n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+    close(sock);
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); n > 0 && c;
+         c = CMSG_NXTHDR(&mh, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS
+            && c->cmsg_len == CMSG_LEN(sizeof(int))) {
+            memcpy(&fd, CMSG_DATA(c), sizeof fd);
+        }
+    }
+    if (n != sizeof hello || hello[0] != ESW_VF_MAGIC || fd < 0) {
+        if (fd >= 0) {
+            close(fd);
+        }
+        return n == 0 ? ECONNREFUSED : EPROTO;
+    }
+    return esw_vf_attach_fd(g, fd);
+}
+
 void
 esw_vf_detach(struct esw_vf_guest *g)
 {
@@ -71,6 +127,12 @@ bool
 esw_vf_enabled(const struct esw_vf_guest *g)
 {
     return __atomic_load_n(&g->shm->enabled, __ATOMIC_ACQUIRE);
+}
+
+uint32_t
+esw_vf_generation(const struct esw_vf_guest *g)
+{
+    return g->shm->generation;
 }
 
 const uint8_t *

@@ -18,7 +18,7 @@
 #define ESW_VF_GUEST_H 1
 
 /* A guest's side of an emulated-NIC virtual function (emunic/esw-vf.h):
- * map the VF's shared memory, then send and receive frames on its queues.
+ * get and map the VF's queue memory, then send and receive frames on it.
  * C library only. */
 
 #include <stdbool.h>
@@ -33,10 +33,17 @@ struct esw_vf_guest {
     uint64_t rx_bad;            /* Frames the NIC wrote with bad lengths. */
 };
 
-/* Maps the VF file at 'path'.  Returns 0 or a positive errno value
- * (EPROTO: not a VF file of a version we speak). */
+/* Gets the VF's memory from its socket at 'path' (connecting takes over a
+ * VF no host owner claimed) and maps it.  Returns 0 or a positive errno
+ * value (ECONNREFUSED: the NIC refused; EPROTO: not a VF of a version we
+ * speak). */
 int esw_vf_attach(struct esw_vf_guest *, const char *path);
+/* Maps VF memory handed over as 'fd' (by the port's switch), which it
+ * closes. */
+int esw_vf_attach_fd(struct esw_vf_guest *, int fd);
 void esw_vf_detach(struct esw_vf_guest *);
+/* Which assignment of the VF this memory is (changes with every one). */
+uint32_t esw_vf_generation(const struct esw_vf_guest *);
 
 /* Whether the NIC has the VF enabled (not withdrawn). */
 bool esw_vf_enabled(const struct esw_vf_guest *);

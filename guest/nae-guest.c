@@ -39,22 +39,77 @@ round_up(size_t x, size_t unit)
     return (x + unit - 1) / unit * unit;
 }
 
-/* Sends 'msg' (with 'fd' attached unless it is -1) and waits for the reply
- * with the same sequence number, noting any events that arrive first.
- * Returns 0 with the reply in '*reply', or a positive errno value for a
- * transport failure.  The device's verdict is in reply->u.reply.error. */
-/* Records an event from the switch for the driver's loop to act on. */
+/* Records an event from the switch for the driver's loop to act on; 'fd'
+ * came with it (-1 if none): a path event's VF memory, kept for
+ * nae_guest_take_vf_fd(), else closed. */
 static void
-nae_guest_note_event(struct nae_guest *g, const struct nae_msg_event *ev)
+nae_guest_note_event(struct nae_guest *g, const struct nae_msg_event *ev,
+                     int fd)
 {
     if (ev->type == NAE_EVENT_RESET) {
         g->needs_reset = true;
     } else if (ev->type == NAE_EVENT_PATH) {
         g->path_event = ev->value;
         g->path_event_new = true;
+        if (g->path_event_fd >= 0) {
+            close(g->path_event_fd);
+        }
+        g->path_event_fd = fd;
+        fd = -1;
+    }
+    if (fd >= 0) {
+        close(fd);
     }
 }
 
+/* Receives one message from the switch into 'msg', and its descriptor, if
+ * any, into '*fdp' (-1 otherwise).  Returns the byte count as recv()
+ * does. */
+static ssize_t
+nae_guest_recv(struct nae_guest *g, struct nae_msg *msg, int flags,
+               int *fdp)
+{
+    union {
+        struct cmsghdr cm;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } cmsgbuf;
+    struct iovec iov = { .iov_base = msg, .iov_len = sizeof *msg };
+    struct msghdr mh = {
+        .msg_iov = &iov, .msg_iovlen = 1,
+        .msg_control = &cmsgbuf, .msg_controllen = sizeof cmsgbuf,
+    };
+    ssize_t n = recvmsg(g->sock, &mh, flags | MSG_CMSG_CLOEXEC);
+
+    *fdp = -1;
+    for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&mh) : NULL; c;
+         c = CMSG_NXTHDR(&mh, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS
+            && c->cmsg_len == CMSG_LEN(sizeof(int))) {
+            memcpy(fdp, CMSG_DATA(c), sizeof *fdp);
+        }
+    }
+    if (*fdp >= 0 && n != sizeof *msg) {
+        close(*fdp);
+        *fdp = -1;
+    }
+    return n;
+}
+
+/* Returns the VF memory the switch sent with its last path event, for the
+ * caller to map (and close), or -1. */
+int
+nae_guest_take_vf_fd(struct nae_guest *g)
+{
+    int fd = g->path_event_fd;
+
+    g->path_event_fd = -1;
+    return fd;
+}
+
+/* Sends 'msg' (with 'fd' attached unless it is -1) and waits for the reply
+ * with the same sequence number, noting any events that arrive first.
+ * Returns 0 with the reply in '*reply', or a positive errno value for a
+ * transport failure.  The device's verdict is in reply->u.reply.error. */
 int
 nae_guest_request(struct nae_guest *g, struct nae_msg *msg, int fd,
                   struct nae_msg *reply)
@@ -88,15 +143,20 @@ nae_guest_request(struct nae_guest *g, struct nae_msg *msg, int fd,
         if (poll(&pfd, 1, NAE_GUEST_TIMEOUT_MS) <= 0) {
             return ETIMEDOUT;
         }
-        n = recv(g->sock, reply, sizeof *reply, 0);
+        int rfd;
+
+        n = nae_guest_recv(g, reply, 0, &rfd);
         if (n == 0) {
             return ECONNRESET;
         } else if (n != sizeof *reply) {
             return n < 0 ? errno : EPROTO;
         }
         if (reply->type == NAE_MSG_EVENT) {
-            nae_guest_note_event(g, &reply->u.event);
+            nae_guest_note_event(g, &reply->u.event, rfd);
             continue;
+        }
+        if (rfd >= 0) {
+            close(rfd);
         }
         if (reply->seq == msg->seq) {
             return 0;
@@ -349,7 +409,7 @@ nae_guest_open(struct nae_guest *g, const char *path,
     int error;
 
     memset(g, 0, sizeof *g);
-    g->sock = g->memfd = -1;
+    g->sock = g->memfd = g->path_event_fd = -1;
     for (int i = 0; i < NAE_MAX_CHANNELS; i++) {
         g->chans[i].tx.irq_fd = g->chans[i].rx.irq_fd = -1;
     }
@@ -446,6 +506,10 @@ nae_guest_close(struct nae_guest *g)
         close(g->sock);
     }
     g->sock = -1;
+    if (g->path_event_fd >= 0) {
+        close(g->path_event_fd);
+        g->path_event_fd = -1;
+    }
     if (g->mem) {
         munmap(g->mem, g->mem_size);
         g->mem = NULL;
@@ -482,7 +546,8 @@ nae_guest_poll_ctl(struct nae_guest *g)
 {
     for (;;) {
         struct nae_msg msg;
-        ssize_t n = recv(g->sock, &msg, sizeof msg, MSG_DONTWAIT);
+        int fd;
+        ssize_t n = nae_guest_recv(g, &msg, MSG_DONTWAIT, &fd);
 
         if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
             return 0;
@@ -490,7 +555,9 @@ nae_guest_poll_ctl(struct nae_guest *g)
             return ECONNRESET;
         }
         if (msg.type == NAE_MSG_EVENT) {
-            nae_guest_note_event(g, &msg.u.event);
+            nae_guest_note_event(g, &msg.u.event, fd);
+        } else if (fd >= 0) {
+            close(fd);
         }
     }
 }

@@ -86,6 +86,7 @@ struct nae_guest {
     bool needs_reset;       /* The switch asked for a reset. */
     bool path_event_new;    /* NAE_EVENT_PATH arrived: 'path_event'. */
     uint64_t path_event;
+    int path_event_fd;      /* VF memory it carried, or -1. */
     struct nae_guest_stats stats;
 };
 
@@ -111,6 +112,7 @@ void nae_guest_tx_flush(struct nae_guest *, int chan);
 int nae_guest_tx_room(struct nae_guest *, int chan);
 bool nae_guest_tx_idle(struct nae_guest *);
 int nae_guest_ack_path(struct nae_guest *, uint32_t gen);
+int nae_guest_take_vf_fd(struct nae_guest *);
 int nae_guest_rx_peek(struct nae_guest *, int chan, struct iovec iov[2]);
 uint32_t nae_guest_rx_pending(struct nae_guest *, int chan);
 void nae_guest_rx_release(struct nae_guest *, int chan);

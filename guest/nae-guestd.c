@@ -57,7 +57,7 @@ static struct {
     const char *tap;
     const char *pidfile;
     const char *hostile;
-    const char *vf;
+    bool vf;                    /* Follow the switch onto VFs. */
     enum mode mode;
     struct nae_guest_options gopts;
     unsigned int pkt_size;
@@ -107,10 +107,10 @@ usage(void)
            "  --duration=SECONDS  generator run time (default: until "
            "SIGTERM)\n"
            "  --warmup=SECONDS    generator: count only after this long\n"
-           "  --vf=FILE           also drive this VF of the emulated NIC and\n"
-           "                      follow the switch between it and the "
-           "rings\n"
-           "                      (%%d in FILE: the VF the switch names)\n"
+           "  --vf                also drive the VF the switch hands over "
+           "with its\n"
+           "                      path events, and follow it between the "
+           "VF and the rings\n"
            "  --hostile=KIND      misbehave: out-of-region, oversize, "
            "wrapped-index,\n"
            "                      bad-config, bad-frame, irq-block\n"
@@ -143,7 +143,7 @@ parse_options(int argc, char *argv[])
         {"warmup", required_argument, NULL, 'W'},
         {"hostile", required_argument, NULL, 'H'},
         {"pidfile", required_argument, NULL, 'P'},
-        {"vf", required_argument, NULL, 'V'},
+        {"vf", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -175,23 +175,10 @@ parse_options(int argc, char *argv[])
         case 'W': cfg.warmup = atof(optarg); break;
         case 'H': cfg.hostile = optarg; break;
         case 'P': cfg.pidfile = optarg; break;
-        case 'V': {
-            /* One %d at most: the VF's number. */
-            int n_vf_ids = 0;
-
-            cfg.vf = optarg;
-            for (const char *c = strchr(optarg, '%'); c;
-                 c = strchr(c + 2, '%')) {
-                n_vf_ids += c[1] == 'd';
-                if ((c[1] != 'd' && c[1] != '%') || n_vf_ids > 1) {
-                    fprintf(stderr, "nae-guestd: --vf takes one %%d, for "
-                            "the VF number\n");
-                    exit(EXIT_FAILURE);
-                }
-            }
+        case 'V':
+            cfg.vf = true;
             cfg.gopts.features |= NAE_F_HW_PATH;
             break;
-        }
         case 'd':
             if (!parse_mac(optarg, cfg.dst_mac)) {
                 fprintf(stderr, "nae-guestd: bad MAC %s\n", optarg);
@@ -255,8 +242,6 @@ parse_options(int argc, char *argv[])
 static struct {
     struct esw_vf_guest vf;
     bool attached;
-    uint16_t vf_id;             /* For a --vf pattern with %d. */
-    double next_attach;
     enum nae_path tx_path;      /* Where we send. */
     enum nae_path rx_new;       /* Where the switch sends now. */
     bool switching;             /* Emptying 'tx_path' before 'target'. */
@@ -273,39 +258,31 @@ static struct {
     double max_hold;            /* Longest wait for the old path, s. */
 } hw;
 
-/* Whether the VF is mapped and plugged in. */
+/* Whether the VF is mapped and plugged in (its memory not revoked). */
 static bool
 vf_usable(void)
 {
-    if (hw.released) {
-        return false;
-    }
-    if (!hw.attached && now() >= hw.next_attach) {
-        char path[4096];
-
-        /* The NIC creates the file when it is probed: keep trying. */
-        snprintf(path, sizeof path, cfg.vf, hw.vf_id);
-        hw.attached = !esw_vf_attach(&hw.vf, path);
-        hw.next_attach = now() + 0.5;
-    }
-    return hw.attached && esw_vf_enabled(&hw.vf);
+    return !hw.released && hw.attached && esw_vf_enabled(&hw.vf);
 }
 
-/* A new session starts on the rings. */
+static void
+hw_detach(void)
+{
+    if (hw.attached) {
+        esw_vf_detach(&hw.vf);
+        hw.attached = false;
+    }
+}
+
+/* A new session starts on the rings.  Which VF is ours, if any, the switch
+ * says, and hands over, with a path event. */
 static void
 hw_session_reset(void)
 {
     hw.tx_path = hw.rx_new = NAE_PATH_SW;
     hw.switching = hw.release = false;
-    if (cfg.vf && strchr(cfg.vf, '%')) {
-        /* Which VF is ours, if any, the switch says with a path event;
-         * another guest may be using any of them now. */
-        if (hw.attached) {
-            esw_vf_detach(&hw.vf);
-            hw.attached = false;
-        }
-        hw.released = true;
-    }
+    hw_detach();
+    hw.released = true;
 }
 
 static int tap_from_vf(int tap_fd, uint32_t max, bool *more);
@@ -321,16 +298,17 @@ hw_release_vf(int tap_fd)
         while (more) {
             tap_from_vf(tap_fd, UINT32_MAX, &more);
         }
-        esw_vf_detach(&hw.vf);
-        hw.attached = false;
+        hw_detach();
     }
     hw.released = true;
     hw.release = false;
 }
 
 static void
-hw_path_event(const struct nae_guest *g)
+hw_path_event(struct nae_guest *g)
 {
+    int vf_fd = nae_guest_take_vf_fd(g);
+
     hw.target = NAE_PATH_OF(g->path_event);
     hw.target_gen = NAE_PATH_GEN(g->path_event);
     hw.release = (hw.target == NAE_PATH_SW
@@ -338,16 +316,19 @@ hw_path_event(const struct nae_guest *g)
     if (hw.target == NAE_PATH_HW) {
         hw.released = false;
     }
-    if (hw.target == NAE_PATH_HW && cfg.vf && strchr(cfg.vf, '%')
-        && NAE_PATH_VF(g->path_event) != hw.vf_id) {
-        /* The switch gives us another VF (placement): plug it in.  We are
-         * on the rings, so the old one holds nothing of ours. */
-        if (hw.attached) {
-            esw_vf_detach(&hw.vf);
-            hw.attached = false;
+    if (hw.target == NAE_PATH_HW && vf_fd >= 0) {
+        /* The VF's memory, as the switch hands it over: the same we have
+         * (its rings' state lives in it), or a new VF or a new assignment
+         * of it, on which we start afresh.  We are on the rings, so the
+         * old memory holds nothing of ours. */
+        hw_detach();
+        hw.attached = !esw_vf_attach_fd(&hw.vf, vf_fd);
+        if (!hw.attached) {
+            fprintf(stderr, "nae-guestd: cannot map the VF the switch "
+                    "handed over\n");
         }
-        hw.vf_id = NAE_PATH_VF(g->path_event);
-        hw.next_attach = 0;
+    } else if (vf_fd >= 0) {
+        close(vf_fd);
     }
     hw.rx_new = hw.target;      /* The switch sends there once we ack. */
     hw.switching = true;

@@ -6,6 +6,7 @@
 #   nae-ctl.*       the control socket: framing, fd passing, sessions
 #   nae-rxtx.*      the software data path (PMD threads only)
 #   nae-mbuf.*      the shared DPDK mbuf pools
+#   nae-vf-assign.* how a placed VF reaches the port's guest (registry)
 #   nae-netdev.*    what the netdev classes share (rxqs, flags, counters)
 #   netdev-nae.c    the "nae" netdev class
 #   netdev-offload-nae.c  its flow offload provider (eswitch rules)
@@ -44,6 +45,8 @@ lib_libnae_la_SOURCES = \
 	lib/nae-netdev.h \
 	lib/nae-rxtx.c \
 	lib/nae-rxtx.h \
+	lib/nae-vf-assign.c \
+	lib/nae-vf-assign.h \
 	lib/netdev-nae.c \
 	lib/netdev-offload-nae.c \
 	lib/netdev-offload-nae.h \

@@ -70,7 +70,8 @@ struct nae_ctl {
     bool reply_pending;
     struct nae_msg pending_reply;
     bool reset_event_pending;   /* NAE_EVENT_RESET to send after it. */
-    bool path_event_pending;    /* NAE_EVENT_PATH to send after it. */
+    bool path_event_pending;    /* NAE_EVENT_PATH to send after it, */
+    int path_event_fd;          /* ...with this descriptor, or -1. */
 
     /* Whether the data path, when it last caught up, used the current
      * session's memory.  A session it never used ends at once, with no
@@ -142,12 +143,15 @@ nae_ctl_create(const char *path, const struct nae_dev_offer *offer,
     ctl->path = xstrdup(path);
     ctl->listen_fd = fd;
     ctl->conn_fd = -1;
+    ctl->path_event_fd = -1;
     ctl->offer = *offer;
     token_bucket_init(&ctl->sessions_tb, 1,
                       NAE_CTL_SESSION_BURST * NAE_CTL_SESSION_COST);
     *ctlp = ctl;
     return 0;
 }
+
+static void nae_ctl_clear_path_fd(struct nae_ctl *);
 
 /* Ends the session.  Returns true if the data path may still use its
  * memory, which then waits in the retired list for the owner's next data
@@ -165,6 +169,7 @@ nae_ctl_end_session(struct nae_ctl *ctl)
     ctl->reply_pending = false;
     ctl->reset_event_pending = false;
     ctl->path_event_pending = false;
+    nae_ctl_clear_path_fd(ctl);
     for (size_t i = 0; i < NAE_N_REJECTS; i++) {
         ctl->past_rejects[i] += ctl->dev->rejects[i];
     }
@@ -216,12 +221,38 @@ nae_ctl_destroy(struct nae_ctl *ctl)
     free(ctl);
 }
 
+/* Sends 'msg', with descriptor 'fd' attached unless it is -1. */
+static int
+nae_ctl_send_fd(struct nae_ctl *ctl, const struct nae_msg *msg, int fd)
+{
+    union {
+        struct cmsghdr cm;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } cmsgbuf;
+    struct iovec iov = { .iov_base = CONST_CAST(struct nae_msg *, msg),
+                         .iov_len = sizeof *msg };
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+    if (fd >= 0) {
+        struct cmsghdr *c;
+
+        memset(&cmsgbuf, 0, sizeof cmsgbuf);
+        mh.msg_control = &cmsgbuf;
+        mh.msg_controllen = sizeof cmsgbuf;
+        c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    }
+    ssize_t n = sendmsg(ctl->conn_fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+    return n == sizeof *msg ? 0 : n < 0 ? errno : EPROTO;
+}
+
 static int
 nae_ctl_send(struct nae_ctl *ctl, const struct nae_msg *msg)
 {
-    ssize_t n = send(ctl->conn_fd, msg, sizeof *msg,
-                     MSG_DONTWAIT | MSG_NOSIGNAL);
-    return n == sizeof *msg ? 0 : n < 0 ? errno : EPROTO;
+    return nae_ctl_send_fd(ctl, msg, -1);
 }
 
 static void
@@ -415,15 +446,25 @@ nae_ctl_take_retired(struct nae_ctl *ctl)
 }
 
 static void
-nae_ctl_send_event(struct nae_ctl *ctl, uint32_t type, uint64_t value)
+nae_ctl_send_event(struct nae_ctl *ctl, uint32_t type, uint64_t value,
+                   int fd)
 {
     struct nae_msg event = {
         .type = NAE_MSG_EVENT,
         .u.event = { .type = type, .value = value },
     };
 
-    if (nae_ctl_send(ctl, &event)) {
+    if (nae_ctl_send_fd(ctl, &event, fd)) {
         nae_ctl_disconnect(ctl, "cannot send event");
+    }
+}
+
+static void
+nae_ctl_clear_path_fd(struct nae_ctl *ctl)
+{
+    if (ctl->path_event_fd >= 0) {
+        close(ctl->path_event_fd);
+        ctl->path_event_fd = -1;
     }
 }
 
@@ -448,33 +489,43 @@ nae_ctl_dp_synced(struct nae_ctl *ctl, bool dp_uses_session)
     }
     if (ctl->dev && ctl->reset_event_pending) {
         ctl->reset_event_pending = false;
-        nae_ctl_send_event(ctl, NAE_EVENT_RESET, ctl->dev->status);
+        nae_ctl_send_event(ctl, NAE_EVENT_RESET, ctl->dev->status, -1);
     }
     if (ctl->dev && ctl->path_event_pending) {
         ctl->path_event_pending = false;
-        nae_ctl_send_event(ctl, NAE_EVENT_PATH, ctl->dev->path);
+        nae_ctl_send_event(ctl, NAE_EVENT_PATH, ctl->dev->path,
+                           ctl->path_event_fd);
     }
+    nae_ctl_clear_path_fd(ctl);
 }
 
 /* Tells the guest to move its traffic to 'path' (on NAE_PATH_HW, VF number
- * 'vf'), as switch 'gen' (which the guest acknowledges, reported by
- * nae_ctl_run() as NAE_CTL_PATH_ACK).  Returns false if no guest is
- * connected. */
+ * 'vf', whose memory 'vf_fd' is, or -1), as switch 'gen' (which the guest
+ * acknowledges, reported by nae_ctl_run() as NAE_CTL_PATH_ACK).  Takes
+ * 'vf_fd' over.  Returns false if no guest is connected. */
 bool
 nae_ctl_set_path(struct nae_ctl *ctl, uint32_t gen, enum nae_path path,
-                 uint16_t vf)
+                 uint16_t vf, int vf_fd)
 {
     if (!ctl->dev) {
+        if (vf_fd >= 0) {
+            close(vf_fd);
+        }
         return false;
     }
     ctl->dev->path = NAE_PATH_VALUE(gen & NAE_PATH_GEN_MAX, path, vf);
+    nae_ctl_clear_path_fd(ctl);
     if (ctl->dp_sync_pending) {
         /* The guest waits for that reply first; events after it. */
         ctl->path_event_pending = true;
+        ctl->path_event_fd = vf_fd;
     } else {
-        nae_ctl_send_event(ctl, NAE_EVENT_PATH, ctl->dev->path);
+        nae_ctl_send_event(ctl, NAE_EVENT_PATH, ctl->dev->path, vf_fd);
+        if (vf_fd >= 0) {
+            close(vf_fd);
+        }
     }
-    return ctl->dev != NULL;
+    return true;
 }
 
 /* The data path found a ring broken: stop the device and tell the guest to

@@ -55,6 +55,7 @@
 #include "nae-mbuf.h"
 #include "nae-netdev.h"
 #include "nae-rxtx.h"
+#include "nae-vf-assign.h"
 #include "netdev-offload-nae.h"
 #include "netdev-provider.h"
 #include "openvswitch/dynamic-string.h"
@@ -371,9 +372,20 @@ netdev_nae_path_start(struct netdev_nae *dev, enum nae_path to)
     dev->switch_start = time_usec();
     COVERAGE_INC(nae_path_switch);
     if (dev->ctl) {
-        /* Without a guest, netdev_nae_hw_run() completes the switch. */
+        /* Without a guest, netdev_nae_hw_run() completes the switch.  To
+         * the VF, the guest gets its memory with the event, if the NIC's
+         * assigner hands VFs out that way. */
+        int vf_fd = -1;
+
+        if (to == NAE_PATH_HW && dev->hw_port >= 0) {
+            const struct nae_vf_assigner *a
+                = nae_vf_assigner_find(dev->hw_port);
+
+            vf_fd = a ? a->guest_fd(dev->hw_port) : -1;
+        }
         nae_ctl_set_path(dev->ctl, dev->path_gen, to,
-                         dev->hw_releasing ? NAE_PATH_VF_NONE : dev->hw_vf);
+                         dev->hw_releasing ? NAE_PATH_VF_NONE : dev->hw_vf,
+                         vf_fd);
     }
 }
 
@@ -432,7 +444,8 @@ netdev_nae_force_sw(struct netdev_nae *dev)
     if (was_hw && dev->ctl) {
         /* A guest still there follows, without us waiting. */
         dev->path_gen = MAX((dev->path_gen + 1) & NAE_PATH_GEN_MAX, 1);
-        nae_ctl_set_path(dev->ctl, dev->path_gen, NAE_PATH_SW, dev->hw_vf);
+        nae_ctl_set_path(dev->ctl, dev->path_gen, NAE_PATH_SW, dev->hw_vf,
+                         -1);
     }
 }
 
@@ -519,6 +532,24 @@ netdev_nae_hw_run(struct netdev_nae *dev)
     }
 }
 
+/* Assigns the VF behind representor 'port' to this port ('assign') or
+ * gives it back: either way with fresh memory, so that no earlier holder
+ * (the guest of the port that had it before, or this port's, after it let
+ * go) can read or send the new holder's traffic. */
+static void
+netdev_nae_hw_assign(struct netdev_nae *dev, int port, bool assign)
+    OVS_REQUIRES(dev->mutex)
+{
+    const struct nae_vf_assigner *a = nae_vf_assigner_find(port);
+    int error = a ? a->claim(port, assign) : 0;
+
+    if (error) {
+        VLOG_WARN("%s: cannot %s the VF of representor port %d (%s)",
+                  netdev_get_name(&dev->up), assign ? "assign" : "release",
+                  port, ovs_strerror(-error));
+    }
+}
+
 /* Stops using the representor.  reconfigure() or destruct() only: no PMD
  * thread polls or sends to us. */
 static void
@@ -531,6 +562,7 @@ netdev_nae_hw_close(struct netdev_nae *dev)
     netdev_nae_force_sw(dev);
     nae_offload_port_remove(&dev->up);
     rte_eth_dev_stop(dev->hw_port);
+    netdev_nae_hw_assign(dev, dev->hw_port, false);
     VLOG_INFO("%s: hardware channel %s (port %d) closed",
               netdev_get_name(&dev->up), dev->hw_devargs ? dev->hw_devargs
               : "(removed)", dev->hw_port);
@@ -581,6 +613,7 @@ netdev_nae_hw_open(struct netdev_nae *dev, int port)
     }
     dev->hw_port = port;
     dev->hw_mp = dev->mp;
+    netdev_nae_hw_assign(dev, port, true);
     if (!rte_eth_dev_info_get(port, &info)) {
         dev->hw_vf = info.switch_info.port_id;
     }

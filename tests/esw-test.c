@@ -19,11 +19,14 @@
  * shared memory as a guest does.  Usage: esw-test SHM_DIR.  Prints one
  * line per check and exits non-zero on the first failure. */
 
+#define _GNU_SOURCE 1           /* F_ADD_SEALS */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_ethdev.h>
@@ -185,11 +188,15 @@ main(int argc, char *argv[])
     port_start(uplink);
     port_start(repr[0]);
     port_start(repr[1]);
+    char vf_path[2][256];
+    struct esw_vf_guest gone_vf;
     for (int i = 0; i < 2; i++) {
-        snprintf(path, sizeof path, "%s/net_nae_esw7-vf%d", argv[1], i);
-        CHECK(!esw_vf_attach(&vf[i], path), "attach %s", path);
+        snprintf(vf_path[i], sizeof vf_path[i], "%s/net_nae_esw7-vf%d",
+                 argv[1], i);
+        CHECK(!esw_vf_attach(&vf[i], vf_path[i]), "attach %s", vf_path[i]);
         CHECK(esw_vf_enabled(&vf[i]), "enabled");
     }
+    uint32_t gen0 = esw_vf_generation(&vf[0]);
     uint16_t proxy;
     struct rte_flow_error error;
     CHECK(!rte_flow_pick_transfer_proxy(repr[1], &proxy, &error)
@@ -362,13 +369,62 @@ main(int argc, char *argv[])
     memcpy(rte_pktmbuf_append(m, len), buf, len);
     CHECK(rte_eth_tx_burst(repr[0], 0, &m, 1) == 1, "tx to withdrawn VF");
     CHECK(!vf_wait(0, out), "nothing reaches a withdrawn VF");
-    CHECK(!rte_pmd_nae_esw_vf_set_enabled(repr[0], true)
-          && esw_vf_enabled(&vf[0]), "replug");
+    /* Withdrawn means withdrawn: the guest's 'enabled' is only its own
+     * view, and its memory was revoked. */
+    struct esw_vf_shm *old = vf[0].shm;
+    __atomic_store_n(&old->enabled, 1, __ATOMIC_RELEASE);
+    CHECK(!esw_vf_send(&vf[0], buf, len), "queue on a withdrawn VF");
+    CHECK(!port_wait(repr[0]) && rte_pmd_nae_esw_vf_enabled(repr[0]) == 0,
+          "enabled=1 from the guest changes nothing");
+    CHECK(esw_vf_attach(&gone_vf, vf_path[0]) == ECONNREFUSED,
+          "a withdrawn VF's socket refuses");
+    CHECK(!rte_pmd_nae_esw_vf_set_enabled(repr[0], true), "replug");
+    CHECK(!port_wait(repr[0]), "old memory stays dead after replug");
+    esw_vf_detach(&vf[0]);
+    CHECK(!esw_vf_attach(&vf[0], vf_path[0]) && esw_vf_enabled(&vf[0])
+          && esw_vf_generation(&vf[0]) > gen0, "new memory after replug");
     CHECK(!esw_vf_send(&vf[0], buf, len), "send after replug");
     m = port_wait(repr[0]);
     CHECK(m, "traffic after replug");
     rte_pktmbuf_free(m);
     printf("VF MAC, withdraw and replug: ok\n");
+
+    /* The VF's memory cannot be truncated (SIGBUS in the eswitch thread)
+     * or grown: its seals are the NIC's. */
+    int memfd = rte_pmd_nae_esw_vf_memfd(repr[1]);
+    CHECK(memfd >= 0, "VF memfd");
+    CHECK(ftruncate(memfd, 0) && errno == EPERM, "truncate refused");
+    CHECK(ftruncate(memfd, 1 << 30) && errno == EPERM, "grow refused");
+    CHECK(fcntl(memfd, F_ADD_SEALS, 0) && errno == EPERM, "seals sealed");
+    close(memfd);
+
+    /* A VF claimed for another owner: the previous holder keeps a mapping
+     * the NIC no longer uses, and reads none of the new holder's traffic;
+     * the socket hands a claimed VF to no one. */
+    struct esw_vf_shm *prev = vf[1].shm;
+    uint32_t prev_head = __atomic_load_n(&prev->to_guest.head,
+                                         __ATOMIC_ACQUIRE);
+    CHECK(!rte_pmd_nae_esw_vf_claim(repr[1], true), "claim");
+    CHECK(!esw_vf_enabled(&vf[1]), "previous holder told");
+    CHECK(esw_vf_attach(&gone_vf, vf_path[1]) == ECONNREFUSED,
+          "a claimed VF's socket refuses");
+    struct esw_vf_guest owner;
+    CHECK(!esw_vf_attach_fd(&owner, rte_pmd_nae_esw_vf_memfd(repr[1]))
+          && esw_vf_enabled(&owner), "the owner's guest maps it");
+    m = rte_pktmbuf_alloc(pool);
+    memcpy(rte_pktmbuf_append(m, len), buf, len);
+    CHECK(rte_eth_tx_burst(repr[1], 0, &m, 1) == 1, "tx to the new holder");
+    CHECK(esw_vf_recv(&owner, out, sizeof out) == len, "new holder gets it");
+    CHECK(__atomic_load_n(&prev->to_guest.head, __ATOMIC_ACQUIRE)
+          == prev_head, "the previous holder does not");
+    __atomic_store_n(&prev->enabled, 1, __ATOMIC_RELEASE);
+    CHECK(!esw_vf_send(&vf[1], buf, len), "the previous holder sends");
+    CHECK(!port_wait(repr[1]), "nothing of it is switched");
+    esw_vf_detach(&owner);
+    CHECK(!rte_pmd_nae_esw_vf_claim(repr[1], false), "unclaim");
+    esw_vf_detach(&vf[1]);
+    CHECK(!esw_vf_attach(&vf[1], vf_path[1]), "the socket serves it again");
+    printf("sealed memory, revocation: ok\n");
 
     for (int i = 0; i < 2; i++) {
         esw_vf_detach(&vf[i]);

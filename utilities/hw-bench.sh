@@ -81,11 +81,11 @@ ovs-vsctl add-br br0 -- set Bridge br0 datapath_type=netdev \
     -- add-port br0 vm3 -- set Interface vm3 type=nae ofport_request=3 \
        options:hw-channel="net_nae_esw0,representor=vf1"
 
-start_guest() {             # NS ADDRESS SOCKET VF
+start_guest() {             # NS ADDRESS SOCKET
     ip netns add "$1"
     ip netns exec "$1" ip link set lo up
     ip netns exec "$1" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-    ip netns exec "$1" "$guestd" --socket="$3" --tap=eth0 --vf="$4" \
+    ip netns exec "$1" "$guestd" --socket="$3" --tap=eth0 --vf \
         --pidfile="$bench/guest-$1.pid" > "$bench/guest-$1.log" 2>&1 &
     for i in $(seq 50); do
         ip netns exec "$1" ip link show eth0 > /dev/null 2>&1 && break
@@ -94,8 +94,8 @@ start_guest() {             # NS ADDRESS SOCKET VF
     ip netns exec "$1" ip addr add "$2" dev eth0
     ip netns exec "$1" ip link set eth0 txqueuelen 10000
 }
-start_guest $ns1 10.8.9.1/24 "$bench/nae-vm1.sock" "$bench/net_nae_esw0-vf0"
-start_guest $ns3 10.8.9.3/24 "$bench/nae-vm3.sock" "$bench/net_nae_esw0-vf1"
+start_guest $ns1 10.8.9.1/24 "$bench/nae-vm1.sock"
+start_guest $ns3 10.8.9.3/24 "$bench/nae-vm3.sock"
 
 wait_for() {                # COMMAND: up to 30 s
     for i in $(seq 300); do

@@ -14,10 +14,12 @@
  * limitations under the License.
  */
 
-/* ovs-appctl commands for the emulated switchdev NIC (emunic/): the
- * hypervisor's hot-plug buttons for its VFs, which tests and the sandbox
- * press.  A real NIC's VFs are plugged and unplugged by the hypervisor,
- * not by OVS; these exist because our NIC lives inside ovs-vswitchd. */
+/* The hypervisor's part of the emulated switchdev NIC (emunic/), which
+ * lives inside ovs-vswitchd: ovs-appctl hot-plug buttons for its VFs
+ * (tests and the sandbox press them), and the VF assigner that hands a
+ * placed VF's queue memory to the nae port's guest (lib/nae-vf-assign.h).
+ * A real NIC's VFs are plugged, unplugged and passed through by the
+ * hypervisor, not by OVS. */
 
 #include <config.h>
 
@@ -27,6 +29,7 @@
 #include <rte_ethdev.h>
 
 #include "nae-netdev.h"
+#include "nae-vf-assign.h"
 #include "openvswitch/dynamic-string.h"
 #include "rte_pmd_nae_esw.h"
 #include "unixctl.h"
@@ -104,9 +107,23 @@ esw_appctl_plug(struct unixctl_conn *conn, int argc OVS_UNUSED,
     }
 }
 
+static bool
+esw_assign_owns(uint16_t repr_port)
+{
+    return rte_pmd_nae_esw_vf_enabled(repr_port) != -ENODEV;
+}
+
+static const struct nae_vf_assigner esw_assigner = {
+    .name = "net_nae_esw",
+    .owns = esw_assign_owns,
+    .claim = rte_pmd_nae_esw_vf_claim,
+    .guest_fd = rte_pmd_nae_esw_vf_memfd,
+};
+
 void
 esw_appctl_register(void)
 {
+    nae_vf_assigner_register(&esw_assigner);
     unixctl_command_register("esw/vf-unplug", "NIC VF [surprise]", 2, 3,
                              esw_appctl_unplug, NULL);
     unixctl_command_register("esw/vf-plug", "NIC VF", 2, 2,
