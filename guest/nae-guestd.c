@@ -40,6 +40,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -113,7 +114,7 @@ usage(void)
            "VF and the rings\n"
            "  --hostile=KIND      misbehave: out-of-region, oversize, "
            "wrapped-index,\n"
-           "                      bad-config, bad-frame, irq-block\n"
+           "                      bad-config, bad-frame, irq-block, churn\n"
            "  --pidfile=FILE\n", NAE_DEFAULT_RING_SIZE);
 }
 
@@ -1096,9 +1097,136 @@ hostile_irq_block(struct nae_guest *g)
     return fails;
 }
 
+/* Connects a raw control socket to the port, or returns -1. */
+static int
+churn_connect(void)
+{
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+    if (fd < 0 || strlen(cfg.socket) >= sizeof sun.sun_path) {
+        if (fd >= 0) {
+            close(fd);
+        }
+        return -1;
+    }
+    strcpy(sun.sun_path, cfg.socket);
+    if (connect(fd, (struct sockaddr *) &sun, sizeof sun)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Sends a record of 'len' bytes of junk carrying 'n_fds' descriptors of
+ * ours (memfds, sealed or not, an eventfd, a pipe). */
+static void
+churn_send_junk(int sock, size_t len, int n_fds)
+{
+    union {
+        struct cmsghdr cm;
+        char buf[CMSG_SPACE(sizeof(int) * 4)];
+    } cmsgbuf;
+    uint8_t junk[64];
+    struct iovec iov = { .iov_base = junk, .iov_len = len };
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+    int fds[4], pipefd[2] = { -1, -1 };
+
+    for (size_t i = 0; i < sizeof junk; i++) {
+        junk[i] = random();
+    }
+    n_fds = n_fds > 4 ? 4 : n_fds;
+    for (int i = 0; i < n_fds; i++) {
+        switch (i) {
+        case 0: fds[i] = memfd_create("churn", MFD_CLOEXEC); break;
+        case 1: fds[i] = eventfd(0, EFD_CLOEXEC); break;
+        case 2:
+            if (!pipe(pipefd)) {
+                fds[i] = pipefd[0];
+            } else {
+                fds[i] = eventfd(0, EFD_CLOEXEC);
+            }
+            break;
+        default: fds[i] = memfd_create("churn", MFD_CLOEXEC); break;
+        }
+    }
+    if (n_fds) {
+        memset(&cmsgbuf, 0, sizeof cmsgbuf);
+        mh.msg_control = &cmsgbuf;
+        mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
+        memcpy(CMSG_DATA(c), fds, sizeof(int) * n_fds);
+    }
+    if (sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+        /* Refused, or the switch hung up first: either is fine. */
+    }
+    for (int i = 0; i < n_fds; i++) {
+        close(fds[i]);
+    }
+    if (pipefd[1] >= 0) {
+        close(pipefd[1]);
+    }
+}
+
+/* The soak test's hostile guest: for --duration seconds (default 10),
+ * every few milliseconds one of: connect and hang up; a garbage record; an
+ * empty record carrying descriptors; a whole device brought up (memory,
+ * rings, interrupt sockets) and dropped without a stop; an interrupt line
+ * it makes blocking and never drains.  Exits 0 when the time is up: what
+ * it tests is that nobody else noticed. */
+static int
+run_churn(void)
+{
+    double deadline = now() + (cfg.duration > 0 ? cfg.duration : 10);
+    uint64_t rounds = 0, sessions = 0;
+
+    srandom(getpid());
+    while (now() < deadline) {
+        int sock, kind = random() % 5;
+
+        rounds++;
+        if (kind == 3) {
+            struct nae_guest g;
+
+            if (!nae_guest_open(&g, cfg.socket, &cfg.gopts)) {
+                sessions++;
+                for (int c = 0; c < g.n_chans && c < NAE_MAX_CHANNELS; c++) {
+                    if (g.chans[c].rx.irq_fd >= 0) {
+                        /* Its end of the line; ours would be the switch's
+                         * had we kept it (see --hostile=irq-block). */
+                        __atomic_store_n(&g.chans[c].rx.driver->irq_armed,
+                                         1, __ATOMIC_RELAXED);
+                    }
+                }
+            }
+            nae_guest_close(&g);
+        } else if ((sock = churn_connect()) >= 0) {
+            if (kind == 1) {
+                churn_send_junk(sock, 1 + random() % 63, 0);
+            } else if (kind == 2) {
+                churn_send_junk(sock, 0, 1 + random() % 4);
+            } else if (kind == 4) {
+                churn_send_junk(sock, sizeof(struct nae_msg), 2);
+            }
+            close(sock);
+        }
+        usleep(1000 + random() % 4000);
+    }
+    printf("churn: %"PRIu64" rounds, %"PRIu64" sessions accepted\n", rounds,
+           sessions);
+    return EXIT_SUCCESS;
+}
+
 static int
 run_hostile(void)
 {
+    if (!strcmp(cfg.hostile, "churn")) {
+        return run_churn();
+    }
+
     struct nae_guest g;
     int fails = 0;
     int error = nae_guest_open(&g, cfg.socket, &cfg.gopts);

@@ -124,6 +124,8 @@ int nae_chan_rx_burst(struct nae_chan *, const struct nae_mem_map *,
 int nae_chan_tx_burst(struct nae_chan *, const struct nae_mem_map *,
                       struct dp_packet **pkts, int n_pkts);
 
+/* Adds 'n' to a counter with one writer at a time (a load and a store:
+ * cheap, but two threads at once would lose counts). */
 static inline void
 nae_stat_add(atomic_uint64_t *counter, uint64_t n)
 {
@@ -131,6 +133,16 @@ nae_stat_add(atomic_uint64_t *counter, uint64_t n)
 
     atomic_read_relaxed(counter, &value);
     atomic_store_relaxed(counter, value + n);
+}
+
+/* Adds 'n' to a counter any number of threads update at once (OVS's PMD
+ * threads all transmit to any port): an atomic read-modify-write. */
+static inline void
+nae_stat_add_shared(atomic_uint64_t *counter, uint64_t n)
+{
+    uint64_t orig;
+
+    atomic_add_relaxed(counter, n, &orig);
 }
 
 static inline uint64_t

@@ -1344,9 +1344,10 @@ netdev_nae_send_hw(struct netdev_nae *dev, struct dp_packet_batch *batch)
         rte_pktmbuf_free_bulk(pkts + sent, n - sent);
         dropped += n - sent;
     }
-    nae_stat_add(&dev->hw_tx_packets, sent);
+    /* Any PMD thread sends to the port: shared counters. */
+    nae_stat_add_shared(&dev->hw_tx_packets, sent);
     if (OVS_UNLIKELY(dropped)) {
-        nae_stat_add(&dev->hw_tx_dropped, dropped);
+        nae_stat_add_shared(&dev->hw_tx_dropped, dropped);
     }
     dp_packet_batch_init(batch);
 }
@@ -1371,7 +1372,7 @@ netdev_nae_send(struct netdev *netdev, int qid OVS_UNUSED,
         return 0;
     }
     if (OVS_UNLIKELY(!n_chans)) {
-        nae_stat_add(&dev->tx_not_running, n_pkts);
+        nae_stat_add_shared(&dev->tx_not_running, n_pkts);
     } else if (n_chans == 1) {
         struct nae_chan *chan = &dev->chans[dev->tx_chans[0]];
 
