@@ -561,6 +561,7 @@ esw_thread(void *nic_)
         for (int i = 0; i < nic->n_vfs; i++) {
             struct esw_vf *v = &nic->vfs[i];
             struct esw_port *p = nic->reprs[i];
+            uint32_t tail = 0, gen = 0;
             int n = 0;
 
             if (!p || !atomic_load(&v->enabled)) {
@@ -569,12 +570,14 @@ esw_thread(void *nic_)
             rte_spinlock_lock(&v->lock);
             if (v->shm && atomic_load(&v->enabled)) {
                 struct esw_vf_ring *r = &v->shm->from_guest;
-                uint32_t tail = v->from_tail;
                 uint32_t head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
                 /* A guest's head more than a ring ahead is a lie: take
                  * what a ring can hold, no more. */
-                uint32_t avail = head - tail;
+                uint32_t avail;
 
+                tail = v->from_tail;
+                gen = v->gen;
+                avail = head - tail;
                 if (avail > ESW_VF_SLOTS) {
                     avail = ESW_VF_SLOTS;
                 }
@@ -591,13 +594,25 @@ esw_thread(void *nic_)
                     tail++;
                     work++;
                 }
-                v->from_tail = tail;
-                __atomic_store_n(&r->tail, tail, __ATOMIC_RELEASE);
             }
             rte_spinlock_unlock(&v->lock);
+            if (!gen) {
+                continue;
+            }
             for (int k = 0; k < n; k++) {
                 esw_switch(nic, p, burst[k] + ESW_HEADROOM, burst_len[k]);
             }
+            /* The guest learns the frames are taken only now that they
+             * are where the eswitch put them (a representor's queue, say):
+             * a guest that waits for an idle VF before moving to another
+             * path must not overtake them there. */
+            rte_spinlock_lock(&v->lock);
+            if (v->gen == gen && v->shm) {
+                v->from_tail = tail;
+                __atomic_store_n(&v->shm->from_guest.tail, tail,
+                                 __ATOMIC_RELEASE);
+            }
+            rte_spinlock_unlock(&v->lock);
         }
         if (nic->sock >= 0 && nic->uplink) {
             for (int k = 0; k < ESW_BURST; k++) {

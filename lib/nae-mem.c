@@ -24,6 +24,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 
 void
@@ -57,7 +59,8 @@ nae_mem_overlaps(const struct nae_mem *mem, uint64_t start, uint64_t size)
  *   EINVAL  zero or over-large size, address overflow, or overlap with a
  *           region already registered;
  *   EPERM   'fd' is not sealed against shrinking (F_SEAL_SHRINK), so the
- *           guest could truncate it and fault the switch;
+ *           guest could truncate it and fault the switch, or it is on
+ *           hugetlbfs (holes a guest punches fault once the pool is dry);
  *   ERANGE  'offset' + 'size' is past the end of the file;
  *   EFBIG   the regions would add up to more than 'mem->limit';
  *   other   from fcntl(), fstat() or mmap(). */
@@ -82,6 +85,17 @@ nae_mem_add(struct nae_mem *mem, int fd, const struct nae_msg_region *req)
         return errno == EINVAL ? EPERM : errno;
     }
     if (!(seals & F_SEAL_SHRINK)) {
+        return EPERM;
+    }
+
+    /* hugetlbfs: a guest can punch holes in it (fallocate) whatever its
+     * seals, and once the hugepage pool runs dry the switch's next access
+     * there is a SIGBUS.  (Holes in a tmpfs memfd just read back zeros.) */
+    struct statfs sfs;
+    if (fstatfs(fd, &sfs)) {
+        return errno;
+    }
+    if (sfs.f_type == HUGETLBFS_MAGIC) {
         return EPERM;
     }
 

@@ -286,6 +286,15 @@ blkdev_read_key(const char *path, uint8_t key[BLKDEV_KEY_LEN], char **errp)
                           ovs_strerror(errno));
         return errno;
     }
+    /* A key others may read is no secret, and one others may write lets
+     * them choose the key: as ssh does with private keys, refuse both. */
+    struct stat st;
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_mode & 077) {
+        *errp = xasprintf("key file %s must be a regular file that only "
+                          "its owner may read or write (chmod 600)", path);
+        close(fd);
+        return EPERM;
+    }
     n = read(fd, buf, sizeof buf);
     close(fd);
     if (n == BLKDEV_KEY_LEN) {

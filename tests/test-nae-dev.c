@@ -304,6 +304,21 @@ test_regions(void)
     ovs_assert(!nae_mem_add(&mem, fd2, &r));
     nae_mem_clear(&mem);
     ovs_assert(mem.total == 0 && mem.limit == 1 << 20);
+
+    /* hugetlbfs memory, sealed or not, is refused: holes punched in it
+     * would SIGBUS the switch once the pool is dry.  (Where the kernel has
+     * no hugetlbfs, memfd_create() fails and there is nothing to test.) */
+    nae_mem_init(&mem, 0);
+    fd = memfd_create("huge", MFD_HUGETLB | MFD_ALLOW_SEALING);
+    if (fd >= 0) {
+        r = (struct nae_msg_region) { .guest_addr = 0x10000,
+                                      .size = 2 << 20 };
+        if (!ftruncate(fd, 2 << 20)
+            && !fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW)) {
+            ovs_assert(nae_mem_add(&mem, fd, &r) == EPERM);
+        }
+        close(fd);
+    }
 }
 
 /* Control messages: HELLO first, version checked, unknown types refused,

@@ -224,7 +224,7 @@ if [ "$only" != net ]; then
     echo "== blk: fio, 4 jobs, psync, $duration s each"
     truncate -s 1G local.img
     blk_suite plain
-    openssl rand -hex 64 > key
+    (umask 077 && openssl rand -hex 64 > key)
     truncate -s 1G enc.img
     ovs-vsctl set Interface vrio1 options:blk-backing="$bench/enc.img" \
         options:blk-key-file="$bench/key"
