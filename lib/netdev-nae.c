@@ -91,6 +91,7 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 #define NAE_HW_POLL_MS 50               /* VF presence (representor link). */
 #define NAE_HW_POOL_MAX 64              /* Representors in one hw-channel. */
 #define NAE_HW_PRIORITY_MAX 100
+#define NAE_HW_MAX_QUOTA (1024 * 1024)  /* Eswitch rules from one port. */
 
 /* options:max-guest-memory, in MiB: how much memory one guest session may
  * register (the switch's copies can make the kernel allocate all of it). */
@@ -155,6 +156,7 @@ struct netdev_nae {
     int hw_pool[NAE_HW_POOL_MAX] OVS_GUARDED;   /* Its representors. */
     int n_hw_pool OVS_GUARDED;
     int hw_priority OVS_GUARDED;        /* options:hw-priority. */
+    int hw_quota OVS_GUARDED;           /* options:hw-flow-quota. */
     bool hw_preempted OVS_GUARDED;      /* Moving off its VF for another. */
     bool hw_releasing OVS_GUARDED;      /* Telling the guest to let go. */
     bool hw_let_go OVS_GUARDED;         /* The guest has let go of it. */
@@ -893,6 +895,8 @@ netdev_nae_set_config(struct netdev *netdev, const struct smap *args,
     const char *mac_s = smap_get(args, "mac");
     const char *hw = smap_get(args, "hw-channel");
     int hw_priority = smap_get_int(args, "hw-priority", 0);
+    int hw_quota = smap_get_int(args, "hw-flow-quota",
+                                NAE_OFFLOAD_DEFAULT_QUOTA);
     unsigned long long int max_mem_mb
         = smap_get_ullong(args, "max-guest-memory",
                           NAE_DEFAULT_GUEST_MEM_MB);
@@ -916,6 +920,11 @@ netdev_nae_set_config(struct netdev *netdev, const struct smap *args,
     if (max_mem_mb < 1 || max_mem_mb > NAE_MAX_GUEST_MEM_MB) {
         *errp = xasprintf("%s: max-guest-memory must be between 1 and %d "
                           "(MiB)", name, NAE_MAX_GUEST_MEM_MB);
+        goto error;
+    }
+    if (hw_quota < 0 || hw_quota > NAE_HW_MAX_QUOTA) {
+        *errp = xasprintf("%s: hw-flow-quota must be between 0 (no bound) "
+                          "and %d", name, NAE_HW_MAX_QUOTA);
         goto error;
     }
     if (hw_priority < 0 || hw_priority > NAE_HW_PRIORITY_MAX) {
@@ -945,6 +954,8 @@ netdev_nae_set_config(struct netdev *netdev, const struct smap *args,
         netdev_request_reconfigure(netdev);
     }
     dev->hw_priority = hw_priority;
+    dev->hw_quota = hw_quota;
+    nae_offload_port_set_quota(&dev->up, hw_quota);
     if (max_mem_mb << 20 != dev->max_guest_mem) {
         /* Sessions that start from now on get the new bound. */
         dev->max_guest_mem = max_mem_mb << 20;
@@ -1015,6 +1026,7 @@ netdev_nae_get_config(const struct netdev *netdev, struct smap *args)
     if (dev->hw_devargs) {
         smap_add(args, "hw-channel", dev->hw_devargs);
         smap_add_format(args, "hw-priority", "%d", dev->hw_priority);
+        smap_add_format(args, "hw-flow-quota", "%d", dev->hw_quota);
     }
     ovs_mutex_unlock(&dev->mutex);
     return 0;

@@ -80,6 +80,8 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
     NAE_OFFLOAD_REASON(NO_HW_CHANNEL, "no_hw_channel")                  \
     NAE_OFFLOAD_REASON(OTHER_SWITCH, "other_switch")                    \
     NAE_OFFLOAD_REASON(TABLE_FULL, "table_full")                        \
+    NAE_OFFLOAD_REASON(PORT_QUOTA, "port_quota") /* Its input port has \
+                                                  * its share. */       \
     NAE_OFFLOAD_REASON(NIC_REFUSED, "nic_refused")
 
 enum nae_offload_reason {
@@ -101,6 +103,11 @@ struct nae_offload_port {
     const struct netdev *netdev;    /* Not a reference: removed first. */
     int hw_port;                    /* Representor, or -1. */
     enum nae_offload_state state;
+    /* Rules in the eswitch whose input is this port, and how many it may
+     * have (0: any): one guest's flows must not take a table every port
+     * shares. */
+    unsigned int n_rules;
+    unsigned int quota;
 };
 
 /* What an output becomes in the eswitch. */
@@ -419,6 +426,9 @@ nae_offload_install(struct nae_offload_flow *f)
     }
     actions[a] = (struct rte_flow_action) { .type = RTE_FLOW_ACTION_TYPE_END };
 
+    if (in->quota && in->n_rules >= in->quota) {
+        return NAE_OFFLOAD_PORT_QUOTA;
+    }
     memset(&error, 0, sizeof error);
     f->rule = rte_flow_create(proxy, &attr, items, actions, &error);
     if (!f->rule) {
@@ -433,6 +443,7 @@ nae_offload_install(struct nae_offload_flow *f)
     }
     f->rule_port = proxy;
     f->last_hits = 0;
+    in->n_rules++;
     n_installs++;
     COVERAGE_INC(nae_offload_installed);
     return 0;
@@ -485,6 +496,11 @@ nae_offload_uninstall(struct nae_offload_flow *f)
     }
     f->rule = NULL;
     n_removals++;
+
+    struct nae_offload_port *in = nae_offload_port_find(f->in);
+    if (in && in->n_rules) {
+        in->n_rules--;
+    }
 }
 
 static bool
@@ -492,6 +508,29 @@ nae_offload_flow_uses(const struct nae_offload_flow *f,
                       const struct netdev *netdev)
 {
     return f->in == netdev || f->fate.nae_out == netdev;
+}
+
+static struct nae_offload_port *
+nae_offload_port_get(const struct netdev *netdev)
+    OVS_REQUIRES(nae_offload_mutex)
+{
+    struct nae_offload_port *p = nae_offload_port_find(netdev);
+
+    if (!p) {
+        p = xzalloc(sizeof *p);
+        p->netdev = netdev;
+        p->quota = NAE_OFFLOAD_DEFAULT_QUOTA;
+        hmap_insert(&ports, &p->node, hash_pointer(netdev, 0));
+    }
+    return p;
+}
+
+void
+nae_offload_port_set_quota(const struct netdev *netdev, unsigned int quota)
+{
+    ovs_mutex_lock(&nae_offload_mutex);
+    nae_offload_port_get(netdev)->quota = quota;
+    ovs_mutex_unlock(&nae_offload_mutex);
 }
 
 void
@@ -502,12 +541,7 @@ nae_offload_port_set(const struct netdev *netdev, int hw_port,
     struct nae_offload_flow *f, *next;
 
     ovs_mutex_lock(&nae_offload_mutex);
-    p = nae_offload_port_find(netdev);
-    if (!p) {
-        p = xzalloc(sizeof *p);
-        p->netdev = netdev;
-        hmap_insert(&ports, &p->node, hash_pointer(netdev, 0));
-    }
+    p = nae_offload_port_get(netdev);
     p->hw_port = hw_port;
     p->state = hw_port >= 0 ? state : NAE_OFFLOAD_OFF;
 

@@ -39,4 +39,9 @@ void nae_offload_port_set(const struct netdev *, int hw_port,
                           enum nae_offload_state);
 void nae_offload_port_remove(const struct netdev *);
 
+/* At most 'quota' eswitch rules may have 'netdev' as their input (0: no
+ * bound); flows past it stay in software, refused as "port_quota". */
+#define NAE_OFFLOAD_DEFAULT_QUOTA 256
+void nae_offload_port_set_quota(const struct netdev *, unsigned int quota);
+
 #endif /* netdev-offload-nae.h */
