@@ -121,6 +121,7 @@ struct esw_vf {
      * the representor's link is down until the host lets the VF go. */
     atomic_bool eject_requested;
     atomic_uint_fast64_t tx_refused;    /* Bad lengths from the guest. */
+    atomic_uint_fast64_t tx_bad_index;  /* Rounds its head was a lie. */
     atomic_uint_fast64_t rx_full;       /* Its receive ring was full. */
     atomic_uint_fast64_t rx_down;       /* It was withdrawn. */
     atomic_uint_fast64_t handed_out;    /* Memory given to a guest. */
@@ -571,15 +572,18 @@ esw_thread(void *nic_)
             if (v->shm && atomic_load(&v->enabled)) {
                 struct esw_vf_ring *r = &v->shm->from_guest;
                 uint32_t head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
-                /* A guest's head more than a ring ahead is a lie: take
-                 * what a ring can hold, no more. */
                 uint32_t avail;
 
                 tail = v->from_tail;
                 gen = v->gen;
                 avail = head - tail;
                 if (avail > ESW_VF_SLOTS) {
-                    avail = ESW_VF_SLOTS;
+                    /* A head more than a ring ahead of our tail (or behind
+                     * it) is a lie: take nothing until the guest tells the
+                     * truth again, rather than a ring's worth of garbage
+                     * every round. */
+                    atomic_fetch_add(&v->tx_bad_index, 1);
+                    avail = 0;
                 }
                 for (uint32_t k = 0; k < avail && k < ESW_BURST; k++) {
                     uint32_t slot = tail & (ESW_VF_SLOTS - 1);
@@ -839,6 +843,7 @@ esw_stats_reset(struct rte_eth_dev *dev)
     ESW_XSTAT(vf_rx_full_dropped, vf ? atomic_load(&vf->rx_full) : 0) \
     ESW_XSTAT(vf_rx_down_dropped, vf ? atomic_load(&vf->rx_down) : 0) \
     ESW_XSTAT(vf_tx_length_errors, vf ? atomic_load(&vf->tx_refused) : 0) \
+    ESW_XSTAT(vf_tx_index_errors, vf ? atomic_load(&vf->tx_bad_index) : 0) \
     ESW_XSTAT(vf_enabled, vf ? atomic_load(&vf->enabled) : 0)          \
     ESW_XSTAT(vf_generation, vf ? vf->gen : 0)                         \
     ESW_XSTAT(vf_memory_handed_out, vf ? atomic_load(&vf->handed_out) : 0) \
