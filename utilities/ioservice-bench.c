@@ -211,16 +211,30 @@ bench_dpi(int n_sigs, int frame_len, double seconds)
     e = dpi_engine_create(N_FLOWS);
     dpi_engine_install(e, rs);
 
-    /* Every flow starts with its SYN, as the engine requires. */
+    /* Every flow starts with its handshake, as the engine requires: the
+     * SYN, and the SYN-ACK that names where the client's stream starts. */
     for (int f = 0; f < N_FLOWS; f++) {
-        struct flow_frame syn = frames[f];
+        struct flow_frame syn = frames[f], synack;
         struct dpi_result res;
+        uint32_t ack = frames[f].seq;
 
         syn.data[16] = 0;
         syn.data[17] = 40;
         syn.data[47] = 0x02;
         frame_set_seq(&syn, 54, frames[f].seq - 1);
         dpi_engine_process(e, syn.data, 54, 0, &res);
+        synack = syn;
+        memcpy(synack.data + 26, syn.data + 30, 4);     /* Addresses, */
+        memcpy(synack.data + 30, syn.data + 26, 4);
+        memcpy(synack.data + 34, syn.data + 36, 2);     /* ports swapped. */
+        memcpy(synack.data + 36, syn.data + 34, 2);
+        synack.data[42] = ack >> 24;
+        synack.data[43] = ack >> 16;
+        synack.data[44] = ack >> 8;
+        synack.data[45] = ack;
+        synack.data[47] = 0x12;
+        frame_set_seq(&synack, 54, 0x1000);
+        dpi_engine_process(e, synack.data, 54, 0, &res);
         frame_set_seq(&frames[f], frame_len, frames[f].seq);
     }
 
