@@ -67,16 +67,27 @@ ruleset(const char *text, size_t max_flows)
     return rs;
 }
 
+/* Sends one TCP frame, with its checksum corrupted if 'bad_csum'. */
 static enum dpi_verdict
-tcp(struct dpi_engine *e, int src, int sport, int dst, int dport,
-    uint32_t seq, uint8_t flags, const char *payload)
+tcp_frame(struct dpi_engine *e, int src, int sport, int dst, int dport,
+          uint32_t seq, uint8_t flags, const char *payload, bool bad_csum)
 {
     struct dpi_result res;
     struct dpi_frame f;
 
     build(&f, 6, src, sport, dst, dport, seq, flags, payload);
+    if (bad_csum) {
+        f.data[14 + 20 + 16] ^= 0x5a;   /* The TCP checksum. */
+    }
     dpi_engine_process(e, f.data, f.len, 0, &res);
     return res.verdict;
+}
+
+static enum dpi_verdict
+tcp(struct dpi_engine *e, int src, int sport, int dst, int dport,
+    uint32_t seq, uint8_t flags, const char *payload)
+{
+    return tcp_frame(e, src, sport, dst, dport, seq, flags, payload, false);
 }
 
 /* Sends the handshake's SYN and SYN-ACK of a TCP flow from client C:CPORT
@@ -347,18 +358,11 @@ test_reload(void)
     dpi_engine_destroy(e);
 }
 
-/* Sends one TCP frame after corrupting its checksum. */
 static enum dpi_verdict
 tcp_bad_csum(struct dpi_engine *e, int src, int sport, int dst, int dport,
              uint32_t seq, uint8_t flags, const char *payload)
 {
-    struct dpi_result res;
-    struct dpi_frame f;
-
-    build(&f, 6, src, sport, dst, dport, seq, flags, payload);
-    f.data[14 + 20 + 16] ^= 0x5a;       /* The TCP checksum. */
-    dpi_engine_process(e, f.data, f.len, 0, &res);
-    return res.verdict;
+    return tcp_frame(e, src, sport, dst, dport, seq, flags, payload, true);
 }
 
 static enum dpi_verdict

@@ -8,6 +8,7 @@ EXTRA_DIST += \
 	tests/fuzz/fuzz-splitio.c \
 	tests/fuzz/fuzz-dpi.c \
 	tests/fuzz/fuzz-dpi-tcp.c \
+	tests/fuzz/fuzz-dpi-util.h \
 	tests/fuzz/fuzz-esw.c
 CLEANFILES += $(FUZZ_TARGETS)
 
@@ -51,15 +52,17 @@ tests/fuzz/fuzz-splitio: $(srcdir)/tests/fuzz/fuzz-splitio.c \
 
 # The DPI engine needs the C library and Hyperscan.
 tests/fuzz/fuzz-dpi: $(srcdir)/tests/fuzz/fuzz-dpi.c \
-		$(srcdir)/ofproto-ext/dpi.c
+		$(srcdir)/ofproto-ext/dpi.c $(srcdir)/tests/fuzz/fuzz-dpi-util.h
 	@$(MKDIR_P) tests/fuzz
 	$(AM_V_GEN)$(CLANG) $(FUZZ_CFLAGS) $(HS_CFLAGS) \
-		-I$(srcdir)/ofproto-ext -o $@ $^ $(HS_LIBS)
+		-I$(srcdir)/ofproto-ext -o $@ $(srcdir)/tests/fuzz/fuzz-dpi.c \
+		$(srcdir)/ofproto-ext/dpi.c $(HS_LIBS)
 
 # Differential: no segmentation, decoy or flood gets a signature past the
 # engine to a model TCP receiver.
 tests/fuzz/fuzz-dpi-tcp: $(srcdir)/tests/fuzz/fuzz-dpi-tcp.c \
-		$(srcdir)/ofproto-ext/dpi.c $(srcdir)/tests/dpi-frame.h
+		$(srcdir)/ofproto-ext/dpi.c $(srcdir)/tests/dpi-frame.h \
+		$(srcdir)/tests/fuzz/fuzz-dpi-util.h
 	@$(MKDIR_P) tests/fuzz
 	$(AM_V_GEN)$(CLANG) $(FUZZ_CFLAGS) $(HS_CFLAGS) \
 		-I$(srcdir)/ofproto-ext -I$(srcdir)/tests -o $@ \

@@ -43,6 +43,7 @@
 
 #include "dpi.h"
 #include "dpi-frame.h"
+#include "fuzz-dpi-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -66,23 +67,6 @@ struct receiver {
     size_t n_delivered;
 };
 
-static struct dpi_ruleset *
-fuzz_ruleset(void)
-{
-    static const char sigs[] = "1:/" SIG "/:drop\n";
-    struct dpi_sigset set;
-    struct dpi_ruleset *rs;
-    char *err;
-
-    if (!dpi_sigset_parse(sigs, strlen(sigs), &set, &err)) {
-        abort();
-    }
-    rs = dpi_ruleset_create(&set, 16, &err);
-    if (!rs) {
-        abort();
-    }
-    return rs;
-}
 
 /* Moves in-order bytes from the window to the application. */
 static void
@@ -199,7 +183,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     if (!rs) {
-        rs = fuzz_ruleset();    /* Compiled once: Hyperscan takes ms. */
+        /* Compiled once: Hyperscan takes milliseconds. */
+        rs = fuzz_dpi_ruleset("1:/" SIG "/:drop\n", 16);
     }
     /* A fresh flow table for every input, so that inputs replay alone. */
     struct dpi_engine *e = dpi_engine_create(16);

@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "dpi.h"
+#include "fuzz-dpi-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -44,22 +45,6 @@ static const char sigs[] =
     "4:/^\\x00\\x01/:drop\n"
     "5:/end$/:alert\n";
 
-static struct dpi_ruleset *
-fuzz_ruleset(void)
-{
-    struct dpi_sigset set;
-    struct dpi_ruleset *rs;
-    char *err;
-
-    if (!dpi_sigset_parse(sigs, strlen(sigs), &set, &err)) {
-        abort();
-    }
-    rs = dpi_ruleset_create(&set, 16, &err);
-    if (!rs) {
-        abort();
-    }
-    return rs;
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -92,8 +77,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (!engine) {
         engine = dpi_engine_create(16);
-        dpi_engine_install(engine, fuzz_ruleset());
-        spare = fuzz_ruleset();
+        dpi_engine_install(engine, fuzz_dpi_ruleset(sigs, 16));
+        spare = fuzz_dpi_ruleset(sigs, 16);
     }
     size_t off = 1;
     uint64_t now = 0;
