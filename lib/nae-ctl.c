@@ -77,6 +77,8 @@ struct nae_ctl {
      * session's memory.  A session it never used ends at once, with no
      * data path change. */
     bool dp_uses_session;
+    bool dp_change_owed;        /* A session the data path used ended
+                                 * outside nae_ctl_run(): say so next. */
 
     struct token_bucket sessions_tb;
 
@@ -174,6 +176,7 @@ nae_ctl_end_session(struct nae_ctl *ctl)
         ctl->past_rejects[i] += ctl->dev->rejects[i];
     }
     if (dp_uses) {
+        ctl->dp_change_owed = true;
         if (ctl->n_retired >= ctl->allocated_retired) {
             ctl->retired = x2nrealloc(ctl->retired, &ctl->allocated_retired,
                                       sizeof *ctl->retired);
@@ -353,19 +356,17 @@ nae_ctl_recv(struct nae_ctl *ctl, struct nae_msg *msg, int *fdp)
     return 0;
 }
 
-/* Ends the session for 'why' (an error from nae_ctl_recv() or a send) and
- * returns what the owner must do. */
-static enum nae_ctl_event
+/* Ends the session for 'error' (from nae_ctl_recv() or a send). */
+static void
 nae_ctl_fail(struct nae_ctl *ctl, int error)
 {
     if (error == EPROTO) {
         ctl->stats.proto_errors++;
         COVERAGE_INC(nae_ctl_proto_error);
     }
-    return (nae_ctl_disconnect(ctl, error == EOF ? "connection closed"
-                                    : error == EPROTO ? "malformed message"
-                                    : ovs_strerror(error))
-            ? NAE_CTL_DP_CHANGE : NAE_CTL_NOTHING);
+    nae_ctl_disconnect(ctl, error == EOF ? "connection closed"
+                            : error == EPROTO ? "malformed message"
+                            : ovs_strerror(error));
 }
 
 /* Accepts a guest, and handles the messages it sent.  Returns what the
@@ -390,7 +391,7 @@ nae_ctl_run(struct nae_ctl *ctl)
         if (error == EAGAIN) {
             break;
         } else if (error) {
-            event |= nae_ctl_fail(ctl, error);
+            nae_ctl_fail(ctl, error);
             break;
         }
 
@@ -415,9 +416,15 @@ nae_ctl_run(struct nae_ctl *ctl)
         } else {
             error = nae_ctl_send(ctl, &reply);
             if (error) {
-                event |= nae_ctl_fail(ctl, error);
+                nae_ctl_fail(ctl, error);
             }
         }
+    }
+    if (ctl->dp_change_owed) {
+        /* A session the data path used ended, here or since the last
+         * call (a failed send of an event). */
+        ctl->dp_change_owed = false;
+        event |= NAE_CTL_DP_CHANGE;
     }
     return event;
 }
@@ -476,6 +483,7 @@ void
 nae_ctl_dp_synced(struct nae_ctl *ctl, bool dp_uses_session)
 {
     ctl->dp_uses_session = ctl->dev && dp_uses_session;
+    ctl->dp_change_owed = false;
     if (!ctl->dp_sync_pending) {
         return;
     }

@@ -1236,21 +1236,34 @@ netdev_nae_rxq_recv_hw(struct netdev_nae *dev, struct dp_packet_batch *batch)
     int n = rte_eth_rx_burst(dev->hw_port, 0,
                              (struct rte_mbuf **) batch->packets,
                              NETDEV_MAX_BURST);
+    int hold;
 
-    if (n) {
-        nae_stat_add(&dev->hw_rx_packets, n);
-        batch->count = n;
-        dp_packet_batch_init_packet_fields(batch);
-        return 0;
-    } else {
-        /* Empty: whatever the guest sent on the VF before it acked a
-         * switch to the rings is in OVS now. */
-        int expected = NAE_HOLD_UNTIL_HW_EMPTY;
+    if (!n) {
+        /* Empty.  That releases the rings only if we saw it empty after
+         * the guest's ack of a switch to them: the ack comes after the
+         * NIC queued the guest's last VF frames on the representor, but an
+         * empty queue seen before it says nothing about those (they would
+         * be overtaken by the first ring frames).  So look again now that
+         * the hold says the ack came. */
+        atomic_read_explicit(&dev->sw_rx_hold, &hold, memory_order_acquire);
+        if (hold != NAE_HOLD_UNTIL_HW_EMPTY) {
+            return EAGAIN;
+        }
+        n = rte_eth_rx_burst(dev->hw_port, 0,
+                             (struct rte_mbuf **) batch->packets,
+                             NETDEV_MAX_BURST);
+        if (!n) {
+            int expected = NAE_HOLD_UNTIL_HW_EMPTY;
 
-        atomic_compare_exchange_strong(&dev->sw_rx_hold, &expected,
-                                       NAE_HOLD_OFF);
-        return EAGAIN;
+            atomic_compare_exchange_strong(&dev->sw_rx_hold, &expected,
+                                           NAE_HOLD_OFF);
+            return EAGAIN;
+        }
     }
+    nae_stat_add(&dev->hw_rx_packets, n);
+    batch->count = n;
+    dp_packet_batch_init_packet_fields(batch);
+    return 0;
 }
 
 /* PMD thread: receives a burst from the hardware channel (rxq 0 only), or
