@@ -155,16 +155,16 @@ nae_ctl_create(const char *path, const struct nae_dev_offer *offer,
 
 static void nae_ctl_clear_path_fd(struct nae_ctl *);
 
-/* Ends the session.  Returns true if the data path may still use its
- * memory, which then waits in the retired list for the owner's next data
- * path sync; otherwise it is freed now. */
-static bool
+/* Ends the session.  If the data path may still use its memory, it waits
+ * in the retired list for the owner's next data path sync (which
+ * nae_ctl_run() then asks for); otherwise it is freed now. */
+static void
 nae_ctl_end_session(struct nae_ctl *ctl)
 {
     bool dp_uses = ctl->dp_uses_session || ctl->dp_sync_pending;
 
     if (ctl->conn_fd < 0) {
-        return false;
+        return;
     }
     close(ctl->conn_fd);
     ctl->conn_fd = -1;
@@ -187,19 +187,16 @@ nae_ctl_end_session(struct nae_ctl *ctl)
         free(ctl->dev);
     }
     ctl->dev = NULL;
-    return dp_uses;
 }
 
-/* Ends the guest session, if any, logging 'why'.  Returns true if the owner
- * must resync the data path (as for NAE_CTL_DP_CHANGE). */
-bool
+/* Ends the guest session, if any, logging 'why'. */
+void
 nae_ctl_disconnect(struct nae_ctl *ctl, const char *why)
 {
     if (ctl->conn_fd >= 0) {
         VLOG_INFO("%s: guest disconnected: %s", ctl->path, why);
-        return nae_ctl_end_session(ctl);
+        nae_ctl_end_session(ctl);
     }
-    return false;
 }
 
 /* Destroys 'ctl', and with it every session, current or retired.  The

@@ -61,7 +61,7 @@ struct nae_dev *nae_ctl_take_retired(struct nae_ctl *);
 void nae_ctl_dp_synced(struct nae_ctl *, bool dp_uses_session);
 void nae_ctl_needs_reset(struct nae_ctl *);
 void nae_ctl_set_offer(struct nae_ctl *, const struct nae_dev_offer *);
-bool nae_ctl_disconnect(struct nae_ctl *, const char *why);
+void nae_ctl_disconnect(struct nae_ctl *, const char *why);
 bool nae_ctl_set_path(struct nae_ctl *, uint32_t gen, enum nae_path,
                       uint16_t vf, int vf_fd);
 
