@@ -719,9 +719,9 @@ nae_guest_rx_flush(struct nae_guest *g, int chan)
     __atomic_store_n(&c->rx.driver->tail, c->rx.tail, __ATOMIC_RELEASE);
 }
 
-/* Asks the switch to signal 'chan''s rx interrupt line on the next frame.  Returns
- * false, with the request withdrawn, if frames are already waiting, so that
- * the caller does not sleep on them. */
+/* Asks the switch to signal 'chan''s rx interrupt line on the next frame.
+ * Returns false, with the request withdrawn, if frames are already waiting,
+ * so that the caller does not sleep on them. */
 bool
 nae_guest_rx_arm(struct nae_guest *g, int chan)
 {

@@ -20,10 +20,10 @@
  * namespace it runs in, so unmodified programs use it, and reconnects by
  * itself when the switch goes away.  With --vf the TAP interface is backed
  * by a VF of the emulated NIC as well, and the daemon follows the switch's
- * moves between VF and rings (see "Hardware path" below).  The generator modes ("txonly",
- * "rxonly", "macswap") drive the rings by polling, like testpmd's forwarding
- * modes, for benchmarks.  "--hostile" makes it misbehave on purpose, for
- * tests of the switch's validation. */
+ * moves between VF and rings (see "Hardware path" below).  The generator
+ * modes ("txonly", "rxonly", "macswap") drive the rings by polling, like
+ * testpmd's forwarding modes, for benchmarks.  "--hostile" makes it
+ * misbehave on purpose, for tests of the switch's validation. */
 
 #define _GNU_SOURCE
 #include <errno.h>

@@ -8,7 +8,12 @@
 #   nae-mbuf.*      the shared DPDK mbuf pools
 #   nae-vf-assign.* how a placed VF reaches the port's guest (registry)
 #   nae-netdev.*    what the netdev classes share (rxqs, flags, counters)
-#   netdev-nae.c    the "nae" netdev class
+#   nae-channel.h   the channel class: one kind of channel behind a port
+#   nae-channel-ring.*  its software kind: the device's descriptor rings
+#   nae-channel-vf.*    its hardware kind: a VF through its representor
+#   nae-path.*      the make-before-break path switch between channels
+#   nae-place.*     placement of scarce VFs over ports (a pure function)
+#   netdev-nae.c    the "nae" netdev class (glue over the above)
 #   netdev-offload-nae.c  its flow offload provider (eswitch rules)
 #   splitio-wire.*  split-I/O frames and messages (shared with guest/)
 #   splitio-conn.*  the split-I/O TCP-mimic connection engine (shared)
@@ -33,6 +38,11 @@ lib_libnae_la_SOURCES = \
 	lib/blk-xts.c \
 	lib/blk-xts.h \
 	lib/nae-abi.h \
+	lib/nae-channel.h \
+	lib/nae-channel-ring.c \
+	lib/nae-channel-ring.h \
+	lib/nae-channel-vf.c \
+	lib/nae-channel-vf.h \
 	lib/nae-ctl.c \
 	lib/nae-ctl.h \
 	lib/nae-dev.c \
@@ -43,6 +53,10 @@ lib_libnae_la_SOURCES = \
 	lib/nae-mem.h \
 	lib/nae-netdev.c \
 	lib/nae-netdev.h \
+	lib/nae-path.c \
+	lib/nae-path.h \
+	lib/nae-place.c \
+	lib/nae-place.h \
 	lib/nae-rxtx.c \
 	lib/nae-rxtx.h \
 	lib/nae-vf-assign.c \

@@ -84,3 +84,17 @@ nae_mempool_get(uint32_t max_frame)
     ovs_mutex_unlock(&mutex);
     return mp;
 }
+
+void
+nae_packets_free(struct dp_packet **pkts, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (pkts[i]->source != DPBUF_DPDK) {
+            for (int j = 0; j < n; j++) {
+                dp_packet_delete(pkts[j]);
+            }
+            return;
+        }
+    }
+    rte_pktmbuf_free_bulk((struct rte_mbuf **) pkts, n);
+}

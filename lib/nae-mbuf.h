@@ -31,4 +31,9 @@ struct rte_mempool;
  * their packets may sit in any port's queues. */
 struct rte_mempool *nae_mempool_get(uint32_t max_frame);
 
+/* Frees 'n' packets: in one call to the mempool when all are DPDK mbufs, as
+ * they are when they came from a DPDK or nae port.  Any thread. */
+struct dp_packet;
+void nae_packets_free(struct dp_packet **pkts, int n);
+
 #endif /* nae-mbuf.h */

@@ -77,7 +77,7 @@ nae_ring_init(struct nae_ring *ring, const struct nae_ring_layout *l)
 
 /* Constructs 'chan' inactive, with zeroed counters. */
 void
-nae_chan_construct(struct nae_chan *chan)
+nae_rings_construct(struct nae_rings *chan)
 {
     memset(chan, 0, sizeof *chan);
     ovs_spin_init(&chan->tx_lock);
@@ -89,7 +89,7 @@ nae_chan_construct(struct nae_chan *chan)
  * nothing and drops what is sent to it.  Counters carry over, so that they
  * survive guest reconnects. */
 void
-nae_chan_init(struct nae_chan *chan, const struct nae_chan_layout *layout,
+nae_rings_init(struct nae_rings *chan, const struct nae_chan_layout *layout,
               uint32_t max_frame)
 {
     memset(&chan->from_guest, 0, sizeof chan->from_guest);
@@ -105,7 +105,7 @@ nae_chan_init(struct nae_chan *chan, const struct nae_chan_layout *layout,
 }
 
 void
-nae_chan_destroy(struct nae_chan *chan)
+nae_rings_destroy(struct nae_rings *chan)
 {
     if (chan) {
         ovs_spin_destroy(&chan->tx_lock);
@@ -139,7 +139,7 @@ nae_ring_notify(struct nae_ring *ring)
  * -1 (and freezes 'chan') if its tail is further ahead than the ring is
  * long. */
 static int
-nae_ring_avail(struct nae_chan *chan, struct nae_ring *ring,
+nae_ring_avail(struct nae_rings *chan, struct nae_ring *ring,
                struct nae_dir_stats *stats)
 {
     uint32_t tail = __atomic_load_n(&ring->driver->tail, __ATOMIC_ACQUIRE);
@@ -160,7 +160,7 @@ nae_ring_avail(struct nae_chan *chan, struct nae_ring *ring,
 }
 
 static bool
-nae_chan_usable(struct nae_chan *chan)
+nae_rings_usable(struct nae_rings *chan)
 {
     bool broken;
 
@@ -231,12 +231,12 @@ nae_dir_stats_add(struct nae_dir_stats *stats, uint64_t packets,
 
 /* Returns how many frames wait on 'chan' from the guest, up to a burst, or 0
  * if the channel is not usable.  The guest's tail is read here, once per
- * burst: nae_chan_rx_burst() trusts this count (the guest can only add to
+ * burst: nae_rings_rx_burst() trusts this count (the guest can only add to
  * it). */
 int
-nae_chan_rx_pending(struct nae_chan *chan)
+nae_rings_rx_pending(struct nae_rings *chan)
 {
-    if (!nae_chan_usable(chan)) {
+    if (!nae_rings_usable(chan)) {
         return 0;
     }
     int avail = nae_ring_avail(chan, &chan->from_guest, &chan->rx_stats);
@@ -246,7 +246,7 @@ nae_chan_rx_pending(struct nae_chan *chan)
 /* Validates guest tx descriptor 'd' and copies its frame into 'pkt'.
  * Returns NAE_DESC_DONE, or the error status and in '*reason' why. */
 static inline uint32_t
-nae_rx_one(const struct nae_chan *chan, const struct nae_mem_map *map,
+nae_rx_one(const struct nae_rings *chan, const struct nae_mem_map *map,
            const struct nae_desc *d, struct dp_packet *pkt,
            enum nae_drop *reason)
 {
@@ -286,12 +286,12 @@ nae_rx_one(const struct nae_chan *chan, const struct nae_mem_map *map,
 }
 
 /* Receives into 'pkts', which the caller allocated empty, the 'n_pkts'
- * frames nae_chan_rx_pending() just counted on 'chan'.  Returns how many of
+ * frames nae_rings_rx_pending() just counted on 'chan'.  Returns how many of
  * 'pkts' now hold a frame; the rest are untouched, for the caller to free.
  * Descriptors that fail validation are handed back to the guest with an
  * error status and counted. */
 int
-nae_chan_rx_burst(struct nae_chan *chan, const struct nae_mem_map *map,
+nae_rings_rx_burst(struct nae_rings *chan, const struct nae_mem_map *map,
                   struct dp_packet **pkts, int n_pkts)
 {
     struct nae_ring *ring = &chan->from_guest;
@@ -337,7 +337,7 @@ nae_split_point(const struct dp_packet *pkt, uint32_t header_room)
  * caller must hold 'chan->tx_lock' and keeps ownership of 'pkts'.  Returns
  * how many were delivered; the others are counted as drops by reason. */
 int
-nae_chan_tx_burst(struct nae_chan *chan, const struct nae_mem_map *map,
+nae_rings_tx_burst(struct nae_rings *chan, const struct nae_mem_map *map,
                   struct dp_packet **pkts, int n_pkts)
 {
     struct nae_ring *ring = &chan->to_guest;
@@ -347,7 +347,7 @@ nae_chan_tx_burst(struct nae_chan *chan, const struct nae_mem_map *map,
     uint64_t bytes = 0;
     int posted, n = 0, i;
 
-    if (!nae_chan_usable(chan)) {
+    if (!nae_rings_usable(chan)) {
         drops[NAE_DROP_NOT_RUNNING] = n_pkts;
         goto out;
     }

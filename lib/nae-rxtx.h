@@ -86,7 +86,7 @@ struct nae_dir_stats {
     atomic_uint64_t drops[NAE_N_DROPS];
 };
 
-struct nae_chan {
+struct nae_rings {
     /* Guest to switch: polled by the one thread that owns this rxq. */
     PADDED_MEMBERS_CACHELINE_MARKER(CACHE_LINE_SIZE, cacheline_rx,
         struct nae_ring from_guest;
@@ -106,22 +106,22 @@ struct nae_chan {
 };
 
 /* Totals over channels, for statistics. */
-struct nae_chan_totals {
+struct nae_rings_totals {
     uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
     uint64_t rx_drops[NAE_N_DROPS];
     uint64_t tx_drops[NAE_N_DROPS];
     uint64_t irq_undrained;
 };
 
-void nae_chan_construct(struct nae_chan *);
-void nae_chan_init(struct nae_chan *, const struct nae_chan_layout *,
+void nae_rings_construct(struct nae_rings *);
+void nae_rings_init(struct nae_rings *, const struct nae_chan_layout *,
                    uint32_t max_frame);
-void nae_chan_destroy(struct nae_chan *);
+void nae_rings_destroy(struct nae_rings *);
 
-int nae_chan_rx_pending(struct nae_chan *);
-int nae_chan_rx_burst(struct nae_chan *, const struct nae_mem_map *,
+int nae_rings_rx_pending(struct nae_rings *);
+int nae_rings_rx_burst(struct nae_rings *, const struct nae_mem_map *,
                       struct dp_packet **pkts, int n_pkts);
-int nae_chan_tx_burst(struct nae_chan *, const struct nae_mem_map *,
+int nae_rings_tx_burst(struct nae_rings *, const struct nae_mem_map *,
                       struct dp_packet **pkts, int n_pkts);
 
 /* Adds 'n' to a counter with one writer at a time (a load and a store:

@@ -16,10 +16,12 @@
 
 /* The "nae" netdev class: one OVS port per guest NIC, backed by the channels
  * of a NAE device (see nae-abi.h) and, with options:hw-channel, by an SR-IOV
- * VF's representor as well (docs/hw-channels.md).  This file is the OVS side
- * of the control path (configuration, the guest session, reconfiguration,
- * path switches, statistics, unixctl) plus the thin rxq/send glue that hands
- * bursts to nae-rxtx.c or to the representor.
+ * VF's representor as well (docs/hw-channels.md).  This file is glue: the
+ * OVS side of configuration, the guest session (nae-ctl.c), reconfiguration,
+ * statistics and unixctl, and the rxq/send functions that hand bursts to
+ * the port's channels (nae-channel.h).  Which channel carries the traffic
+ * is the path machine's (nae-path.c); which port gets a scarce VF is
+ * placement's (nae-place.c).
  *
  * Threads and locks:
  *
@@ -30,10 +32,10 @@
  *   - PMD threads call rxq_recv() and send().  They read 'chans', 'n_chans',
  *     'map', 'mp' and 'tx_chans' without the mutex: those change only in
  *     reconfigure(), which dpif-netdev calls with this port removed from
- *     every PMD thread.  Per-channel transmit state is serialized by the
- *     channel's 'tx_lock'.  'hw_port' changes only in reconfigure() as well;
- *     which path carries traffic ('tx_hw', 'sw_rx_hold') the main thread
- *     steers with atomics while they run.
+ *     every PMD thread.  Channels serialize their own transmit.  The
+ *     hardware channel ('path.hw') changes only in reconfigure() as well;
+ *     which path carries traffic the path machine steers with atomics while
+ *     they run.
  *
  * Lock order: nae_list_mutex, then dev->mutex. */
 
@@ -51,11 +53,14 @@
 #include "dirs.h"
 #include "dp-packet.h"
 #include "dpdk.h"
+#include "nae-channel-ring.h"
+#include "nae-channel-vf.h"
 #include "nae-ctl.h"
 #include "nae-mbuf.h"
 #include "nae-netdev.h"
+#include "nae-path.h"
+#include "nae-place.h"
 #include "nae-rxtx.h"
-#include "nae-vf-assign.h"
 #include "netdev-offload-nae.h"
 #include "netdev-provider.h"
 #include "openvswitch/dynamic-string.h"
@@ -72,9 +77,6 @@
 VLOG_DEFINE_THIS_MODULE(netdev_nae);
 
 COVERAGE_DEFINE(nae_reconfigure);
-COVERAGE_DEFINE(nae_no_mbuf);
-COVERAGE_DEFINE(nae_path_switch);
-COVERAGE_DEFINE(nae_path_timeout);
 
 static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 
@@ -85,9 +87,6 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 #define NAE_MAX_MTU (NAE_MAX_FRAME_LEN - ETH_HEADER_LEN - VLAN_HEADER_LEN)
 
 /* Hardware channel. */
-#define NAE_HW_RING 1024                /* Representor queue descriptors. */
-#define NAE_SWITCH_TIMEOUT_US 2000000   /* Guest must ack a switch by then. */
-#define NAE_HW_RETRY_US 5000000         /* After a refused switch to HW. */
 #define NAE_HW_POLL_MS 50               /* VF presence (representor link). */
 #define NAE_HW_POOL_MAX 64              /* Representors in one hw-channel. */
 #define NAE_HW_PRIORITY_MAX 100
@@ -105,21 +104,12 @@ enum nae_path_mode {
     NAE_MODE_SW,        /* Software rings only. */
 };
 
-/* Software receive while the guest moves its transmit off the VF: frames it
- * sent on the VF may still wait in the representor's queue, and must reach
- * OVS before anything it sends on the rings afterwards. */
-enum nae_rx_hold {
-    NAE_HOLD_OFF,               /* Poll the rings. */
-    NAE_HOLD_ON,                /* Not yet: the guest has not acked. */
-    NAE_HOLD_UNTIL_HW_EMPTY,    /* Once the representor queue is empty. */
-};
-
 
 struct netdev_nae {
     struct netdev up;
 
     /* Read by PMD threads; written only in reconfigure(), see above. */
-    struct nae_chan *chans;             /* 'n_chans' channels. */
+    struct nae_channel_ring *rings;     /* 'n_chans' software channels. */
     int n_chans;
     int tx_chans[NAE_MAX_CHANNELS];     /* Indexes of active channels. */
     int n_tx_chans;
@@ -127,15 +117,10 @@ struct netdev_nae {
     struct rte_mempool *mp;
     atomic_uint64_t tx_not_running;     /* Sent while no channel is live. */
 
-    /* Hardware channel: the VF representor, polled in rxq 0 before the
-     * rings.  Read by PMD threads; see the comment at the top. */
-    int hw_port;                        /* Ethdev port id, or -1. */
-    atomic_bool tx_hw;                  /* Output goes to 'hw_port'. */
-    atomic_int sw_rx_hold;              /* enum nae_rx_hold. */
-    struct ovs_spin hw_tx_lock;         /* Its one transmit queue. */
-    atomic_uint64_t hw_rx_packets;
-    atomic_uint64_t hw_tx_packets;
-    atomic_uint64_t hw_tx_dropped;      /* Refused by the NIC, or no mbuf. */
+    /* Which channel carries the traffic, and the hardware channel
+     * ('path.hw', a VF's representor, polled by rxq 0 before ring 0).
+     * Main thread under 'mutex', but for the data path's atomics. */
+    struct nae_path_machine path;
 
     struct ovs_mutex mutex;
     struct nae_ctl *ctl OVS_GUARDED;    /* NULL until set_config(). */
@@ -146,38 +131,23 @@ struct netdev_nae {
     int requested_n_chans OVS_GUARDED;
     uint64_t max_guest_mem OVS_GUARDED;     /* Bytes; for new sessions. */
     bool dp_resync OVS_GUARDED;         /* Guest session changed state. */
-    bool dp_running OVS_GUARDED;        /* 'chans' drive a started device. */
+    bool dp_running OVS_GUARDED;        /* 'rings' drive a started device. */
     enum netdev_flags flags OVS_GUARDED;
 
-    /* Hardware channel, main thread.  'hw_devargs' may name several
-     * representors (a pool of VFs shared with other ports): placement
-     * (netdev_nae_place()) gives the port one of them, or none. */
+    /* Hardware channel configuration and placement.  'hw_devargs' may name
+     * several representors (a pool of VFs shared with other ports):
+     * placement gives the port one of them, or none. */
     char *hw_devargs OVS_GUARDED;       /* options:hw-channel, or NULL. */
     int hw_pool[NAE_HW_POOL_MAX] OVS_GUARDED;   /* Its representors. */
     int n_hw_pool OVS_GUARDED;
     int hw_priority OVS_GUARDED;        /* options:hw-priority. */
     int hw_quota OVS_GUARDED;           /* options:hw-flow-quota. */
+    enum nae_path_mode path_mode OVS_GUARDED;
     bool hw_preempted OVS_GUARDED;      /* Moving off its VF for another. */
-    bool hw_releasing OVS_GUARDED;      /* Telling the guest to let go. */
-    bool hw_let_go OVS_GUARDED;         /* The guest has let go of it. */
     char *hw_placement OVS_GUARDED;     /* Last placement decision. */
     int requested_hw_port OVS_GUARDED;  /* Placed VF's representor, or -1. */
-    uint16_t hw_vf OVS_GUARDED;         /* That VF's number on its NIC. */
     char *hw_error OVS_GUARDED;         /* Why it could not be opened. */
-    struct rte_mempool *hw_mp OVS_GUARDED;  /* Its rxq's pool. */
-    bool hw_link OVS_GUARDED;           /* Representor link: VF plugged. */
-    bool hw_released OVS_GUARDED;       /* We let an unplugging VF go. */
-    enum nae_path_mode path_mode OVS_GUARDED;
-    enum nae_path path OVS_GUARDED;     /* Path the guest acknowledged. */
-    bool switching OVS_GUARDED;         /* Waiting for the guest's ack. */
-    enum nae_path switch_to OVS_GUARDED;
-    uint32_t path_gen OVS_GUARDED;      /* Generation of the last switch. */
-    long long int switch_start OVS_GUARDED;     /* time_usec(). */
-    long long int hw_retry_at OVS_GUARDED;      /* After a refusal. */
-    uint64_t n_switches OVS_GUARDED;
-    uint64_t n_timeouts OVS_GUARDED;
-    long long int last_gap_us OVS_GUARDED;
-    long long int max_gap_us OVS_GUARDED;
+    struct nae_channel_stats hw_closed OVS_GUARDED; /* Of channels closed. */
 
     struct ovs_list list_node OVS_GUARDED_BY(nae_list_mutex);
 };
@@ -229,24 +199,11 @@ netdev_nae_offer(const struct netdev_nae *dev)
     return offer;
 }
 
-/* Gives the VF the port's MAC: the guest's one device has one address,
- * whichever path carries it. */
-static void
-netdev_nae_hw_set_mac(struct netdev_nae *dev)
-    OVS_REQUIRES(dev->mutex)
+/* The representor of the port's hardware channel, or -1. */
+static int
+netdev_nae_hw_port(const struct netdev_nae *dev)
 {
-    struct rte_ether_addr ea;
-    int error;
-
-    if (dev->hw_port < 0) {
-        return;
-    }
-    memcpy(ea.addr_bytes, dev->hwaddr.ea, ETH_ADDR_LEN);
-    error = rte_eth_dev_default_mac_addr_set(dev->hw_port, &ea);
-    if (error && error != -ENOTSUP) {
-        VLOG_WARN_RL(&rl, "%s: cannot set the VF's MAC (%s)",
-                     netdev_get_name(&dev->up), rte_strerror(-error));
-    }
+    return dev->path.hw ? nae_channel_vf_port(dev->path.hw) : -1;
 }
 
 /* Makes 'mac' the MAC the device offers its guest, which reads it at its
@@ -257,7 +214,9 @@ netdev_nae_set_mac(struct netdev_nae *dev, struct eth_addr mac)
 {
     if (!eth_addr_equals(dev->hwaddr, mac)) {
         dev->hwaddr = mac;
-        netdev_nae_hw_set_mac(dev);
+        if (dev->path.hw) {
+            nae_channel_set_mac(dev->path.hw, mac);
+        }
         if (dev->ctl) {
             struct nae_dev_offer offer = netdev_nae_offer(dev);
             nae_ctl_set_offer(dev->ctl, &offer);
@@ -265,6 +224,60 @@ netdev_nae_set_mac(struct netdev_nae *dev, struct eth_addr mac)
         netdev_change_seq_changed(&dev->up);
     }
 }
+
+/* The path machine's view of the guest and of the eswitch
+ * (struct nae_path_ops).  Called under 'dev->mutex'. */
+
+static bool
+netdev_nae_path_guest_ack(void *dev_, uint32_t *ack)
+    OVS_NO_THREAD_SAFETY_ANALYSIS
+{
+    struct netdev_nae *dev = dev_;
+    const struct nae_dev *guest = dev->ctl ? nae_ctl_dev(dev->ctl) : NULL;
+
+    if (!guest || !dev->dp_running) {
+        return false;
+    }
+    *ack = guest->path_ack;
+    return true;
+}
+
+static void
+netdev_nae_path_announce(void *dev_, uint32_t gen, enum nae_path to,
+                         bool release)
+    OVS_NO_THREAD_SAFETY_ANALYSIS
+{
+    struct netdev_nae *dev = dev_;
+    uint16_t vf = (dev->path.hw ? nae_channel_vf_number(dev->path.hw)
+                   : NAE_PATH_VF_NONE);
+    int vf_fd = -1;
+
+    if (!dev->ctl) {
+        /* Without a guest, nae_path_run() completes the switch. */
+        return;
+    }
+    if (to == NAE_PATH_HW && dev->path.hw) {
+        /* The guest gets the VF's memory with the event, if the NIC's
+         * assigner hands VFs out that way. */
+        vf_fd = nae_channel_vf_guest_fd(dev->path.hw);
+    }
+    nae_ctl_set_path(dev->ctl, gen, to, release ? NAE_PATH_VF_NONE : vf,
+                     vf_fd);
+}
+
+static void
+netdev_nae_path_offload(void *dev_, enum nae_offload_state state)
+{
+    struct netdev_nae *dev = dev_;
+
+    nae_offload_port_set(&dev->up, netdev_nae_hw_port(dev), state);
+}
+
+static const struct nae_path_ops netdev_nae_path_ops = {
+    .guest_ack = netdev_nae_path_guest_ack,
+    .announce = netdev_nae_path_announce,
+    .offload = netdev_nae_path_offload,
+};
 
 static int
 netdev_nae_construct(struct netdev *netdev)
@@ -290,15 +303,10 @@ netdev_nae_construct(struct netdev *netdev)
     dev->max_guest_mem = NAE_DEFAULT_GUEST_MEM_MB << 20;
     dev->flags = NETDEV_UP;
     atomic_init(&dev->tx_not_running, 0);
-    dev->hw_port = dev->requested_hw_port = -1;
-    atomic_init(&dev->tx_hw, false);
-    atomic_init(&dev->sw_rx_hold, NAE_HOLD_OFF);
-    ovs_spin_init(&dev->hw_tx_lock);
-    atomic_init(&dev->hw_rx_packets, 0);
-    atomic_init(&dev->hw_tx_packets, 0);
-    atomic_init(&dev->hw_tx_dropped, 0);
+    nae_path_init(&dev->path, netdev_get_name(netdev), &netdev_nae_path_ops,
+                  dev);
+    dev->requested_hw_port = -1;
     dev->path_mode = NAE_MODE_AUTO;
-    dev->path = NAE_PATH_SW;
     /* Queues follow the channel count, set in reconfigure(). */
     netdev->n_rxq = 0;
     netdev->n_txq = 0;
@@ -315,10 +323,10 @@ static void
 netdev_nae_free_chans(struct netdev_nae *dev)
 {
     for (int i = 0; i < dev->n_chans; i++) {
-        nae_chan_destroy(&dev->chans[i]);
+        nae_channel_close(&dev->rings[i].up);
     }
-    free_cacheline(dev->chans);
-    dev->chans = NULL;
+    free_cacheline(dev->rings);
+    dev->rings = NULL;
     dev->n_chans = 0;
     dev->n_tx_chans = 0;
 }
@@ -339,217 +347,45 @@ nae_path_mode_name(enum nae_path_mode mode)
             : "auto");
 }
 
-/* Tells the guest about switch 'to' and waits for its acknowledgement in
- * netdev_nae_hw_run().  Our own transmit moves only then: from the event on,
- * the guest empties the old path before it reads the new one, so frames we
- * send on the new path after its ack cannot overtake older ones. */
-static void
-netdev_nae_path_start(struct netdev_nae *dev, enum nae_path to)
+/* Whether the port's guest can follow path switches. */
+static bool
+netdev_nae_guest_follows(const struct netdev_nae *dev)
     OVS_REQUIRES(dev->mutex)
 {
-    /* Generation 0 is every new session's initial value: never reuse it,
-     * or a new guest's zero 'path_ack' would look like an ack. */
-    dev->path_gen = (dev->path_gen + 1) & NAE_PATH_GEN_MAX;
-    if (!dev->path_gen) {
-        dev->path_gen = 1;
-    }
-    if (to == NAE_PATH_SW) {
-        /* The eswitch's rules for the port go first: from now on its
-         * traffic misses and comes through OVS, which still sends to the
-         * VF until the guest acks. */
-        nae_offload_port_set(&dev->up, dev->hw_port, NAE_OFFLOAD_OFF);
-        /* The guest may send on the rings before we have read its last VF
-         * frames from the representor: hold the rings until it acks and
-         * the representor's queue is empty. */
-        atomic_store(&dev->sw_rx_hold, NAE_HOLD_ON);
-    } else if (dev->hw_port >= 0) {
-        /* Rules from the port go in before its guest sends a frame on the
-         * VF, so none of them takes the miss path and is overtaken by a
-         * later one the eswitch switches itself.  Rules to the port wait
-         * for the ack, when our transmit moves too. */
-        nae_offload_port_set(&dev->up, dev->hw_port, NAE_OFFLOAD_AS_SOURCE);
-    }
-    dev->switching = true;
-    dev->switch_to = to;
-    dev->switch_start = time_usec();
-    COVERAGE_INC(nae_path_switch);
-    if (dev->ctl) {
-        /* Without a guest, netdev_nae_hw_run() completes the switch.  To
-         * the VF, the guest gets its memory with the event, if the NIC's
-         * assigner hands VFs out that way. */
-        int vf_fd = -1;
-
-        if (to == NAE_PATH_HW && dev->hw_port >= 0) {
-            const struct nae_vf_assigner *a
-                = nae_vf_assigner_find(dev->hw_port);
-
-            vf_fd = a ? a->guest_fd(dev->hw_port) : -1;
-        }
-        nae_ctl_set_path(dev->ctl, dev->path_gen, to,
-                         dev->hw_releasing ? NAE_PATH_VF_NONE : dev->hw_vf,
-                         vf_fd);
-    }
+    return (dev->dp_running && dev->n_tx_chans
+            && dev->rings[dev->tx_chans[0]].rings.features & NAE_F_HW_PATH);
 }
 
+/* Runs the path machine with the port's policy: the VF unless nae/set-path
+ * said "sw" or placement is taking it away. */
 static void
-netdev_nae_path_finish(struct netdev_nae *dev, bool acked)
+netdev_nae_path_run(struct netdev_nae *dev)
     OVS_REQUIRES(dev->mutex)
 {
-    long long int gap = time_usec() - dev->switch_start;
-
-    dev->switching = false;
-    dev->path = dev->switch_to;
-    if (dev->hw_releasing) {
-        dev->hw_releasing = false;
-        dev->hw_let_go = true;
-    }
-    atomic_store(&dev->tx_hw, dev->path == NAE_PATH_HW);
-    if (dev->hw_port >= 0) {
-        /* On the VF now: the port's flows may go into the eswitch. */
-        nae_offload_port_set(&dev->up, dev->hw_port,
-                             dev->path == NAE_PATH_HW ? NAE_OFFLOAD_ON
-                                                      : NAE_OFFLOAD_OFF);
-    }
-    if (dev->path == NAE_PATH_SW) {
-        /* The guest sends on the rings now, and sent its last VF frame
-         * before it acked: release the rings once the representor's queue
-         * has drained into OVS (rxq 0 sees to it). */
-        atomic_store(&dev->sw_rx_hold, NAE_HOLD_UNTIL_HW_EMPTY);
-    }
-    if (acked) {
-        dev->n_switches++;
-        dev->last_gap_us = gap;
-        dev->max_gap_us = MAX(dev->max_gap_us, gap);
-    }
-    VLOG_INFO("%s: traffic now on the %s channel (switch %"PRIu32", %s in "
-              "%lld us)", netdev_get_name(&dev->up),
-              dev->path == NAE_PATH_HW ? "hardware" : "software",
-              dev->path_gen, acked ? "acknowledged" : "no guest", gap);
+    nae_path_run(&dev->path,
+                 (!dev->hw_preempted && dev->path_mode != NAE_MODE_SW
+                  && netdev_nae_guest_follows(dev)),
+                 time_usec());
 }
 
-/* Moves the port to its software rings at once, without the guest's
- * consent: the guest session or the hardware channel is gone. */
-static void
-netdev_nae_force_sw(struct netdev_nae *dev)
+/* The hardware channel's counters over the port's life, 'hw' the open
+ * one (or NULL). */
+static struct nae_channel_stats
+netdev_nae_hw_stats(const struct netdev_nae *dev,
+                    const struct nae_channel *hw)
     OVS_REQUIRES(dev->mutex)
 {
-    bool was_hw = dev->path == NAE_PATH_HW || dev->switching;
+    struct nae_channel_stats st = dev->hw_closed;
 
-    if (dev->hw_port >= 0) {
-        nae_offload_port_set(&dev->up, dev->hw_port, NAE_OFFLOAD_OFF);
+    if (hw) {
+        struct nae_channel_stats cur;
+
+        hw->class->get_stats(hw, &cur);
+        st.rx_packets += cur.rx_packets;
+        st.tx_packets += cur.tx_packets;
+        st.tx_dropped += cur.tx_dropped;
     }
-    atomic_store(&dev->tx_hw, false);
-    atomic_store(&dev->sw_rx_hold, NAE_HOLD_OFF);
-    dev->switching = false;
-    dev->hw_releasing = false;
-    dev->path = NAE_PATH_SW;
-    if (was_hw && dev->ctl) {
-        /* A guest still there follows, without us waiting. */
-        dev->path_gen = MAX((dev->path_gen + 1) & NAE_PATH_GEN_MAX, 1);
-        nae_ctl_set_path(dev->ctl, dev->path_gen, NAE_PATH_SW, dev->hw_vf,
-                         -1);
-    }
-}
-
-/* The path the port should be on now. */
-static enum nae_path
-netdev_nae_path_wanted(const struct netdev_nae *dev)
-    OVS_REQUIRES(dev->mutex)
-{
-    return (dev->hw_port >= 0
-            && !dev->hw_preempted
-            && dev->path_mode != NAE_MODE_SW
-            && dev->hw_link
-            && dev->dp_running
-            && dev->n_tx_chans
-            && dev->chans[dev->tx_chans[0]].features & NAE_F_HW_PATH
-            && time_usec() >= dev->hw_retry_at
-            ? NAE_PATH_HW : NAE_PATH_SW);
-}
-
-/* Main thread: follows the VF's presence and the guest's acks, and starts
- * the next switch when the wanted path differs. */
-static void
-netdev_nae_hw_run(struct netdev_nae *dev)
-    OVS_REQUIRES(dev->mutex)
-{
-    const char *name = netdev_get_name(&dev->up);
-    struct rte_eth_link link;
-    enum nae_path wanted;
-
-    if (dev->hw_port < 0) {
-        return;
-    }
-    memset(&link, 0, sizeof link);
-    rte_eth_link_get_nowait(dev->hw_port, &link);
-    if (link.link_status != dev->hw_link) {
-        dev->hw_link = link.link_status;
-        VLOG_INFO("%s: hardware channel %s", name,
-                  dev->hw_link ? "up (VF present)"
-                  : "down (VF unplugged or unplugging)");
-        if (dev->hw_link) {
-            dev->hw_released = false;
-            dev->hw_retry_at = 0;
-        }
-    }
-
-    if (dev->switching) {
-        const struct nae_dev *guest = dev->ctl ? nae_ctl_dev(dev->ctl) : NULL;
-
-        if (!guest || !dev->dp_running) {
-            netdev_nae_path_finish(dev, false);
-        } else if (guest->path_ack == dev->path_gen) {
-            netdev_nae_path_finish(dev, true);
-        } else if (time_usec() - dev->switch_start > NAE_SWITCH_TIMEOUT_US
-                   && dev->switch_to == NAE_PATH_HW) {
-            /* It cannot use the VF: back to the rings (a switch of its
-             * own, as the guest may have started to move), and do not ask
-             * again for a while.  A switch to the rings has no timeout:
-             * until the guest acks, frames it sends on the rings could
-             * overtake those it sent on the VF.  A guest that never acks
-             * ends its session, or its VF is removed by surprise. */
-            COVERAGE_INC(nae_path_timeout);
-            dev->n_timeouts++;
-            VLOG_WARN("%s: guest did not acknowledge the switch to the "
-                      "hardware channel in %d ms; back to software", name,
-                      NAE_SWITCH_TIMEOUT_US / 1000);
-            dev->hw_retry_at = time_usec() + NAE_HW_RETRY_US;
-            dev->path = NAE_PATH_HW;
-            dev->switching = false;
-            netdev_nae_path_start(dev, NAE_PATH_SW);
-        }
-    }
-    if (dev->switching) {
-        return;
-    }
-
-    wanted = netdev_nae_path_wanted(dev);
-    if (wanted != dev->path) {
-        netdev_nae_path_start(dev, wanted);
-    } else if (!dev->hw_link && !dev->hw_released) {
-        /* An unplug waits for us to let go of the VF: nothing of the
-         * guest's traffic uses it any more. */
-        rte_eth_dev_set_link_down(dev->hw_port);
-        dev->hw_released = true;
-    }
-}
-
-/* Assigns the VF behind representor 'port' to this port ('assign') or
- * gives it back: either way with fresh memory, so that no earlier holder
- * (the guest of the port that had it before, or this port's, after it let
- * go) can read or send the new holder's traffic. */
-static void
-netdev_nae_hw_assign(struct netdev_nae *dev, int port, bool assign)
-    OVS_REQUIRES(dev->mutex)
-{
-    const struct nae_vf_assigner *a = nae_vf_assigner_find(port);
-    int error = a ? a->claim(port, assign) : 0;
-
-    if (error) {
-        VLOG_WARN("%s: cannot %s the VF of representor port %d (%s)",
-                  netdev_get_name(&dev->up), assign ? "assign" : "release",
-                  port, ovs_strerror(-error));
-    }
+    return st;
 }
 
 /* Stops using the representor.  reconfigure() or destruct() only: no PMD
@@ -558,71 +394,41 @@ static void
 netdev_nae_hw_close(struct netdev_nae *dev)
     OVS_REQUIRES(dev->mutex)
 {
-    if (dev->hw_port < 0) {
+    struct nae_channel *hw;
+    int port = netdev_nae_hw_port(dev);
+
+    if (!dev->path.hw) {
         return;
     }
-    netdev_nae_force_sw(dev);
+    hw = nae_path_detach(&dev->path);
     nae_offload_port_remove(&dev->up);
-    rte_eth_dev_stop(dev->hw_port);
-    netdev_nae_hw_assign(dev, dev->hw_port, false);
+    /* The port's counters never go back. */
+    dev->hw_closed = netdev_nae_hw_stats(dev, hw);
+    nae_channel_close(hw);
     VLOG_INFO("%s: hardware channel %s (port %d) closed",
               netdev_get_name(&dev->up), dev->hw_devargs ? dev->hw_devargs
-              : "(removed)", dev->hw_port);
-    dev->hw_port = -1;
-    dev->hw_link = false;
+              : "(removed)", port);
 }
 
-/* Sets up representor 'port' with one queue each way, receive buffers from
- * the port's pool.  reconfigure() only.  Returns 0 or a positive errno
- * value, with the reason in 'dev->hw_error'. */
+/* Sets up representor 'port' as the port's hardware channel.
+ * reconfigure() only.  Returns 0 or a positive errno value, with the reason
+ * in 'dev->hw_error'. */
 static int
 netdev_nae_hw_open(struct netdev_nae *dev, int port)
     OVS_REQUIRES(dev->mutex)
 {
-    struct rte_eth_dev_info info;
-    struct rte_eth_conf conf;
-    int socket = rte_eth_dev_socket_id(port);
-    const char *step;
-    int error;
+    struct nae_channel *hw;
 
-    memset(&conf, 0, sizeof conf);
-    if (socket < 0) {
-        socket = SOCKET_ID_ANY;
-    }
-    rte_eth_dev_stop(port);
-    step = "configure";
-    error = rte_eth_dev_configure(port, 1, 1, &conf);
-    if (!error) {
-        step = "set up the receive queue of";
-        error = rte_eth_rx_queue_setup(port, 0, NAE_HW_RING, socket, NULL,
-                                       dev->mp);
-    }
-    if (!error) {
-        step = "set up the transmit queue of";
-        error = rte_eth_tx_queue_setup(port, 0, NAE_HW_RING, socket, NULL);
-    }
-    if (!error) {
-        step = "start";
-        error = rte_eth_dev_start(port);
-    }
     free(dev->hw_error);
     dev->hw_error = NULL;
-    if (error) {
-        dev->hw_error = xasprintf("cannot %s representor port %d (%s)",
-                                  step, port, rte_strerror(-error));
+    hw = nae_channel_vf_open(netdev_get_name(&dev->up), port, dev->mp,
+                             &dev->hw_error);
+    if (!hw) {
         VLOG_WARN("%s: %s", netdev_get_name(&dev->up), dev->hw_error);
-        return -error;
+        return EINVAL;
     }
-    dev->hw_port = port;
-    dev->hw_mp = dev->mp;
-    netdev_nae_hw_assign(dev, port, true);
-    if (!rte_eth_dev_info_get(port, &info)) {
-        dev->hw_vf = info.switch_info.port_id;
-    }
-    dev->hw_link = false;           /* netdev_nae_hw_run() looks. */
-    dev->hw_released = false;
-    netdev_nae_hw_set_mac(dev);
-    nae_offload_port_set(&dev->up, port, NAE_OFFLOAD_OFF);
+    nae_channel_set_mac(hw, dev->hwaddr);
+    nae_path_attach(&dev->path, hw);
     VLOG_INFO("%s: hardware channel %s is representor port %d",
               netdev_get_name(&dev->up), dev->hw_devargs, port);
     return 0;
@@ -649,7 +455,10 @@ netdev_nae_resolve_hw(const struct netdev_nae *self, const char *devargs,
         RTE_ETH_FOREACH_MATCHING_DEV (port_id, devargs, &it) {
             if (n >= NAE_HW_POOL_MAX) {
                 rte_eth_iterator_cleanup(&it);
-                break;
+                *errp = xasprintf("%s: hw-channel '%s' matches more than %d "
+                                  "DPDK ports", name, devargs,
+                                  NAE_HW_POOL_MAX);
+                return 0;
             }
             pool[n++] = port_id;
         }
@@ -694,165 +503,106 @@ netdev_nae_placement_note(struct netdev_nae *dev, char *note)
     dev->hw_placement = note;
 }
 
-/* What placement needs to know of one port, read under its mutex. */
-struct nae_place_port {
-    struct netdev_nae *dev;
-    int priority;
-    bool wants;                 /* Would use a VF now. */
-    int owns;                   /* Representor it has or is given, or -1. */
-    bool preempted;
-    bool pinned;                /* nae/set-path PORT hw: keeps its VF. */
-};
-
-static int
-nae_place_cmp(const void *a_, const void *b_)
+/* Fills 'c' with what placement needs to know of 'dev', after moving on a
+ * port that placement took its VF from: once on its rings and once its
+ * guest has let go too (or there is none), the VF is free for another. */
+static void
+netdev_nae_place_snapshot(struct netdev_nae *dev, struct nae_place_cand *c,
+                          long long int now)
+    OVS_REQUIRES(dev->mutex)
 {
-    const struct nae_place_port *a = a_, *b = b_;
+    struct nae_path_machine *m = &dev->path;
 
-    return b->priority - a->priority;
+    if (dev->hw_preempted && m->path == NAE_PATH_SW && !m->switching
+        && dev->requested_hw_port >= 0) {
+        if (!m->let_go && dev->ctl && nae_ctl_dev(dev->ctl)) {
+            nae_path_release(m, now);
+        } else {
+            dev->requested_hw_port = -1;
+            netdev_request_reconfigure(&dev->up);
+        }
+    }
+    if (dev->hw_preempted && !m->hw) {
+        dev->hw_preempted = false;
+        m->let_go = false;
+    }
+
+    c->priority = dev->hw_priority;
+    c->wants = (dev->n_hw_pool && dev->path_mode != NAE_MODE_SW
+                && netdev_nae_guest_follows(dev)
+                && !nae_path_retry_pending(m, now));
+    c->owns = (dev->requested_hw_port >= 0 ? dev->requested_hw_port
+               : netdev_nae_hw_port(dev));
+    c->preempted = dev->hw_preempted;
+    c->pinned = dev->path_mode == NAE_MODE_HW;
+    c->pool = dev->hw_pool;
+    c->n_pool = dev->n_hw_pool;
 }
 
-/* Placement of scarce VFs (thesis 5.2.3.2: more guests than hardware data
- * paths).  Each port whose hw-channel names a pool of VFs and whose guest
- * would use one gets a free VF of its pool, highest priority first; when
- * none is free, the lowest-priority port holding one of its pool's VFs
- * (one that would not use it first) is moved to its rings
- * (make-before-break) and then gives its VF up, and the next pass hands it
- * on.  A VF counts as taken until the port that had it has closed it.
- * Main thread, every run(). */
+/* Places VFs over every port with a hw-channel (nae-place.h), and applies
+ * the decisions.  Main thread, every run(). */
 static void
 netdev_nae_place(void)
     OVS_REQUIRES(nae_list_mutex)
 {
-    struct nae_place_port ports[256];
+    long long int now = time_usec();
+    struct nae_place_cand *cands;
+    struct netdev_nae **devs;
     struct netdev_nae *dev;
-    size_t n = 0;
+    size_t n = 0, allocated = 0;
 
+    cands = NULL;
+    devs = NULL;
     LIST_FOR_EACH (dev, list_node, &nae_list) {
-        struct nae_place_port *p = &ports[n];
-
-        if (n >= ARRAY_SIZE(ports)) {
-            break;
-        }
         ovs_mutex_lock(&dev->mutex);
         /* Also a port whose hw-channel just went, while it still has the
          * VF open. */
-        if (dev->n_hw_pool || dev->hw_port >= 0) {
-            p->dev = dev;
-            p->priority = dev->hw_priority;
-            p->wants = (dev->n_hw_pool && dev->path_mode != NAE_MODE_SW
-                        && dev->dp_running
-                        && dev->n_tx_chans
-                        && dev->chans[dev->tx_chans[0]].features
-                           & NAE_F_HW_PATH
-                        && time_usec() >= dev->hw_retry_at);
-            p->owns = (dev->requested_hw_port >= 0 ? dev->requested_hw_port
-                       : dev->hw_port);
-            p->preempted = dev->hw_preempted;
-            p->pinned = dev->path_mode == NAE_MODE_HW;
-
-            /* A port moved off its VF lets it go once on its rings, and
-             * once its guest has let go too (or there is none): only then
-             * may another guest use the VF. */
-            if (dev->hw_preempted && dev->path == NAE_PATH_SW
-                && !dev->switching && dev->requested_hw_port >= 0) {
-                if (!dev->hw_let_go && dev->ctl && nae_ctl_dev(dev->ctl)) {
-                    if (!dev->hw_releasing) {
-                        dev->hw_releasing = true;
-                        netdev_nae_path_start(dev, NAE_PATH_SW);
-                    }
-                } else {
-                    dev->requested_hw_port = -1;
-                    netdev_request_reconfigure(&dev->up);
-                }
+        if (dev->n_hw_pool || dev->path.hw) {
+            if (n >= allocated) {
+                cands = x2nrealloc(cands, &allocated, sizeof *cands);
+                devs = xrealloc(devs, allocated * sizeof *devs);
             }
-            if (dev->hw_preempted && dev->hw_port < 0) {
-                dev->hw_preempted = false;
-                dev->hw_let_go = false;
-                p->preempted = false;
-            }
-            n++;
+            devs[n] = dev;
+            netdev_nae_place_snapshot(dev, &cands[n++], now);
         }
         ovs_mutex_unlock(&dev->mutex);
     }
-    qsort(ports, n, sizeof ports[0], nae_place_cmp);
+    /* The pools the candidates point to change only in set_config(), on
+     * this thread. */
+    nae_place(cands, n);
 
     for (size_t i = 0; i < n; i++) {
-        struct nae_place_port *p = &ports[i];
-        struct nae_place_port *victim = NULL;
-        int free_vf = -1;
+        const struct nae_place_cand *c = &cands[i];
 
-        if (!p->wants || p->owns >= 0) {
-            continue;
-        }
-        ovs_mutex_lock(&p->dev->mutex);
-        for (int k = 0; k < p->dev->n_hw_pool && free_vf < 0; k++) {
-            int vf = p->dev->hw_pool[k];
-            bool taken = false;
+        dev = devs[i];
+        if (c->given >= 0) {
+            ovs_mutex_lock(&dev->mutex);
+            dev->path.let_go = false;
+            dev->requested_hw_port = c->given;
+            netdev_request_reconfigure(&dev->up);
+            netdev_nae_placement_note(dev, xasprintf(
+                "given VF representor port %d (priority %d)", c->given,
+                c->priority));
+            ovs_mutex_unlock(&dev->mutex);
+        } else if (c->preempted_for >= 0) {
+            const struct nae_place_cand *to = &cands[c->preempted_for];
+            const char *to_name = netdev_get_name(&devs[c->preempted_for]
+                                                  ->up);
 
-            for (size_t j = 0; j < n && !taken; j++) {
-                taken = ports[j].owns == vf;
-            }
-            if (!taken) {
-                free_vf = vf;
-            }
-        }
-        if (free_vf >= 0) {
-            p->dev->hw_let_go = false;
-            p->dev->requested_hw_port = free_vf;
-            p->owns = free_vf;
-            netdev_request_reconfigure(&p->dev->up);
-            netdev_nae_placement_note(p->dev, xasprintf(
-                "given VF representor port %d (priority %d)", free_vf,
-                p->priority));
-        }
-        ovs_mutex_unlock(&p->dev->mutex);
-        if (free_vf >= 0) {
-            continue;
-        }
-
-        /* None free: the least deserving holder of one of its VFs, unless
-         * one of them is already on its way. */
-        bool on_its_way = false;
-
-        for (size_t j = 0; j < n && !on_its_way; j++) {
-            struct nae_place_port *q = &ports[j];
-            int q_rank = q->wants ? q->priority : -1;
-
-            if (q->owns < 0) {
-                continue;
-            }
-            ovs_mutex_lock(&p->dev->mutex);
-            bool shared = netdev_nae_in_pool(p->dev, q->owns);
-            ovs_mutex_unlock(&p->dev->mutex);
-            if (!shared) {
-                continue;
-            }
-            if (q->preempted) {
-                on_its_way = true;
-            } else if (!q->pinned && q_rank < p->priority
-                       && (!victim
-                           || q_rank < (victim->wants ? victim->priority
-                                                      : -1))) {
-                victim = q;
-            }
-        }
-        if (victim && !on_its_way) {
-            victim->preempted = true;
-            ovs_mutex_lock(&victim->dev->mutex);
-            victim->dev->hw_preempted = true;
-            netdev_nae_placement_note(victim->dev, victim->wants
+            ovs_mutex_lock(&dev->mutex);
+            dev->hw_preempted = true;
+            netdev_nae_placement_note(dev, c->wants
                 ? xasprintf("giving up VF representor port %d to %s "
-                            "(priority %d > %d)", victim->owns,
-                            netdev_get_name(&p->dev->up), p->priority,
-                            victim->priority)
+                            "(priority %d > %d)", c->owns, to_name,
+                            to->priority, c->priority)
                 : xasprintf("giving up VF representor port %d to %s "
-                            "(not using it)", victim->owns,
-                            netdev_get_name(&p->dev->up)));
-            netdev_nae_hw_run(victim->dev);
-            ovs_mutex_unlock(&victim->dev->mutex);
+                            "(not using it)", c->owns, to_name));
+            netdev_nae_path_run(dev);
+            ovs_mutex_unlock(&dev->mutex);
         }
     }
+    free(cands);
+    free(devs);
 }
 
 static void
@@ -875,7 +625,6 @@ netdev_nae_destruct(struct netdev *netdev)
     free(dev->hw_placement);
     ovs_mutex_unlock(&dev->mutex);
     ovs_mutex_destroy(&dev->mutex);
-    ovs_spin_destroy(&dev->hw_tx_lock);
 }
 
 static char *
@@ -1058,13 +807,13 @@ netdev_nae_sync_chans(struct netdev_nae *dev)
 
     dev->n_tx_chans = 0;
     for (int i = 0; i < dev->n_chans; i++) {
-        nae_chan_init(&dev->chans[i], &layout[i], max_frame);
+        nae_rings_init(&dev->rings[i].rings, &layout[i], max_frame);
         if (layout[i].active) {
             dev->tx_chans[dev->n_tx_chans++] = i;
         }
     }
     if (!dev->dp_running) {
-        netdev_nae_force_sw(dev);
+        nae_path_force_sw(&dev->path);
     }
 }
 
@@ -1089,7 +838,8 @@ netdev_nae_reconfigure(struct netdev *netdev)
         dev->mp = mp;
         dev->mtu = dev->requested_mtu;
         for (int i = 0; i < dev->n_chans; i++) {
-            dev->chans[i].max_frame = NAE_MTU_TO_FRAME(dev->mtu);
+            dev->rings[i].rings.max_frame = NAE_MTU_TO_FRAME(dev->mtu);
+            dev->rings[i].mp = mp;
         }
     }
 
@@ -1100,11 +850,11 @@ netdev_nae_reconfigure(struct netdev *netdev)
             nae_ctl_disconnect(dev->ctl, "channel count changed");
         }
         netdev_nae_free_chans(dev);
-        dev->chans = xzalloc_cacheline(dev->requested_n_chans
-                                       * sizeof *dev->chans);
+        dev->rings = xzalloc_cacheline(dev->requested_n_chans
+                                       * sizeof *dev->rings);
         dev->n_chans = dev->requested_n_chans;
         for (int i = 0; i < dev->n_chans; i++) {
-            nae_chan_construct(&dev->chans[i]);
+            nae_channel_ring_construct(&dev->rings[i], &dev->map, dev->mp);
         }
         netdev->n_rxq = dev->n_chans;
         netdev->n_txq = dev->n_chans;
@@ -1121,8 +871,8 @@ netdev_nae_reconfigure(struct netdev *netdev)
         dev->dp_resync = false;
     }
 
-    if (dev->hw_port != dev->requested_hw_port
-        || (dev->hw_port >= 0 && dev->hw_mp != dev->mp)) {
+    if (netdev_nae_hw_port(dev) != dev->requested_hw_port
+        || (dev->path.hw && nae_channel_vf_mempool(dev->path.hw) != dev->mp)) {
         int port = dev->requested_hw_port;
 
         netdev_nae_hw_close(dev);
@@ -1159,12 +909,12 @@ netdev_nae_run_one(struct netdev_nae *dev)
         dev->dp_resync = true;
         netdev_request_reconfigure(&dev->up);
     }
-    netdev_nae_hw_run(dev);
+    netdev_nae_path_run(dev);
     if (dev->dp_running) {
         for (int i = 0; i < dev->n_chans; i++) {
             bool broken;
 
-            atomic_read_relaxed(&dev->chans[i].broken, &broken);
+            atomic_read_relaxed(&dev->rings[i].rings.broken, &broken);
             if (broken) {
                 VLOG_WARN_RL(&rl, "%s: channel %d broke a ring rule",
                              netdev_get_name(&dev->up), i);
@@ -1223,88 +973,31 @@ netdev_nae_rxq_enabled(struct netdev_rxq *rxq)
 {
     struct netdev_nae *dev = netdev_nae_cast(rxq->netdev);
 
-    return ((rxq->queue_id == 0 && dev->hw_port >= 0)
+    return ((rxq->queue_id == 0 && dev->path.hw)
             || (rxq->queue_id < dev->n_chans
-                && dev->chans[rxq->queue_id].active));
+                && dev->rings[rxq->queue_id].rings.active));
 }
 
-/* PMD thread: receives a burst from the hardware channel: what the eswitch
- * did not switch itself.  Returns 0, or EAGAIN if there was none. */
-static int
-netdev_nae_rxq_recv_hw(struct netdev_nae *dev, struct dp_packet_batch *batch)
-{
-    int n = rte_eth_rx_burst(dev->hw_port, 0,
-                             (struct rte_mbuf **) batch->packets,
-                             NETDEV_MAX_BURST);
-    int hold;
-
-    if (!n) {
-        /* Empty.  That releases the rings only if we saw it empty after
-         * the guest's ack of a switch to them: the ack comes after the
-         * NIC queued the guest's last VF frames on the representor, but an
-         * empty queue seen before it says nothing about those (they would
-         * be overtaken by the first ring frames).  So look again now that
-         * the hold says the ack came. */
-        atomic_read_explicit(&dev->sw_rx_hold, &hold, memory_order_acquire);
-        if (hold != NAE_HOLD_UNTIL_HW_EMPTY) {
-            return EAGAIN;
-        }
-        n = rte_eth_rx_burst(dev->hw_port, 0,
-                             (struct rte_mbuf **) batch->packets,
-                             NETDEV_MAX_BURST);
-        if (!n) {
-            int expected = NAE_HOLD_UNTIL_HW_EMPTY;
-
-            atomic_compare_exchange_strong(&dev->sw_rx_hold, &expected,
-                                           NAE_HOLD_OFF);
-            return EAGAIN;
-        }
-    }
-    nae_stat_add(&dev->hw_rx_packets, n);
-    batch->count = n;
-    dp_packet_batch_init_packet_fields(batch);
-    return 0;
-}
-
-/* PMD thread: receives a burst from the hardware channel (rxq 0 only), or
- * else from the guest's tx ring of the channel this rxq stands for. */
+/* PMD thread: receives a burst from the hardware channel (rxq 0 only:
+ * ring 0's queue, so that the path machine's hold orders the two), or else
+ * from the guest's tx ring of the channel this rxq stands for. */
 static int
 netdev_nae_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch,
                     int *qfill)
 {
     struct netdev_nae *dev = netdev_nae_cast(rxq->netdev);
-    struct nae_chan *chan;
-    int n_pending, n, hold;
+    int n = 0;
 
     if (qfill) {
         *qfill = -ENOTSUP;
     }
-    if (rxq->queue_id == 0 && dev->hw_port >= 0
-        && !netdev_nae_rxq_recv_hw(dev, batch)) {
-        return 0;
+    if (rxq->queue_id == 0 && dev->path.hw) {
+        n = nae_path_rx_hw(&dev->path, batch->packets, NETDEV_MAX_BURST);
     }
-    if (OVS_UNLIKELY(rxq->queue_id >= dev->n_chans)) {
-        return EAGAIN;
-    }
-    atomic_read_relaxed(&dev->sw_rx_hold, &hold);
-    if (OVS_UNLIKELY(hold != NAE_HOLD_OFF)) {
-        return EAGAIN;
-    }
-    chan = &dev->chans[rxq->queue_id];
-    n_pending = nae_chan_rx_pending(chan);
-    if (!n_pending) {
-        return EAGAIN;
-    }
-    if (OVS_UNLIKELY(rte_pktmbuf_alloc_bulk(dev->mp,
-                                            (struct rte_mbuf **)
-                                            batch->packets, n_pending))) {
-        COVERAGE_INC(nae_no_mbuf);
-        nae_stat_add(&chan->rx_stats.drops[NAE_DROP_NO_MBUF], 1);
-        return EAGAIN;
-    }
-    n = nae_chan_rx_burst(chan, &dev->map, batch->packets, n_pending);
-    for (int i = n; i < n_pending; i++) {
-        dp_packet_delete(batch->packets[i]);
+    if (!n && OVS_LIKELY(rxq->queue_id < dev->n_chans)
+        && !nae_path_sw_rx_held(&dev->path)) {
+        n = nae_channel_rx_burst(&dev->rings[rxq->queue_id].up,
+                                 batch->packets, NETDEV_MAX_BURST);
     }
     if (!n) {
         return EAGAIN;
@@ -1312,69 +1005,6 @@ netdev_nae_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch,
     batch->count = n;
     dp_packet_batch_init_packet_fields(batch);
     return 0;
-}
-
-/* Frees the packets of 'batch': in one call to the mempool when all are
- * DPDK mbufs, as they are when they came from a DPDK or nae port. */
-static void
-netdev_nae_free_batch(struct dp_packet_batch *batch)
-{
-    struct dp_packet *pkt;
-
-    DP_PACKET_BATCH_FOR_EACH (i, pkt, batch) {
-        if (pkt->source != DPBUF_DPDK) {
-            dp_packet_delete_batch(batch, true);
-            return;
-        }
-    }
-    rte_pktmbuf_free_bulk((struct rte_mbuf **) batch->packets,
-                          dp_packet_batch_size(batch));
-    dp_packet_batch_init(batch);
-}
-
-/* PMD thread: sends 'batch' through the representor to the VF.  Packets
- * that are not DPDK mbufs are copied into one from the port's pool. */
-static void
-netdev_nae_send_hw(struct netdev_nae *dev, struct dp_packet_batch *batch)
-{
-    struct rte_mbuf *pkts[NETDEV_MAX_BURST];
-    struct dp_packet *pkt;
-    uint64_t dropped = 0;
-    int n = 0, sent;
-
-    DP_PACKET_BATCH_FOR_EACH (i, pkt, batch) {
-        if (pkt->source == DPBUF_DPDK) {
-            pkts[n++] = &pkt->mbuf;
-            continue;
-        }
-
-        struct rte_mbuf *m = rte_pktmbuf_alloc(dev->mp);
-        uint32_t len = dp_packet_size(pkt);
-
-        if (m && len <= rte_pktmbuf_tailroom(m)) {
-            memcpy(rte_pktmbuf_mtod(m, void *), dp_packet_data(pkt), len);
-            m->data_len = m->pkt_len = len;
-            pkts[n++] = m;
-        } else {
-            rte_pktmbuf_free(m);
-            dropped++;
-        }
-        dp_packet_delete(pkt);
-    }
-
-    ovs_spin_lock(&dev->hw_tx_lock);
-    sent = rte_eth_tx_burst(dev->hw_port, 0, pkts, n);
-    ovs_spin_unlock(&dev->hw_tx_lock);
-    if (OVS_UNLIKELY(sent < n)) {
-        rte_pktmbuf_free_bulk(pkts + sent, n - sent);
-        dropped += n - sent;
-    }
-    /* Any PMD thread sends to the port: shared counters. */
-    nae_stat_add_shared(&dev->hw_tx_packets, sent);
-    if (OVS_UNLIKELY(dropped)) {
-        nae_stat_add_shared(&dev->hw_tx_dropped, dropped);
-    }
-    dp_packet_batch_init(batch);
 }
 
 /* PMD thread (or main thread): sends 'batch' to the guest, through the
@@ -1388,22 +1018,16 @@ netdev_nae_send(struct netdev *netdev, int qid OVS_UNUSED,
     struct netdev_nae *dev = netdev_nae_cast(netdev);
     int n_chans = dev->n_tx_chans;
     size_t n_pkts = dp_packet_batch_size(batch);
-    bool tx_hw;
 
     dp_packet_batch_apply_cutlen(batch);
-    atomic_read_relaxed(&dev->tx_hw, &tx_hw);
-    if (tx_hw) {
-        netdev_nae_send_hw(dev, batch);
-        return 0;
-    }
-    if (OVS_UNLIKELY(!n_chans)) {
+    if (nae_path_tx_on_hw(&dev->path)) {
+        nae_channel_tx_burst(dev->path.hw, batch->packets, n_pkts);
+    } else if (OVS_UNLIKELY(!n_chans)) {
         nae_stat_add_shared(&dev->tx_not_running, n_pkts);
+        nae_packets_free(batch->packets, n_pkts);
     } else if (n_chans == 1) {
-        struct nae_chan *chan = &dev->chans[dev->tx_chans[0]];
-
-        ovs_spin_lock(&chan->tx_lock);
-        nae_chan_tx_burst(chan, &dev->map, batch->packets, n_pkts);
-        ovs_spin_unlock(&chan->tx_lock);
+        nae_channel_tx_burst(&dev->rings[dev->tx_chans[0]].up,
+                             batch->packets, n_pkts);
     } else {
         struct dp_packet *per_chan[NAE_MAX_CHANNELS][NETDEV_MAX_BURST];
         int counts[NAE_MAX_CHANNELS] = { 0 };
@@ -1418,15 +1042,12 @@ netdev_nae_send(struct netdev *netdev, int qid OVS_UNUSED,
         }
         for (int c = 0; c < n_chans; c++) {
             if (counts[c]) {
-                struct nae_chan *chan = &dev->chans[dev->tx_chans[c]];
-
-                ovs_spin_lock(&chan->tx_lock);
-                nae_chan_tx_burst(chan, &dev->map, per_chan[c], counts[c]);
-                ovs_spin_unlock(&chan->tx_lock);
+                nae_channel_tx_burst(&dev->rings[dev->tx_chans[c]].up,
+                                     per_chan[c], counts[c]);
             }
         }
     }
-    netdev_nae_free_batch(batch);
+    dp_packet_batch_init(batch);
     return 0;
 }
 
@@ -1509,11 +1130,11 @@ netdev_nae_get_carrier(const struct netdev *netdev, bool *carrier)
 }
 
 static void
-netdev_nae_sum_stats(const struct netdev_nae *dev, struct nae_chan_totals *t)
+netdev_nae_sum_stats(const struct netdev_nae *dev, struct nae_rings_totals *t)
 {
     memset(t, 0, sizeof *t);
     for (int i = 0; i < dev->n_chans; i++) {
-        const struct nae_chan *chan = &dev->chans[i];
+        const struct nae_rings *chan = &dev->rings[i].rings;
 
         t->rx_packets += nae_stat_get(&chan->rx_stats.packets);
         t->rx_bytes += nae_stat_get(&chan->rx_stats.bytes);
@@ -1533,21 +1154,23 @@ static int
 netdev_nae_get_stats(const struct netdev *netdev, struct netdev_stats *stats)
 {
     struct netdev_nae *dev = netdev_nae_cast(netdev);
-    struct nae_chan_totals t;
+    struct nae_channel_stats hw;
+    struct nae_rings_totals t;
 
     ovs_mutex_lock(&dev->mutex);
     netdev_nae_sum_stats(dev, &t);
+    hw = netdev_nae_hw_stats(dev, dev->path.hw);
     ovs_mutex_unlock(&dev->mutex);
 
     /* Frames the eswitch switched itself never reach us: those the
      * offload provider counts per flow. */
-    stats->rx_packets = t.rx_packets + nae_stat_get(&dev->hw_rx_packets);
+    stats->rx_packets = t.rx_packets + hw.rx_packets;
     stats->rx_bytes = t.rx_bytes;
-    stats->tx_packets = t.tx_packets + nae_stat_get(&dev->hw_tx_packets);
+    stats->tx_packets = t.tx_packets + hw.tx_packets;
     stats->tx_bytes = t.tx_bytes;
     stats->rx_dropped = t.rx_drops[NAE_DROP_NO_MBUF];
     stats->rx_errors = 0;
-    stats->tx_dropped = nae_stat_get(&dev->hw_tx_dropped);
+    stats->tx_dropped = hw.tx_dropped;
     for (int r = 0; r < NAE_N_DROPS; r++) {
         if (r != NAE_DROP_NO_MBUF) {
             stats->rx_errors += t.rx_drops[r];
@@ -1565,7 +1188,7 @@ netdev_nae_get_custom_stats(const struct netdev *netdev,
                             struct netdev_custom_stats *cs)
 {
     struct netdev_nae *dev = netdev_nae_cast(netdev);
-    struct nae_chan_totals t;
+    struct nae_rings_totals t;
     size_t n = 0;
 
     ovs_mutex_lock(&dev->mutex);
@@ -1581,9 +1204,11 @@ netdev_nae_get_custom_stats(const struct netdev *netdev,
         }
     }
     for (int i = 0; i < dev->n_chans; i++) {
-        nae_custom_add(cs, &n, nae_stat_get(&dev->chans[i].rx_stats.packets),
+        const struct nae_rings *r = &dev->rings[i].rings;
+
+        nae_custom_add(cs, &n, nae_stat_get(&r->rx_stats.packets),
                        "ch%d_rx_packets", i);
-        nae_custom_add(cs, &n, nae_stat_get(&dev->chans[i].tx_stats.packets),
+        nae_custom_add(cs, &n, nae_stat_get(&r->tx_stats.packets),
                        "ch%d_tx_packets", i);
     }
     if (dev->ctl) {
@@ -1603,14 +1228,13 @@ netdev_nae_get_custom_stats(const struct netdev *netdev,
     }
     nae_custom_add(cs, &n, t.irq_undrained, "irq_undrained");
     if (dev->hw_devargs) {
-        nae_custom_add(cs, &n, nae_stat_get(&dev->hw_rx_packets),
-                       "hw_rx_packets");
-        nae_custom_add(cs, &n, nae_stat_get(&dev->hw_tx_packets),
-                       "hw_tx_packets");
-        nae_custom_add(cs, &n, nae_stat_get(&dev->hw_tx_dropped),
-                       "hw_tx_dropped");
-        nae_custom_add(cs, &n, dev->n_switches, "path_switches");
-        nae_custom_add(cs, &n, dev->n_timeouts, "path_switch_timeouts");
+        struct nae_channel_stats hw = netdev_nae_hw_stats(dev, dev->path.hw);
+
+        nae_custom_add(cs, &n, hw.rx_packets, "hw_rx_packets");
+        nae_custom_add(cs, &n, hw.tx_packets, "hw_tx_packets");
+        nae_custom_add(cs, &n, hw.tx_dropped, "hw_tx_dropped");
+        nae_custom_add(cs, &n, dev->path.n_switches, "path_switches");
+        nae_custom_add(cs, &n, dev->path.n_timeouts, "path_switch_timeouts");
     }
     ovs_mutex_unlock(&dev->mutex);
     cs->size = n;
@@ -1637,19 +1261,18 @@ netdev_nae_hw_state(const struct netdev_nae *dev)
 {
     const struct nae_dev *guest = dev->ctl ? nae_ctl_dev(dev->ctl) : NULL;
 
+    const struct nae_path_machine *m = &dev->path;
     bool unused = (dev->dp_running && guest && dev->n_tx_chans
-                   && !(dev->chans[dev->tx_chans[0]].features
-                        & NAE_F_HW_PATH));
+                   && !netdev_nae_guest_follows(dev));
 
-    return (dev->hw_error && dev->hw_port < 0 ? "error"
+    return (dev->hw_error && !m->hw ? "error"
             : unused
               ? "unused (the guest's driver does not follow path switches)"
-            : dev->hw_port < 0 ? "no VF placed"
-            : dev->hw_preempted && dev->path == NAE_PATH_SW ? "giving up"
-            : !dev->hw_link ? (dev->hw_released ? "unplugged"
-                               : "down")
-            : dev->switching ? "switching"
-            : dev->path == NAE_PATH_HW ? "active"
+            : !m->hw ? "no VF placed"
+            : dev->hw_preempted && m->path == NAE_PATH_SW ? "giving up"
+            : !m->hw_link ? (m->hw_released ? "unplugged" : "down")
+            : m->switching ? "switching"
+            : m->path == NAE_PATH_HW ? "active"
             : dev->path_mode == NAE_MODE_SW ? "standby (path mode sw)"
             : "standby");
 }
@@ -1668,7 +1291,7 @@ netdev_nae_get_status(const struct netdev *netdev, struct smap *smap)
     smap_add_format(smap, "active_channels", "%d", dev->n_tx_chans);
     if (dev->n_tx_chans) {
         smap_add_format(smap, "features", "0x%"PRIx64,
-                        dev->chans[dev->tx_chans[0]].features);
+                        dev->rings[dev->tx_chans[0]].rings.features);
     }
     if (dev->ctl) {
         struct nae_ctl_stats cs;
@@ -1682,10 +1305,10 @@ netdev_nae_get_status(const struct netdev *netdev, struct smap *smap)
     }
     if (dev->hw_devargs) {
         smap_add(smap, "hw_channel", netdev_nae_hw_state(dev));
-        if (dev->hw_port >= 0) {
-            smap_add_format(smap, "hw_port", "%d", dev->hw_port);
+        if (dev->path.hw) {
+            smap_add_format(smap, "hw_port", "%d", netdev_nae_hw_port(dev));
         }
-        smap_add(smap, "path", nae_path_name(dev->path));
+        smap_add(smap, "path", nae_path_name(dev->path.path));
         smap_add_format(smap, "hw_priority", "%d", dev->hw_priority);
     }
     ovs_mutex_unlock(&dev->mutex);
@@ -1696,14 +1319,17 @@ static void
 netdev_nae_show_hw(struct ds *s, struct netdev_nae *dev)
     OVS_REQUIRES(dev->mutex)
 {
+    const struct nae_path_machine *m = &dev->path;
+    struct nae_channel_stats st = netdev_nae_hw_stats(dev, m->hw);
+
     ds_put_format(s, "  path: %s%s (mode %s), %"PRIu64" switches, "
-                  "%"PRIu64" timeouts", nae_path_name(dev->path),
-                  dev->switching ? " (switching)" : "",
-                  nae_path_mode_name(dev->path_mode), dev->n_switches,
-                  dev->n_timeouts);
-    if (dev->n_switches) {
+                  "%"PRIu64" timeouts", nae_path_name(m->path),
+                  m->switching ? " (switching)" : "",
+                  nae_path_mode_name(dev->path_mode), m->n_switches,
+                  m->n_timeouts);
+    if (m->n_switches) {
         ds_put_format(s, ", last gap %lld us, max gap %lld us",
-                      dev->last_gap_us, dev->max_gap_us);
+                      m->last_gap_us, m->max_gap_us);
     }
     ds_put_format(s, "\n  placement: priority %d, pool of %d VF(s)%s%s",
                   dev->hw_priority, dev->n_hw_pool,
@@ -1711,26 +1337,17 @@ netdev_nae_show_hw(struct ds *s, struct netdev_nae *dev)
                   dev->hw_placement ? dev->hw_placement : "");
     ds_put_format(s, "\n  channel hw: %s, %s", dev->hw_devargs,
                   netdev_nae_hw_state(dev));
-    if (dev->hw_port >= 0) {
-        ds_put_format(s, ", representor port %d, link %s", dev->hw_port,
-                      dev->hw_link ? "up" : "down");
+    if (m->hw) {
+        ds_put_format(s, ", representor port %d, link %s",
+                      netdev_nae_hw_port(dev), m->hw_link ? "up" : "down");
     } else if (dev->hw_error) {
         ds_put_format(s, ": %s", dev->hw_error);
     }
     ds_put_format(s, "\n    rx %"PRIu64" pkts (eswitch misses), tx %"PRIu64
                   " pkts, tx dropped %"PRIu64,
-                  nae_stat_get(&dev->hw_rx_packets),
-                  nae_stat_get(&dev->hw_tx_packets),
-                  nae_stat_get(&dev->hw_tx_dropped));
-    if (dev->hw_port >= 0) {
-        struct rte_eth_stats st;
-
-        /* The NIC's own view: misses it could not queue for us, and
-         * frames the VF's receive queue had no room for. */
-        if (!rte_eth_stats_get(dev->hw_port, &st)) {
-            ds_put_format(s, ", nic rx missed %"PRIu64", nic tx errors %"
-                          PRIu64, st.imissed, st.oerrors);
-        }
+                  st.rx_packets, st.tx_packets, st.tx_dropped);
+    if (m->hw) {
+        m->hw->class->format(m->hw, s);
     }
     ds_put_char(s, '\n');
 }
@@ -1747,19 +1364,17 @@ netdev_nae_show_one(struct ds *s, struct netdev_nae *dev)
         netdev_nae_show_hw(s, dev);
     }
     for (int i = 0; i < dev->n_chans; i++) {
-        const struct nae_chan *c = &dev->chans[i];
+        const struct nae_channel *chan = &dev->rings[i].up;
+        const struct nae_rings *c = &dev->rings[i].rings;
         bool broken;
 
-        atomic_read_relaxed(&CONST_CAST(struct nae_chan *, c)->broken,
+        atomic_read_relaxed(&CONST_CAST(struct nae_rings *, c)->broken,
                             &broken);
         ds_put_format(s, "  channel %d: sw, %s%s", i,
                       broken ? "broken" : c->active ? "active" : "inactive",
-                      c->active && dev->path == NAE_PATH_HW && !dev->switching
-                      ? " (standby)" : "");
-        if (c->active) {
-            ds_put_format(s, ", ring %"PRIu32", features 0x%"PRIx64,
-                          c->from_guest.mask + 1, c->features);
-        }
+                      (c->active && dev->path.path == NAE_PATH_HW
+                       && !dev->path.switching ? " (standby)" : ""));
+        chan->class->format(chan, s);
         ds_put_format(s, "\n    rx %"PRIu64" pkts %"PRIu64" bytes, "
                       "tx %"PRIu64" pkts %"PRIu64" bytes\n",
                       nae_stat_get(&c->rx_stats.packets),
@@ -1849,17 +1464,19 @@ netdev_nae_unixctl_set_path(struct unixctl_conn *conn, int argc OVS_UNUSED,
             ds_put_format(&s, "%s has no hw-channel", argv[1]);
             refused = true;
         } else {
+            const struct nae_path_machine *m = &dev->path;
+
             dev->path_mode = mode;
-            netdev_nae_hw_run(dev);
+            netdev_nae_path_run(dev);
             ds_put_format(&s, "%s: path mode %s, now %s%s",
                           argv[1], nae_path_mode_name(mode),
-                          nae_path_name(dev->path),
-                          dev->switching
-                          ? (dev->switch_to == NAE_PATH_HW
+                          nae_path_name(m->path),
+                          m->switching
+                          ? (m->switch_to == NAE_PATH_HW
                              ? " (switching to hw)" : " (switching to sw)")
                           : "");
-            if (mode == NAE_MODE_HW && !dev->switching
-                && dev->path != NAE_PATH_HW) {
+            if (mode == NAE_MODE_HW && !m->switching
+                && m->path != NAE_PATH_HW) {
                 ds_put_format(&s, ": hardware channel %s",
                               netdev_nae_hw_state(dev));
             }

@@ -20,21 +20,14 @@
 /* The flow offload provider of "nae" ports (netdev-offload-nae.c), and what
  * netdev-nae.c tells it about its ports' hardware paths. */
 
+#include "nae-path.h"
+
 struct netdev;
 
 void nae_offload_register(void);
 
-/* How far a nae port's traffic is on its VF. */
-enum nae_offload_state {
-    NAE_OFFLOAD_OFF,            /* On its rings: no rule may involve it. */
-    NAE_OFFLOAD_AS_SOURCE,      /* Its guest is about to send on the VF:
-                                 * rules from it, so that its first VF
-                                 * frames are switched, not missed. */
-    NAE_OFFLOAD_ON,             /* On its VF both ways. */
-};
-
-/* 'netdev' (a nae port) has representor 'hw_port' (-1: none) in 'state':
- * installs or removes its flows' rules accordingly. */
+/* 'netdev' (a nae port) has representor 'hw_port' (-1: none) in 'state'
+ * (nae-path.h): installs or removes its flows' rules accordingly. */
 void nae_offload_port_set(const struct netdev *, int hw_port,
                           enum nae_offload_state);
 void nae_offload_port_remove(const struct netdev *);

@@ -58,6 +58,8 @@ noinst_PROGRAMS += tests/ovstest
 tests_ovstest_SOURCES = \
 	tests/test-nae-ctl.c \
 	tests/test-nae-dev.c \
+	tests/test-nae-path.c \
+	tests/test-nae-place.c \
 	tests/test-nae-rxtx.c \
 	tests/test-splitio.c \
 	tests/test-dpi.c \

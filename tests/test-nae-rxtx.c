@@ -36,7 +36,7 @@
 
 struct test_chan {
     struct test_guest tg;
-    struct nae_chan chan;
+    struct nae_rings chan;
     uint32_t tx_tail;       /* Guest's tx producer index. */
     uint32_t rx_tail;       /* Guest's rx producer index. */
 };
@@ -46,17 +46,17 @@ tc_init(struct test_chan *tc, uint32_t size, uint64_t features)
 {
     struct nae_chan_layout layout[NAE_MAX_CHANNELS];
 
-    nae_chan_construct(&tc->chan);
+    nae_rings_construct(&tc->chan);
     test_guest_init(&tc->tg, size, features);
     ovs_assert(!nae_dev_layout(&tc->tg.dev, layout));
-    nae_chan_init(&tc->chan, &layout[0], 1518);
+    nae_rings_init(&tc->chan, &layout[0], 1518);
     tc->tx_tail = tc->rx_tail = 0;
 }
 
 static void
 tc_destroy(struct test_chan *tc)
 {
-    nae_chan_destroy(&tc->chan);
+    nae_rings_destroy(&tc->chan);
     test_guest_destroy(&tc->tg);
 }
 
@@ -84,12 +84,12 @@ guest_tx_flush(struct test_chan *tc)
 static int
 switch_rx(struct test_chan *tc, struct dp_packet *pkts[NETDEV_MAX_BURST])
 {
-    int n = nae_chan_rx_pending(&tc->chan);
+    int n = nae_rings_rx_pending(&tc->chan);
 
     for (int i = 0; i < n; i++) {
         pkts[i] = dp_packet_new_with_headroom(2048, 128);
     }
-    int got = nae_chan_rx_burst(&tc->chan, &tc->tg.dev.mem.map, pkts, n);
+    int got = nae_rings_rx_burst(&tc->chan, &tc->tg.dev.mem.map, pkts, n);
     for (int i = got; i < n; i++) {
         dp_packet_delete(pkts[i]);
     }
@@ -189,7 +189,7 @@ test_split(void)
     tc.rx_tail = 1;
     __atomic_store_n(&tc.tg.rx_drv->tail, 1, __ATOMIC_RELEASE);
     pkts[0]->l4_ofs = 34;
-    n = nae_chan_tx_burst(&tc.chan, &tc.tg.dev.mem.map, pkts, 1);
+    n = nae_rings_tx_burst(&tc.chan, &tc.tg.dev.mem.map, pkts, 1);
     ovs_assert(n == 1);
     ovs_assert(d->status == NAE_DESC_DONE);
     ovs_assert(d->header_len == 34 && d->length == 100);
@@ -197,7 +197,7 @@ test_split(void)
     ovs_assert(tc.tg.rx_dev->head == 1);
 
     /* Ring now empty: the next frame is dropped and counted. */
-    n = nae_chan_tx_burst(&tc.chan, &tc.tg.dev.mem.map, pkts, 1);
+    n = nae_rings_tx_burst(&tc.chan, &tc.tg.dev.mem.map, pkts, 1);
     ovs_assert(!n && tx_drop(&tc, NAE_DROP_RX_FULL) == 1);
 
     /* A posted buffer too small keeps its descriptor for the next frame. */
@@ -206,7 +206,7 @@ test_split(void)
                              .length = 50 };
     __atomic_store_n(&tc.tg.rx_drv->tail, 2, __ATOMIC_RELEASE);
     pkts[0]->l4_ofs = UINT16_MAX;
-    n = nae_chan_tx_burst(&tc.chan, &tc.tg.dev.mem.map, pkts, 1);
+    n = nae_rings_tx_burst(&tc.chan, &tc.tg.dev.mem.map, pkts, 1);
     ovs_assert(!n && tx_drop(&tc, NAE_DROP_RX_SMALL) == 1);
     ovs_assert(tc.tg.rx_dev->head == 1 && d->status == NAE_DESC_PENDING);
     dp_packet_delete(pkts[0]);
@@ -279,7 +279,7 @@ test_bad_descriptors(void)
     __atomic_store_n(&tc.tg.rx_drv->tail, 3, __ATOMIC_RELEASE);
     struct dp_packet *p = dp_packet_new(128);
     dp_packet_put_zeros(p, 60);
-    ovs_assert(nae_chan_tx_burst(&tc.chan, &tc.tg.dev.mem.map, &p, 1) == 1);
+    ovs_assert(nae_rings_tx_burst(&tc.chan, &tc.tg.dev.mem.map, &p, 1) == 1);
     ovs_assert(rx[0].status == NAE_DESC_ERR_ADDR);
     ovs_assert(rx[1].status == NAE_DESC_ERR_ADDR);
     ovs_assert(rx[2].status == NAE_DESC_DONE && rx[2].length == 60);
@@ -310,7 +310,7 @@ test_bad_index(void)
     ovs_assert(!switch_rx(&tc, pkts));
     struct dp_packet *p = dp_packet_new(128);
     dp_packet_put_zeros(p, 60);
-    ovs_assert(!nae_chan_tx_burst(&tc.chan, &tc.tg.dev.mem.map, &p, 1));
+    ovs_assert(!nae_rings_tx_burst(&tc.chan, &tc.tg.dev.mem.map, &p, 1));
     ovs_assert(tx_drop(&tc, NAE_DROP_NOT_RUNNING) == 1);
     dp_packet_delete(p);
     tc_destroy(&tc);
@@ -320,7 +320,7 @@ test_bad_index(void)
     __atomic_store_n(&tc.tg.rx_drv->tail, UINT32_MAX, __ATOMIC_RELEASE);
     p = dp_packet_new(128);
     dp_packet_put_zeros(p, 60);
-    ovs_assert(!nae_chan_tx_burst(&tc.chan, &tc.tg.dev.mem.map, &p, 1));
+    ovs_assert(!nae_rings_tx_burst(&tc.chan, &tc.tg.dev.mem.map, &p, 1));
     ovs_assert(tx_drop(&tc, NAE_DROP_BAD_INDEX) == 1);
     atomic_read_relaxed(&tc.chan.broken, &broken);
     ovs_assert(broken);

@@ -16,11 +16,12 @@
 
 /* libFuzzer target: a guest's control channel.  The input is a sequence of
  * records as they would arrive on the socket: a flags byte (bit 0: attach a
- * sealed memfd, bit 1: attach an interrupt socket, bit 2: attach an unsealed memfd,
- * bits 4-7: truncate the record by that many bytes) and then up to 32
- * message bytes.  Each record goes through framing checks and then the
- * device model, exactly as nae-ctl.c does; if the device starts, the layout
- * it produced is checked to lie inside registered memory. */
+ * sealed memfd, bit 1: attach an interrupt socket, bit 2: attach an
+ * unsealed memfd, bits 4-7: truncate the record by that many bytes) and
+ * then up to 32 message bytes.  Each record goes through framing checks
+ * and then the device model, exactly as nae-ctl.c does; if the device
+ * starts, the layout it produced is checked to lie inside registered
+ * memory. */
 
 #include <config.h>
 #include <stdint.h>

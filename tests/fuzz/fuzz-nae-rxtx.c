@@ -38,15 +38,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define DESC_BYTES (2 * RING * sizeof(struct nae_desc))
 
 static void
-run_switch(struct test_guest *tg, struct nae_chan *chan)
+run_switch(struct test_guest *tg, struct nae_rings *chan)
 {
     struct dp_packet *pkts[NETDEV_MAX_BURST];
-    int n = nae_chan_rx_pending(chan);
+    int n = nae_rings_rx_pending(chan);
 
     for (int i = 0; i < n; i++) {
         pkts[i] = dp_packet_new_with_headroom(2048, 128);
     }
-    int got = nae_chan_rx_burst(chan, &tg->dev.mem.map, pkts, n);
+    int got = nae_rings_rx_burst(chan, &tg->dev.mem.map, pkts, n);
     for (int i = 0; i < got; i++) {
         pkts[i]->l4_ofs = MIN(dp_packet_size(pkts[i]), 34);
     }
@@ -57,7 +57,7 @@ run_switch(struct test_guest *tg, struct nae_chan *chan)
     struct dp_packet *own = dp_packet_new(128);
     dp_packet_put_zeros(own, 60);
     pkts[got] = own;
-    nae_chan_tx_burst(chan, &tg->dev.mem.map, pkts, got + 1);
+    nae_rings_tx_burst(chan, &tg->dev.mem.map, pkts, got + 1);
     for (int i = 0; i <= got; i++) {
         dp_packet_delete(pkts[i]);
     }
@@ -69,7 +69,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static struct test_guest tg;
     static bool initialized;
     struct nae_chan_layout layout[NAE_MAX_CHANNELS];
-    struct nae_chan chan;
+    struct nae_rings chan;
 
     if (!initialized) {
         test_guest_init(&tg, RING, NAE_F_ALL & ~NAE_F_NOTIFY);
@@ -77,8 +77,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     memset(tg.mem, 0, DESC_BYTES + 256);
     ovs_assert(!nae_dev_layout(&tg.dev, layout));
-    nae_chan_construct(&chan);
-    nae_chan_init(&chan, &layout[0], 1518);
+    nae_rings_construct(&chan);
+    nae_rings_init(&chan, &layout[0], 1518);
 
     for (int round = 0; round < 2 && size >= 8; round++) {
         size_t n;
@@ -93,6 +93,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size -= n;
         run_switch(&tg, &chan);
     }
-    nae_chan_destroy(&chan);
+    nae_rings_destroy(&chan);
     return 0;
 }
