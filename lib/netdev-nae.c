@@ -104,6 +104,8 @@ enum nae_path_mode {
     NAE_MODE_SW,        /* Software rings only. */
 };
 
+/* Guards the list of ports (see the top of the file). */
+static struct ovs_mutex nae_list_mutex = OVS_MUTEX_INITIALIZER;
 
 struct netdev_nae {
     struct netdev up;
@@ -122,7 +124,7 @@ struct netdev_nae {
      * Main thread under 'mutex', but for the data path's atomics. */
     struct nae_path_machine path;
 
-    struct ovs_mutex mutex;
+    struct ovs_mutex mutex OVS_ACQ_AFTER(nae_list_mutex);
     struct nae_ctl *ctl OVS_GUARDED;    /* NULL until set_config(). */
     char *socket_path OVS_GUARDED;
     struct eth_addr hwaddr OVS_GUARDED;
@@ -152,7 +154,6 @@ struct netdev_nae {
     struct ovs_list list_node OVS_GUARDED_BY(nae_list_mutex);
 };
 
-static struct ovs_mutex nae_list_mutex = OVS_MUTEX_INITIALIZER;
 static struct ovs_list nae_list OVS_GUARDED_BY(nae_list_mutex)
     = OVS_LIST_INITIALIZER(&nae_list);
 

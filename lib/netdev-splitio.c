@@ -135,16 +135,23 @@ struct splitio_config {
     bool blk_read_only;
 };
 
+/* Guards the list of ports (see the top of the file). */
+static struct ovs_mutex splitio_mutex = OVS_MUTEX_INITIALIZER;
+
 struct netdev_splitio {
     struct netdev up;
 
-    struct ovs_mutex mutex;
-    struct splitio_config cfg OVS_GUARDED;
+    struct ovs_mutex mutex OVS_ACQ_AFTER(splitio_mutex);
     struct splitio_config requested OVS_GUARDED;
     bool have_config OVS_GUARDED;
-    int mtu OVS_GUARDED;
     int requested_mtu OVS_GUARDED;
     enum netdev_flags flags OVS_GUARDED;
+
+    /* What reconfigure() applied.  Written under 'mutex' only while the
+     * port is not linked into an underlay, so the underlay's poller reads
+     * them under 'ul->lock' alone. */
+    struct splitio_config cfg;
+    int mtu;
 
     /* Attached in reconfigure(); PMD threads read 'ul' and 'rx_ring'
      * without the mutex (dpif-netdev quiesces the port meanwhile). */
@@ -173,7 +180,6 @@ struct netdev_splitio {
     struct ovs_list list_node OVS_GUARDED_BY(splitio_mutex);
 };
 
-static struct ovs_mutex splitio_mutex = OVS_MUTEX_INITIALIZER;
 static struct ovs_list underlays OVS_GUARDED_BY(splitio_mutex)
     = OVS_LIST_INITIALIZER(&underlays);
 static struct ovs_list splitio_ports OVS_GUARDED_BY(splitio_mutex)
@@ -692,8 +698,10 @@ netdev_splitio_construct(struct netdev *netdev)
         return EOPNOTSUPP;
     }
     ovs_mutex_init(&dev->mutex);
+    ovs_mutex_lock(&dev->mutex);
     dev->mtu = dev->requested_mtu = SPLITIO_DEFAULT_MTU;
     dev->flags = NETDEV_UP;
+    ovs_mutex_unlock(&dev->mutex);
     ovs_list_init(&dev->ul_node);
     atomic_init(&dev->link_changed, false);
 

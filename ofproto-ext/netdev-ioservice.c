@@ -109,11 +109,14 @@ struct ioservice_config {
     IOSERVICE_RX_COUNTER(rx_held_back, "TCP segments beyond a gap")    \
     IOSERVICE_RX_COUNTER(rx_mark_no_room, "no headroom for the mark tag")
 
+/* Guards the list of ports. */
+static struct ovs_mutex ioservice_mutex = OVS_MUTEX_INITIALIZER;
+
 struct netdev_ioservice {
     struct netdev up;
     struct ovs_list list_node;  /* In 'ioservices'. */
 
-    struct ovs_mutex mutex;
+    struct ovs_mutex mutex OVS_ACQ_AFTER(ioservice_mutex);
     struct ioservice_config cfg OVS_GUARDED;
     bool configured OVS_GUARDED;
     enum netdev_flags flags OVS_GUARDED;
@@ -138,7 +141,6 @@ struct netdev_ioservice {
     atomic_uint64_t tx_packets, tx_bytes, tx_queue_full;
 };
 
-static struct ovs_mutex ioservice_mutex = OVS_MUTEX_INITIALIZER;
 static struct ovs_list ioservices OVS_GUARDED_BY(ioservice_mutex)
     = OVS_LIST_INITIALIZER(&ioservices);
 
@@ -302,13 +304,16 @@ netdev_ioservice_construct(struct netdev *netdev)
     }
     ovs_mutex_init(&dev->mutex);
     rte_spinlock_init(&dev->lock);
-    dev->flags = NETDEV_UP;
-    dev->mtu = IOSERVICE_MTU;
     /* A locally administered MAC from the name; a service port is never
      * the source of frames of its own. */
     uint32_t h = hash_string(netdev_get_name(netdev), 0x10c5e);
+
+    ovs_mutex_lock(&dev->mutex);
+    dev->flags = NETDEV_UP;
+    dev->mtu = IOSERVICE_MTU;
     dev->mac = (struct eth_addr) { { { 0xaa, 0x10, h >> 24, h >> 16,
                                        h >> 8, h } } };
+    ovs_mutex_unlock(&dev->mutex);
     dev->mark_tpid = htons(ETH_TYPE_VLAN_8021Q);
     atomic_init(&dev->tx_packets, 0);
     atomic_init(&dev->tx_bytes, 0);
@@ -340,8 +345,10 @@ netdev_ioservice_destruct(struct netdev *netdev)
         dpi_ruleset_destroy(dpi_engine_install(dev->engine, NULL));
         dpi_engine_destroy(dev->engine);
     }
+    ovs_mutex_lock(&dev->mutex);
     dpi_ruleset_destroy(dev->staged);
     free(dev->cfg.signatures);
+    ovs_mutex_unlock(&dev->mutex);
     ovs_mutex_destroy(&dev->mutex);
 }
 
@@ -793,7 +800,8 @@ ioservice_find(const char *name) OVS_REQUIRES(ioservice_mutex)
 }
 
 /* For the per-port commands: the port named 'name' with ioservice_mutex
- * and its mutex held, or NULL after replying an error to 'conn'. */
+ * held (the caller takes the port's mutex), or NULL after replying an
+ * error to 'conn'. */
 static struct netdev_ioservice *
 ioservice_lock_port(struct unixctl_conn *conn, const char *name)
     OVS_TRY_LOCK(true, ioservice_mutex)
@@ -807,16 +815,7 @@ ioservice_lock_port(struct unixctl_conn *conn, const char *name)
         unixctl_command_reply_error(conn, "no such ioservice port");
         return NULL;
     }
-    ovs_mutex_lock(&dev->mutex);
     return dev;
-}
-
-static void
-ioservice_unlock_port(struct netdev_ioservice *dev)
-    OVS_RELEASES(ioservice_mutex)
-{
-    ovs_mutex_unlock(&dev->mutex);
-    ovs_mutex_unlock(&ioservice_mutex);
 }
 
 static void
@@ -918,6 +917,7 @@ ioservice_unixctl_reload(struct unixctl_conn *conn, int argc OVS_UNUSED,
     if (!dev) {
         return;
     }
+    ovs_mutex_lock(&dev->mutex);
     if (dev->staged || !dev->engine) {
         err = xstrdup("a reconfiguration is pending; try again");
     } else if ((rs = ioservice_compile(dev->cfg.signatures,
@@ -938,7 +938,8 @@ ioservice_unixctl_reload(struct unixctl_conn *conn, int argc OVS_UNUSED,
         VLOG_WARN("%s: reload failed, previous signatures stay: %s",
                   argv[1], err);
     }
-    ioservice_unlock_port(dev);
+    ovs_mutex_unlock(&dev->mutex);
+    ovs_mutex_unlock(&ioservice_mutex);
 
     if (msg) {
         unixctl_command_reply(conn, msg);
@@ -963,6 +964,7 @@ ioservice_unixctl_flows(struct unixctl_conn *conn, int argc OVS_UNUSED,
     if (!dev) {
         return;
     }
+    ovs_mutex_lock(&dev->mutex);
     flows = xcalloc(dev->cfg.max_flows, sizeof *flows);
     rte_spinlock_lock(&dev->lock);
     if (dev->engine) {
@@ -970,7 +972,8 @@ ioservice_unixctl_flows(struct unixctl_conn *conn, int argc OVS_UNUSED,
     }
     now = rte_get_tsc_cycles();
     rte_spinlock_unlock(&dev->lock);
-    ioservice_unlock_port(dev);
+    ovs_mutex_unlock(&dev->mutex);
+    ovs_mutex_unlock(&ioservice_mutex);
 
     ds_put_format(&out, "%zu flows, most recently used first\n", n);
     for (size_t i = 0; i < n; i++) {
