@@ -52,7 +52,22 @@ nae_path_next_gen(uint32_t gen)
     return gen ? gen : 1;
 }
 
-/* Tells the guest about switch 'to' and waits for its acknowledgement in
+/* Tells the guest about the switch under way once its rule change is done
+ * (else nae_path_run() comes back). */
+static void
+nae_path_announce(struct nae_path_machine *m, long long int now)
+{
+    if (m->announce_pending
+        && m->ops->offload_done(m->aux, m->offload_ticket)) {
+        m->announce_pending = false;
+    }
+    if (!m->announce_pending) {
+        m->announced_at = now;
+        m->ops->announce(m->aux, m->gen, m->switch_to, m->releasing);
+    }
+}
+
+/* Starts a switch to 'to' and waits for the guest's acknowledgement in
  * nae_path_run().  Our own transmit moves only then: from the event on,
  * the guest empties the old path before it reads the new one, so frames we
  * send on the new path after its ack cannot overtake older ones. */
@@ -61,11 +76,14 @@ nae_path_start(struct nae_path_machine *m, enum nae_path to,
                long long int now)
 {
     m->gen = nae_path_next_gen(m->gen);
+    m->announce_pending = false;
     if (to == NAE_PATH_SW) {
-        /* The eswitch's rules for the port go first: from now on its
+        /* The eswitch's rules for the port go first: from then on its
          * traffic misses and comes through OVS, which still sends to the
-         * VF until the guest acks. */
-        m->ops->offload(m->aux, NAE_OFFLOAD_OFF);
+         * VF until the guest acks, and nothing is switched to a VF the
+         * guest is leaving. */
+        m->offload_ticket = m->ops->offload(m->aux, NAE_OFFLOAD_OFF);
+        m->announce_pending = true;
         /* The guest may send on the rings before we have read its last VF
          * frames from the hardware channel: hold the rings until it acks
          * and that channel's queue is empty. */
@@ -75,13 +93,14 @@ nae_path_start(struct nae_path_machine *m, enum nae_path to,
          * VF, so none of them takes the miss path and is overtaken by a
          * later one the eswitch switches itself.  Rules to the port wait
          * for the ack, when our transmit moves too. */
-        m->ops->offload(m->aux, NAE_OFFLOAD_AS_SOURCE);
+        m->offload_ticket = m->ops->offload(m->aux, NAE_OFFLOAD_AS_SOURCE);
+        m->announce_pending = true;
     }
     m->switching = true;
     m->switch_to = to;
     m->switch_start = now;
     COVERAGE_INC(nae_path_switch);
-    m->ops->announce(m->aux, m->gen, to, m->releasing);
+    nae_path_announce(m, now);
 }
 
 static void
@@ -129,6 +148,7 @@ nae_path_force_sw(struct nae_path_machine *m)
     atomic_store(&m->tx_hw, false);
     atomic_store(&m->rx_hold, NAE_HOLD_OFF);
     m->switching = false;
+    m->announce_pending = false;
     m->releasing = false;
     m->path = NAE_PATH_SW;
     if (was_hw) {
@@ -197,14 +217,20 @@ nae_path_run(struct nae_path_machine *m, bool want_hw, long long int now)
         }
     }
 
+    if (m->switching && m->announce_pending) {
+        /* The guest is told nothing before the rules have changed. */
+        nae_path_announce(m, now);
+    }
     if (m->switching) {
         uint32_t ack;
 
         if (!m->ops->guest_ack(m->aux, &ack)) {
             nae_path_finish(m, false, now);
+        } else if (m->announce_pending) {
+            /* Not told yet: no ack to wait for, no timeout running. */
         } else if (ack == m->gen) {
             nae_path_finish(m, true, now);
-        } else if (now - m->switch_start > NAE_PATH_SWITCH_TIMEOUT_US
+        } else if (now - m->announced_at > NAE_PATH_SWITCH_TIMEOUT_US
                    && m->switch_to == NAE_PATH_HW) {
             /* It cannot use the VF: back to the rings (a switch of its
              * own, as the guest may have started to move), and do not ask
@@ -236,6 +262,14 @@ nae_path_run(struct nae_path_machine *m, bool want_hw, long long int now)
          * guest's traffic uses it any more. */
         nae_channel_release(m->hw);
         m->hw_released = true;
+    }
+}
+
+void
+nae_path_wait(const struct nae_path_machine *m)
+{
+    if (m->switching && m->announce_pending) {
+        m->ops->offload_wait(m->aux, m->offload_ticket);
     }
 }
 

@@ -22,9 +22,12 @@
  * the guest's traffic, and how it moves from one to the other with nothing
  * lost, duplicated or reordered.
  *
- * A switch has a generation.  The machine tells the guest (through
- * 'announce'), waits for the guest to acknowledge that generation, and
- * only then moves the switch's own transmit.  Going to the rings, software
+ * A switch has a generation.  The machine first has the port's eswitch
+ * rules changed (rules to the port out before a move to the rings, rules
+ * from it in before a move to the VF) and waits for that as for one more
+ * acknowledgement; then tells the guest (through 'announce'), waits for
+ * the guest to acknowledge that generation, and only then moves the
+ * switch's own transmit.  Going to the rings, software
  * receive is held from the start until the guest has acked and the
  * hardware channel's receive queue has been seen empty after the ack, so
  * that frames the guest sent on the VF reach OVS before anything it sends
@@ -86,8 +89,12 @@ struct nae_path_ops {
     void (*announce)(void *aux, uint32_t gen, enum nae_path to,
                      bool release);
 
-    /* Installs or removes the port's eswitch rules. */
-    void (*offload)(void *aux, enum nae_offload_state);
+    /* Has the port's eswitch rules installed or removed.  Returns a
+     * ticket for 'offload_done' (the offload provider does it off the main
+     * thread) and 'offload_wait' (wakes the main loop once done). */
+    uint64_t (*offload)(void *aux, enum nae_offload_state);
+    bool (*offload_done)(void *aux, uint64_t ticket);
+    void (*offload_wait)(void *aux, uint64_t ticket);
 };
 
 struct nae_path_machine {
@@ -103,9 +110,12 @@ struct nae_path_machine {
 
     enum nae_path path;         /* Path the guest acknowledged. */
     bool switching;             /* Waiting for the guest's ack. */
+    bool announce_pending;      /* Not told yet: the rules come first. */
+    uint64_t offload_ticket;    /* The rule change it waits for. */
     enum nae_path switch_to;
     uint32_t gen;               /* Generation of the last switch. */
     long long int switch_start; /* Microseconds. */
+    long long int announced_at; /* The guest was told then. */
     long long int retry_at;     /* After a refused switch to 'hw'. */
 
     bool releasing;             /* Telling the guest to let go of 'hw'. */
@@ -127,6 +137,10 @@ void nae_path_init(struct nae_path_machine *, const char *name,
  * uses the port. */
 void nae_path_attach(struct nae_path_machine *, struct nae_channel *hw);
 struct nae_channel *nae_path_detach(struct nae_path_machine *);
+
+/* Wakes the main loop when nae_path_run() has something to do that does not
+ * show in the guest's session: a rule change it waits for. */
+void nae_path_wait(const struct nae_path_machine *);
 
 /* Follows the hardware channel's link and the guest's acks, times out
  * switches, and starts the next switch when the path the port should use

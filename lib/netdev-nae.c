@@ -266,18 +266,36 @@ netdev_nae_path_announce(void *dev_, uint32_t gen, enum nae_path to,
                      vf_fd);
 }
 
-static void
+static uint64_t
 netdev_nae_path_offload(void *dev_, enum nae_offload_state state)
 {
     struct netdev_nae *dev = dev_;
 
-    nae_offload_port_set(&dev->up, netdev_nae_hw_port(dev), state);
+    return nae_offload_port_set(&dev->up, netdev_nae_hw_port(dev), state);
+}
+
+static bool
+netdev_nae_path_offload_done(void *dev_, uint64_t ticket)
+{
+    struct netdev_nae *dev = dev_;
+
+    return nae_offload_port_done(&dev->up, ticket);
+}
+
+static void
+netdev_nae_path_offload_wait(void *dev_, uint64_t ticket)
+{
+    struct netdev_nae *dev = dev_;
+
+    nae_offload_port_wait(&dev->up, ticket);
 }
 
 static const struct nae_path_ops netdev_nae_path_ops = {
     .guest_ack = netdev_nae_path_guest_ack,
     .announce = netdev_nae_path_announce,
     .offload = netdev_nae_path_offload,
+    .offload_done = netdev_nae_path_offload_done,
+    .offload_wait = netdev_nae_path_offload_wait,
 };
 
 static int
@@ -618,6 +636,7 @@ netdev_nae_destruct(struct netdev *netdev)
     /* The datapath has already stopped polling and sending to us. */
     ovs_mutex_lock(&dev->mutex);
     netdev_nae_hw_close(dev);
+    nae_offload_port_destroy(&dev->up);
     netdev_nae_free_chans(dev);
     nae_ctl_destroy(dev->ctl);
     free(dev->socket_path);
@@ -964,6 +983,7 @@ netdev_nae_wait(const struct netdev_class *class OVS_UNUSED)
              * placement looks at every port now and then. */
             poll_timer_wait(NAE_HW_POLL_MS);
         }
+        nae_path_wait(&dev->path);
         ovs_mutex_unlock(&dev->mutex);
     }
     ovs_mutex_unlock(&nae_list_mutex);

@@ -33,9 +33,32 @@
  * guest has left.  Hardware counters survive removal: a flow's statistics
  * are those of every rule it has had.
  *
- * Threads: flow_put/get/del run in dpif-netdev's offload thread, flow_get
- * also in revalidators, nae_offload_port_set() in the main thread.  One
- * mutex covers it all; callers may hold a nae port's mutex (taken first). */
+ * State is per port, as netdev-offload-dpdk keeps it: each nae netdev's
+ * 'hw_info.offload_data' is its 'struct nae_offload_port', with a cmap of
+ * the flows whose input it is, by ufid.
+ *
+ * Threads:
+ *
+ *   - flow_put/del/flush run in dpif-netdev's offload thread(s), and the
+ *     offload worker (below) reprograms a port's rules when its hardware
+ *     path changes.  Both program the NIC under 'nae_offload_mutex', which
+ *     serializes changes to flows, rules and ports.
+ *
+ *   - flow_get runs in revalidators too.  It finds the flow in the port's
+ *     cmap under RCU and takes only that flow's 'mutex' (which guards its
+ *     rule and counters) to query the NIC, so it never waits for the
+ *     programming of other flows.  Flows are freed after an RCU grace
+ *     period.
+ *
+ *   - The main thread (netdev-nae, the path machine) never programs the
+ *     NIC: nae_offload_port_set() queues the change for the worker and
+ *     returns a ticket; the path machine waits for nae_offload_port_done()
+ *     on it as for one more acknowledgement.  nae_offload_port_remove(),
+ *     called when a port closes its representor, waits for the worker: the
+ *     representor must carry no rule once closed.
+ *
+ * Lock order: a nae port's mutex (the caller's), nae_offload_mutex,
+ * a flow's mutex; the worker's queue lock is taken alone. */
 
 #include <config.h>
 
@@ -44,19 +67,24 @@
 #include <rte_ethdev.h>
 #include <rte_flow.h>
 
+#include "cmap.h"
 #include "coverage.h"
 #include "dpif.h"
+#include "hash.h"
 #include "netdev-dpdk.h"
 #include "netdev-offload-nae.h"
 #include "netdev-offload-provider.h"
 #include "netdev-provider.h"
 #include "odp-netlink.h"
 #include "openvswitch/dynamic-string.h"
-#include "openvswitch/hmap.h"
+#include "openvswitch/list.h"
 #include "openvswitch/match.h"
+#include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
+#include "ovs-rcu.h"
 #include "ovs-thread.h"
 #include "packets.h"
+#include "seq.h"
 #include "timeval.h"
 #include "unixctl.h"
 #include "util.h"
@@ -68,7 +96,9 @@ COVERAGE_DEFINE(nae_offload_refused);
 
 static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 
-/* Why a flow stays in software. */
+/* Why a flow stays in software: what the translation and installation
+ * functions return (NAE_OFFLOAD_ACCEPTED, or a refusal), never an errno
+ * value.  The flow API maps every refusal to EOPNOTSUPP. */
 #define NAE_OFFLOAD_REASONS                                             \
     NAE_OFFLOAD_REASON(MATCH, "match")         /* A field we cannot   \
                                                 * express. */           \
@@ -84,23 +114,33 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
                                                   * its share. */       \
     NAE_OFFLOAD_REASON(NIC_REFUSED, "nic_refused")
 
-enum nae_offload_reason {
+enum nae_offload_refusal {
+    NAE_OFFLOAD_ACCEPTED,           /* In the eswitch, or waiting for its
+                                     * ports' hardware paths. */
 #define NAE_OFFLOAD_REASON(ENUM, NAME) NAE_OFFLOAD_##ENUM,
     NAE_OFFLOAD_REASONS
 #undef NAE_OFFLOAD_REASON
-    NAE_OFFLOAD_N_REASONS
+    NAE_OFFLOAD_N_REFUSALS
 };
 
-static const char *const nae_offload_reason_names[] = {
+static const char *const nae_offload_refusal_names[] = {
+    "accepted",
 #define NAE_OFFLOAD_REASON(ENUM, NAME) NAME,
     NAE_OFFLOAD_REASONS
 #undef NAE_OFFLOAD_REASON
 };
 
-/* A nae port as the provider knows it. */
+/* A nae port as the provider knows it: its netdev's
+ * 'hw_info.offload_data', from its first use until the netdev goes. */
 struct nae_offload_port {
-    struct hmap_node node;          /* In 'ports', by netdev pointer. */
-    const struct netdev *netdev;    /* Not a reference: removed first. */
+    const struct netdev *netdev;    /* Not a reference: the netdev owns us. */
+    struct ovs_list node;           /* In 'ports'. */
+
+    /* Flows whose input is this port (struct nae_offload_flow), by ufid.
+     * Changed under nae_offload_mutex; read under RCU. */
+    struct cmap flows;
+
+    /* Under nae_offload_mutex. */
     int hw_port;                    /* Representor, or -1. */
     enum nae_offload_state state;
     /* Rules in the eswitch whose input is this port, and how many it may
@@ -108,18 +148,26 @@ struct nae_offload_port {
      * shares. */
     unsigned int n_rules;
     unsigned int quota;
+
+    bool dead;                      /* Its netdev is going. */
+
+    /* Changes the worker has to make, by ticket: the last one asked for
+     * (main thread) and the last one made. */
+    uint64_t requested;
+    atomic_uint64_t done;
 };
 
 /* What an output becomes in the eswitch. */
 struct nae_offload_fate {
     bool drop;
     const struct netdev *nae_out;   /* A nae port, or NULL. */
+    struct nae_offload_port *nae_out_port;  /* Its state. */
     int ethdev;                     /* Uplink port id, if not a nae port. */
 };
 
 /* A datapath flow the provider holds, installed or not. */
 struct nae_offload_flow {
-    struct hmap_node node;          /* In 'flows', by ufid. */
+    struct cmap_node node;          /* In its input port's 'flows'. */
     ovs_u128 ufid;
     const struct netdev *in;        /* A nae port (flow_put's netdev). */
     struct nae_offload_fate fate;
@@ -133,6 +181,9 @@ struct nae_offload_flow {
     struct rte_flow_item_udp udp_spec, udp_mask;
     bool has_vlan, has_ip4, has_ip6, has_tcp, has_udp;
 
+    /* Its rule and counters: written under nae_offload_mutex and this
+     * mutex, read under either. */
+    struct ovs_mutex mutex;
     struct rte_flow *rule;          /* NULL while not in the eswitch. */
     uint16_t rule_port;             /* The port it was created on. */
     uint64_t packets, bytes;        /* Of rules already removed. */
@@ -141,36 +192,35 @@ struct nae_offload_flow {
 };
 
 static struct ovs_mutex nae_offload_mutex = OVS_MUTEX_INITIALIZER;
-static struct hmap ports OVS_GUARDED_BY(nae_offload_mutex)
-    = HMAP_INITIALIZER(&ports);
-static struct hmap flows OVS_GUARDED_BY(nae_offload_mutex)
-    = HMAP_INITIALIZER(&flows);
-static uint64_t refused[NAE_OFFLOAD_N_REASONS]
+static struct ovs_list ports OVS_GUARDED_BY(nae_offload_mutex)
+    = OVS_LIST_INITIALIZER(&ports);
+static uint64_t refused[NAE_OFFLOAD_N_REFUSALS]
     OVS_GUARDED_BY(nae_offload_mutex);
-static uint64_t n_installs, n_removals OVS_GUARDED_BY(nae_offload_mutex);
+static uint64_t n_installs OVS_GUARDED_BY(nae_offload_mutex);
+static uint64_t n_removals OVS_GUARDED_BY(nae_offload_mutex);
 
+/* The provider's state of nae port 'netdev', or NULL before its first
+ * use. */
 static struct nae_offload_port *
 nae_offload_port_find(const struct netdev *netdev)
-    OVS_REQUIRES(nae_offload_mutex)
 {
-    struct nae_offload_port *p;
-
-    HMAP_FOR_EACH_WITH_HASH (p, node, hash_pointer(netdev, 0), &ports) {
-        if (p->netdev == netdev) {
-            return p;
-        }
-    }
-    return NULL;
+    return ovsrcu_get(void *, &netdev->hw_info.offload_data);
 }
 
+static uint32_t
+nae_offload_ufid_hash(const ovs_u128 *ufid)
+{
+    return hash_bytes(ufid, sizeof *ufid, 0);
+}
+
+/* The flow 'ufid' of input port 'p'.  Under nae_offload_mutex or RCU. */
 static struct nae_offload_flow *
-nae_offload_flow_find(const ovs_u128 *ufid)
-    OVS_REQUIRES(nae_offload_mutex)
+nae_offload_flow_find(const struct nae_offload_port *p, const ovs_u128 *ufid)
 {
     struct nae_offload_flow *f;
 
-    HMAP_FOR_EACH_WITH_HASH (f, node, hash_bytes(ufid, sizeof *ufid, 0),
-                             &flows) {
+    CMAP_FOR_EACH_WITH_HASH (f, node, nae_offload_ufid_hash(ufid),
+                             &p->flows) {
         if (ovs_u128_equals(f->ufid, *ufid)) {
             return f;
         }
@@ -178,18 +228,18 @@ nae_offload_flow_find(const ovs_u128 *ufid)
     return NULL;
 }
 
-static int
-nae_offload_refuse(enum nae_offload_reason reason)
+static void
+nae_offload_count_refusal(enum nae_offload_refusal refusal)
     OVS_REQUIRES(nae_offload_mutex)
 {
-    refused[reason]++;
-    COVERAGE_INC(nae_offload_refused);
-    return EOPNOTSUPP;
+    if (refusal != NAE_OFFLOAD_ACCEPTED) {
+        refused[refusal]++;
+        COVERAGE_INC(nae_offload_refused);
+    }
 }
 
-/* Translates the match into the rule's pattern fields.  Returns 0, or the
- * reason it cannot. */
-static int
+/* Translates the match into the rule's pattern fields. */
+static enum nae_offload_refusal
 nae_offload_parse_match(const struct match *match, struct nae_offload_flow *f)
 {
     struct flow_wildcards left = match->wc;     /* What is not consumed. */
@@ -293,15 +343,17 @@ nae_offload_parse_match(const struct match *match, struct nae_offload_flow *f)
         m->tp_src = m->tp_dst = 0;
     }
 
-    return is_all_zeros(m, sizeof *m) ? 0 : NAE_OFFLOAD_MATCH;
+    return is_all_zeros(m, sizeof *m) ? NAE_OFFLOAD_ACCEPTED
+                                      : NAE_OFFLOAD_MATCH;
 }
 
-/* Translates the actions: none (drop) or one output.  Returns 0 or the
- * reason it cannot. */
-static int
+/* Translates the actions: none (drop) or one output.  Not under
+ * nae_offload_mutex: looking the output up takes OVS's netdev locks, which
+ * the main thread may hold while it waits for the offload worker. */
+static enum nae_offload_refusal
 nae_offload_parse_actions(const struct netdev *in, const struct nlattr *acts,
                           size_t acts_len, struct nae_offload_fate *fate)
-    OVS_REQUIRES(nae_offload_mutex)
+    OVS_EXCLUDED(nae_offload_mutex)
 {
     const struct nlattr *a;
     unsigned int left;
@@ -323,17 +375,21 @@ nae_offload_parse_actions(const struct netdev *in, const struct nlattr *acts,
             return NAE_OFFLOAD_OUT_PORT;
         }
         if (!strcmp(netdev_get_type(out), "nae")) {
-            fate->nae_out = nae_offload_port_find(out) ? out : NULL;
+            /* Under RCU: flow_put() checks it is still alive once it
+             * holds nae_offload_mutex. */
+            fate->nae_out_port = nae_offload_port_find(out);
+            fate->nae_out = fate->nae_out_port ? out : NULL;
         } else if (netdev_dpdk_flow_api_supported(out)) {
             fate->ethdev = netdev_dpdk_get_port_id(out);
         }
-        netdev_close(out);          /* 'ports' holds nae ports till gone. */
+        /* Its flows go before it does (nae_offload_port_destroy()). */
+        netdev_close(out);
         if (!fate->nae_out && fate->ethdev < 0) {
             return NAE_OFFLOAD_OUT_PORT;
         }
     }
     fate->drop = !n_outputs;
-    return 0;
+    return NAE_OFFLOAD_ACCEPTED;
 }
 
 static bool
@@ -347,9 +403,8 @@ same_switch(uint16_t a, uint16_t b)
             && ia.switch_info.domain_id == ib.switch_info.domain_id);
 }
 
-/* Puts 'f' into the eswitch if its ports are on their hardware paths.
- * Returns 0 (installed, or waiting for its ports) or the reason not. */
-static int
+/* Puts 'f' into the eswitch if its ports are on their hardware paths. */
+static enum nae_offload_refusal
 nae_offload_install(struct nae_offload_flow *f)
     OVS_REQUIRES(nae_offload_mutex)
 {
@@ -364,15 +419,16 @@ nae_offload_install(struct nae_offload_flow *f)
     struct rte_flow_action actions[3];
     struct rte_flow_attr attr = { .transfer = 1 };
     struct rte_flow_error error;
+    struct rte_flow *rule;
     uint16_t proxy;
     int n = 0, a = 0, dst_port;
 
     if (f->rule) {
-        return 0;
+        return NAE_OFFLOAD_ACCEPTED;
     }
     if (!in || in->state == NAE_OFFLOAD_OFF
         || (f->fate.nae_out && (!out || out->state != NAE_OFFLOAD_ON))) {
-        return 0;                   /* Later, when they are. */
+        return NAE_OFFLOAD_ACCEPTED;    /* Later, when they are. */
     }
     dst_port = out ? out->hw_port : f->fate.ethdev;
     if (!f->fate.drop && !same_switch(in->hw_port, dst_port)) {
@@ -430,8 +486,8 @@ nae_offload_install(struct nae_offload_flow *f)
         return NAE_OFFLOAD_PORT_QUOTA;
     }
     memset(&error, 0, sizeof error);
-    f->rule = rte_flow_create(proxy, &attr, items, actions, &error);
-    if (!f->rule) {
+    rule = rte_flow_create(proxy, &attr, items, actions, &error);
+    if (!rule) {
         int err = rte_errno;
 
         VLOG_DBG_RL(&rl, "%s: eswitch refused flow %016"PRIx64"%016"PRIx64
@@ -441,19 +497,23 @@ nae_offload_install(struct nae_offload_flow *f)
         return err == ENOSPC ? NAE_OFFLOAD_TABLE_FULL
                              : NAE_OFFLOAD_NIC_REFUSED;
     }
+    ovs_mutex_lock(&f->mutex);
+    f->rule = rule;
     f->rule_port = proxy;
     f->last_hits = 0;
+    ovs_mutex_unlock(&f->mutex);
     in->n_rules++;
     n_installs++;
     COVERAGE_INC(nae_offload_installed);
-    return 0;
+    return NAE_OFFLOAD_ACCEPTED;
 }
 
-/* Reads the current rule's counters into 'f'. */
+/* Stores in '*packets' and '*bytes' the counts of every rule 'f' has had,
+ * the current one's from the NIC. */
 static void
 nae_offload_query(struct nae_offload_flow *f, uint64_t *packets,
                   uint64_t *bytes)
-    OVS_REQUIRES(nae_offload_mutex)
+    OVS_REQUIRES(f->mutex)
 {
     struct rte_flow_query_count q = { .reset = 0 };
     struct rte_flow_action count[] = {
@@ -488,6 +548,7 @@ nae_offload_uninstall(struct nae_offload_flow *f)
     if (!f->rule) {
         return;
     }
+    ovs_mutex_lock(&f->mutex);
     nae_offload_query(f, &f->packets, &f->bytes);
     if (rte_flow_destroy(f->rule_port, f->rule, &error)) {
         VLOG_WARN_RL(&rl, "%s: cannot remove eswitch rule: %s",
@@ -495,6 +556,7 @@ nae_offload_uninstall(struct nae_offload_flow *f)
                      error.message ? error.message : "unknown error");
     }
     f->rule = NULL;
+    ovs_mutex_unlock(&f->mutex);
     n_removals++;
 
     struct nae_offload_port *in = nae_offload_port_find(f->in);
@@ -510,88 +572,264 @@ nae_offload_flow_uses(const struct nae_offload_flow *f,
     return f->in == netdev || f->fate.nae_out == netdev;
 }
 
+/* The provider's state of nae port 'netdev', created on first use.  Main
+ * thread (netdev-nae configures every port before OVS offloads a flow of
+ * it). */
 static struct nae_offload_port *
 nae_offload_port_get(const struct netdev *netdev)
-    OVS_REQUIRES(nae_offload_mutex)
 {
     struct nae_offload_port *p = nae_offload_port_find(netdev);
 
     if (!p) {
         p = xzalloc(sizeof *p);
         p->netdev = netdev;
+        p->hw_port = -1;
         p->quota = NAE_OFFLOAD_DEFAULT_QUOTA;
-        hmap_insert(&ports, &p->node, hash_pointer(netdev, 0));
+        cmap_init(&p->flows);
+        atomic_init(&p->done, 0);
+        ovs_mutex_lock(&nae_offload_mutex);
+        ovs_list_push_back(&ports, &p->node);
+        ovs_mutex_unlock(&nae_offload_mutex);
+        ovsrcu_set(&CONST_CAST(struct netdev *, netdev)->hw_info.offload_data,
+                   p);
     }
     return p;
+}
+
+static void
+nae_offload_flow_free(struct nae_offload_flow *f)
+{
+    ovs_mutex_destroy(&f->mutex);
+    free(f);
+}
+
+/* Removes 'f' from its port's flows and the eswitch.  Readers under RCU may
+ * still see it until it is freed. */
+static void
+nae_offload_flow_destroy(struct nae_offload_port *in,
+                         struct nae_offload_flow *f)
+    OVS_REQUIRES(nae_offload_mutex)
+{
+    nae_offload_uninstall(f);
+    cmap_remove(&in->flows, &f->node, nae_offload_ufid_hash(&f->ufid));
+    ovsrcu_postpone(nae_offload_flow_free, f);
+}
+
+/* Installs or removes the rules of every flow that involves port 'p', as
+ * its new state asks.  The worker only. */
+static void
+nae_offload_port_apply(struct nae_offload_port *p, int hw_port,
+                       enum nae_offload_state state)
+    OVS_REQUIRES(nae_offload_mutex)
+{
+    struct nae_offload_port *q;
+
+    p->hw_port = hw_port;
+    p->state = hw_port >= 0 ? state : NAE_OFFLOAD_OFF;
+
+    LIST_FOR_EACH (q, node, &ports) {
+        struct nae_offload_flow *f;
+
+        CMAP_FOR_EACH (f, node, &q->flows) {
+            if (!nae_offload_flow_uses(f, p->netdev)) {
+                continue;
+            }
+            if (p->state == NAE_OFFLOAD_ON
+                || (p->state == NAE_OFFLOAD_AS_SOURCE && f->in == p->netdev)) {
+                /* Not now (e.g. the table is full): it stays in software,
+                 * and is tried again at the next change. */
+                nae_offload_count_refusal(nae_offload_install(f));
+            } else {
+                nae_offload_uninstall(f);
+            }
+        }
+    }
+}
+
+/* Destroys every flow that involves 'p'.  The worker only. */
+static void
+nae_offload_port_flush(struct nae_offload_port *p)
+    OVS_REQUIRES(nae_offload_mutex)
+{
+    struct nae_offload_port *q;
+
+    LIST_FOR_EACH (q, node, &ports) {
+        struct nae_offload_flow *f;
+
+        CMAP_FOR_EACH (f, node, &q->flows) {
+            if (nae_offload_flow_uses(f, p->netdev)) {
+                nae_offload_flow_destroy(q, f);
+            }
+        }
+    }
+    p->hw_port = -1;
+    p->state = NAE_OFFLOAD_OFF;
+}
+
+/* The offload worker: applies the main thread's port changes, so that the
+ * main thread never waits for the NIC's rule table. */
+
+struct nae_offload_request {
+    struct ovs_list node;           /* In 'requests'. */
+    struct nae_offload_port *port;
+    uint64_t ticket;
+    bool flush;                     /* Remove its flows, or: */
+    int hw_port;                    /* apply this representor and */
+    enum nae_offload_state state;   /* state. */
+};
+
+static struct ovs_mutex worker_mutex = OVS_MUTEX_INITIALIZER;
+static pthread_cond_t worker_cond = PTHREAD_COND_INITIALIZER;
+static struct ovs_list requests OVS_GUARDED_BY(worker_mutex)
+    = OVS_LIST_INITIALIZER(&requests);
+static bool worker_started OVS_GUARDED_BY(worker_mutex);
+/* Changes when the worker has made a change: wakes the main loop. */
+static struct seq *worker_seq;
+
+static void *
+nae_offload_worker_main(void *arg OVS_UNUSED)
+{
+    for (;;) {
+        struct nae_offload_request *r;
+
+        /* Waiting, the thread holds no RCU-protected pointer. */
+        ovsrcu_quiesce_start();
+        ovs_mutex_lock(&worker_mutex);
+        while (ovs_list_is_empty(&requests)) {
+            ovs_mutex_cond_wait(&worker_cond, &worker_mutex);
+        }
+        r = CONTAINER_OF(ovs_list_pop_front(&requests),
+                         struct nae_offload_request, node);
+        ovs_mutex_unlock(&worker_mutex);
+        ovsrcu_quiesce_end();
+
+        ovs_mutex_lock(&nae_offload_mutex);
+        if (r->flush) {
+            nae_offload_port_flush(r->port);
+        } else {
+            nae_offload_port_apply(r->port, r->hw_port, r->state);
+        }
+        ovs_mutex_unlock(&nae_offload_mutex);
+
+        atomic_store(&r->port->done, r->ticket);
+        ovs_mutex_lock(&worker_mutex);
+        /* nae_offload_port_remove() may be waiting. */
+        xpthread_cond_broadcast(&worker_cond);
+        ovs_mutex_unlock(&worker_mutex);
+        seq_change(worker_seq);
+        free(r);
+    }
+    return NULL;
+}
+
+/* Queues a change of port 'p' for the worker.  Returns its ticket. */
+static uint64_t
+nae_offload_request(struct nae_offload_port *p, bool flush, int hw_port,
+                    enum nae_offload_state state)
+{
+    struct nae_offload_request *r = xmalloc(sizeof *r);
+
+    r->port = p;
+    r->ticket = ++p->requested;
+    r->flush = flush;
+    r->hw_port = hw_port;
+    r->state = state;
+
+    ovs_mutex_lock(&worker_mutex);
+    if (!worker_started) {
+        worker_started = true;
+        ovs_thread_create("nae_offload", nae_offload_worker_main, NULL);
+    }
+    ovs_list_push_back(&requests, &r->node);
+    xpthread_cond_broadcast(&worker_cond);
+    ovs_mutex_unlock(&worker_mutex);
+    return r->ticket;
 }
 
 void
 nae_offload_port_set_quota(const struct netdev *netdev, unsigned int quota)
 {
+    struct nae_offload_port *p = nae_offload_port_get(netdev);
+
     ovs_mutex_lock(&nae_offload_mutex);
-    nae_offload_port_get(netdev)->quota = quota;
+    p->quota = quota;
     ovs_mutex_unlock(&nae_offload_mutex);
 }
 
-void
+uint64_t
 nae_offload_port_set(const struct netdev *netdev, int hw_port,
                      enum nae_offload_state state)
 {
-    struct nae_offload_port *p;
-    struct nae_offload_flow *f, *next;
-
-    ovs_mutex_lock(&nae_offload_mutex);
-    p = nae_offload_port_get(netdev);
-    p->hw_port = hw_port;
-    p->state = hw_port >= 0 ? state : NAE_OFFLOAD_OFF;
-
-    HMAP_FOR_EACH_SAFE (f, next, node, &flows) {
-        if (!nae_offload_flow_uses(f, netdev)) {
-            continue;
-        }
-        if (p->state == NAE_OFFLOAD_ON
-            || (p->state == NAE_OFFLOAD_AS_SOURCE && f->in == netdev)) {
-            int reason = nae_offload_install(f);
-
-            if (reason) {
-                /* Not now (e.g. the table is full): it stays in
-                 * software, and is tried again at the next change. */
-                refused[reason]++;
-            }
-        } else {
-            nae_offload_uninstall(f);
-        }
-    }
-    ovs_mutex_unlock(&nae_offload_mutex);
+    return nae_offload_request(nae_offload_port_get(netdev), false, hw_port,
+                               state);
 }
 
-static void
-nae_offload_flow_destroy(struct nae_offload_flow *f)
-    OVS_REQUIRES(nae_offload_mutex)
+bool
+nae_offload_port_done(const struct netdev *netdev, uint64_t ticket)
 {
-    nae_offload_uninstall(f);
-    hmap_remove(&flows, &f->node);
-    free(f);
+    struct nae_offload_port *p = nae_offload_port_find(netdev);
+    uint64_t done;
+
+    if (!p) {
+        return true;
+    }
+    atomic_read(&p->done, &done);
+    return done >= ticket;
+}
+
+void
+nae_offload_port_wait(const struct netdev *netdev, uint64_t ticket)
+{
+    uint64_t seq = seq_read(worker_seq);
+
+    if (nae_offload_port_done(netdev, ticket)) {
+        poll_immediate_wake();
+    } else {
+        seq_wait(worker_seq, seq);
+    }
 }
 
 void
 nae_offload_port_remove(const struct netdev *netdev)
 {
-    struct nae_offload_flow *f, *next;
-    struct nae_offload_port *p;
+    struct nae_offload_port *p = nae_offload_port_find(netdev);
+    uint64_t ticket, done;
 
-    ovs_mutex_lock(&nae_offload_mutex);
-    HMAP_FOR_EACH_SAFE (f, next, node, &flows) {
-        if (nae_offload_flow_uses(f, netdev)) {
-            nae_offload_flow_destroy(f);
+    if (!p) {
+        return;
+    }
+    ticket = nae_offload_request(p, true, -1, NAE_OFFLOAD_OFF);
+    ovs_mutex_lock(&worker_mutex);
+    for (;;) {
+        atomic_read(&p->done, &done);
+        if (done >= ticket) {
+            break;
         }
+        ovs_mutex_cond_wait(&worker_cond, &worker_mutex);
     }
-    p = nae_offload_port_find(netdev);
-    if (p) {
-        hmap_remove(&ports, &p->node);
-        free(p);
+    ovs_mutex_unlock(&worker_mutex);
+}
+
+void
+nae_offload_port_destroy(const struct netdev *netdev)
+{
+    struct nae_offload_port *p = nae_offload_port_find(netdev);
+
+    if (!p) {
+        return;
     }
+    ovs_mutex_lock(&nae_offload_mutex);
+    p->dead = true;                 /* No new flow may use it. */
     ovs_mutex_unlock(&nae_offload_mutex);
+    /* No flow left, no request queued. */
+    nae_offload_port_remove(netdev);
+    ovs_mutex_lock(&nae_offload_mutex);
+    ovs_list_remove(&p->node);
+    ovs_mutex_unlock(&nae_offload_mutex);
+    ovsrcu_set(&CONST_CAST(struct netdev *, netdev)->hw_info.offload_data,
+               NULL);
+    cmap_destroy(&p->flows);
+    ovsrcu_postpone(free, p);
 }
 
 /* The flow API. */
@@ -603,46 +841,52 @@ nae_offload_flow_put(struct netdev *netdev, struct match *match,
                      struct offload_info *info OVS_UNUSED,
                      struct dpif_flow_stats *stats)
 {
+    struct nae_offload_port *in = nae_offload_port_find(netdev);
+    enum nae_offload_refusal refusal;
     struct nae_offload_flow *f, *old;
-    int reason;
 
     f = xzalloc(sizeof *f);
     f->ufid = *ufid;
     f->in = netdev;
+    ovs_mutex_init(&f->mutex);
+
+    refusal = (!in ? NAE_OFFLOAD_NO_HW_CHANNEL
+               : nae_offload_parse_match(match, f));
+    if (refusal == NAE_OFFLOAD_ACCEPTED) {
+        refusal = nae_offload_parse_actions(netdev, actions, actions_len,
+                                            &f->fate);
+    }
 
     ovs_mutex_lock(&nae_offload_mutex);
-    old = nae_offload_flow_find(ufid);
+    old = in ? nae_offload_flow_find(in, ufid) : NULL;
     if (old) {
         /* Modified (e.g. new actions after revalidation): the new rule
          * replaces the old one, and inherits its counts. */
         uint64_t packets, bytes;
 
+        ovs_mutex_lock(&old->mutex);
         nae_offload_query(old, &packets, &bytes);
         f->packets = packets;
         f->bytes = bytes;
         f->used = old->used;
-        nae_offload_flow_destroy(old);
+        ovs_mutex_unlock(&old->mutex);
+        nae_offload_flow_destroy(in, old);
     }
-    if (!nae_offload_port_find(netdev)) {
-        reason = NAE_OFFLOAD_NO_HW_CHANNEL;
-    } else {
-        reason = nae_offload_parse_match(match, f);
-        if (!reason) {
-            reason = nae_offload_parse_actions(netdev, actions, actions_len,
-                                               &f->fate);
-        }
-        if (!reason) {
-            reason = nae_offload_install(f);
-        }
+    if (refusal == NAE_OFFLOAD_ACCEPTED
+        && (in->dead || (f->fate.nae_out_port
+                         && f->fate.nae_out_port->dead))) {
+        refusal = NAE_OFFLOAD_OUT_PORT;     /* Going away meanwhile. */
     }
-    if (reason) {
-        int error = nae_offload_refuse(reason);
-
+    if (refusal == NAE_OFFLOAD_ACCEPTED) {
+        refusal = nae_offload_install(f);
+    }
+    if (refusal != NAE_OFFLOAD_ACCEPTED) {
+        nae_offload_count_refusal(refusal);
         ovs_mutex_unlock(&nae_offload_mutex);
-        free(f);
-        return error;
+        nae_offload_flow_free(f);
+        return EOPNOTSUPP;
     }
-    hmap_insert(&flows, &f->node, hash_bytes(ufid, sizeof *ufid, 0));
+    cmap_insert(&in->flows, &f->node, nae_offload_ufid_hash(ufid));
     ovs_mutex_unlock(&nae_offload_mutex);
 
     if (stats) {
@@ -651,23 +895,23 @@ nae_offload_flow_put(struct netdev *netdev, struct match *match,
     return 0;
 }
 
+/* Revalidators and the offload thread: takes only the flow's own mutex. */
 static int
-nae_offload_flow_get(struct netdev *netdev OVS_UNUSED,
+nae_offload_flow_get(struct netdev *netdev,
                      struct match *match OVS_UNUSED,
                      struct nlattr **actions OVS_UNUSED,
                      const ovs_u128 *ufid, struct dpif_flow_stats *stats,
                      struct dpif_flow_attrs *attrs,
                      struct ofpbuf *buf OVS_UNUSED)
 {
-    struct nae_offload_flow *f;
+    struct nae_offload_port *in = nae_offload_port_find(netdev);
+    struct nae_offload_flow *f = in ? nae_offload_flow_find(in, ufid) : NULL;
     uint64_t packets, bytes;
 
-    ovs_mutex_lock(&nae_offload_mutex);
-    f = nae_offload_flow_find(ufid);
     if (!f) {
-        ovs_mutex_unlock(&nae_offload_mutex);
         return ENOENT;
     }
+    ovs_mutex_lock(&f->mutex);
     nae_offload_query(f, &packets, &bytes);
     memset(stats, 0, sizeof *stats);
     stats->n_packets = packets;
@@ -678,18 +922,19 @@ nae_offload_flow_get(struct netdev *netdev OVS_UNUSED,
     attrs->offloaded = f->rule != NULL;
     attrs->dp_layer = f->rule ? "dpdk" : "ovs";
     attrs->dp_extra_info = NULL;
-    ovs_mutex_unlock(&nae_offload_mutex);
+    ovs_mutex_unlock(&f->mutex);
     return 0;
 }
 
 static int
-nae_offload_flow_del(struct netdev *netdev OVS_UNUSED, const ovs_u128 *ufid,
+nae_offload_flow_del(struct netdev *netdev, const ovs_u128 *ufid,
                      struct dpif_flow_stats *stats)
 {
+    struct nae_offload_port *in = nae_offload_port_find(netdev);
     struct nae_offload_flow *f;
 
     ovs_mutex_lock(&nae_offload_mutex);
-    f = nae_offload_flow_find(ufid);
+    f = in ? nae_offload_flow_find(in, ufid) : NULL;
     if (!f) {
         ovs_mutex_unlock(&nae_offload_mutex);
         return ENOENT;
@@ -701,7 +946,7 @@ nae_offload_flow_del(struct netdev *netdev OVS_UNUSED, const ovs_u128 *ufid,
         stats->n_bytes = f->bytes;
         stats->used = f->used;
     }
-    nae_offload_flow_destroy(f);
+    nae_offload_flow_destroy(in, f);
     ovs_mutex_unlock(&nae_offload_mutex);
     return 0;
 }
@@ -709,13 +954,15 @@ nae_offload_flow_del(struct netdev *netdev OVS_UNUSED, const ovs_u128 *ufid,
 static int
 nae_offload_flow_flush(struct netdev *netdev)
 {
-    struct nae_offload_flow *f, *next;
+    struct nae_offload_port *in = nae_offload_port_find(netdev);
+    struct nae_offload_flow *f;
 
+    if (!in) {
+        return 0;
+    }
     ovs_mutex_lock(&nae_offload_mutex);
-    HMAP_FOR_EACH_SAFE (f, next, node, &flows) {
-        if (f->in == netdev) {
-            nae_offload_flow_destroy(f);
-        }
+    CMAP_FOR_EACH (f, node, &in->flows) {
+        nae_offload_flow_destroy(in, f);
     }
     ovs_mutex_unlock(&nae_offload_mutex);
     return 0;
@@ -724,14 +971,15 @@ nae_offload_flow_flush(struct netdev *netdev)
 static int
 nae_offload_get_n_flows(struct netdev *netdev, uint64_t *n_flows)
 {
+    struct nae_offload_port *in = nae_offload_port_find(netdev);
     struct nae_offload_flow *f;
 
     *n_flows = 0;
-    ovs_mutex_lock(&nae_offload_mutex);
-    HMAP_FOR_EACH (f, node, &flows) {
-        *n_flows += f->in == netdev && f->rule;
+    if (in) {
+        CMAP_FOR_EACH (f, node, &in->flows) {
+            *n_flows += f->rule != NULL;
+        }
     }
-    ovs_mutex_unlock(&nae_offload_mutex);
     return 0;
 }
 
@@ -739,6 +987,15 @@ static int
 nae_offload_init_flow_api(struct netdev *netdev)
 {
     return strcmp(netdev_get_type(netdev), "nae") ? EOPNOTSUPP : 0;
+}
+
+/* The datapath lets go of the port (it left the bridge, or offload went
+ * off): its flows leave the eswitch with it.  The port's own state stays
+ * until the netdev goes (nae_offload_port_destroy()). */
+static void
+nae_offload_uninit_flow_api(struct netdev *netdev)
+{
+    nae_offload_flow_flush(netdev);
 }
 
 /* nae/offload-show: what is in the eswitch, what is waiting, and why the
@@ -749,16 +1006,18 @@ nae_offload_unixctl_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
                          void *aux OVS_UNUSED)
 {
     struct ds s = DS_EMPTY_INITIALIZER;
-    struct nae_offload_port *p;
+    struct nae_offload_port *p, *q;
     struct nae_offload_flow *f;
     size_t n_hw = 0, n_waiting = 0;
 
     ovs_mutex_lock(&nae_offload_mutex);
-    HMAP_FOR_EACH (f, node, &flows) {
-        if (f->rule) {
-            n_hw++;
-        } else {
-            n_waiting++;
+    LIST_FOR_EACH (p, node, &ports) {
+        CMAP_FOR_EACH (f, node, &p->flows) {
+            if (f->rule) {
+                n_hw++;
+            } else {
+                n_waiting++;
+            }
         }
     }
     ds_put_format(&s, "flows in the eswitch: %"PRIuSIZE"\n"
@@ -766,15 +1025,20 @@ nae_offload_unixctl_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
                   "rules installed: %"PRIu64", removed: %"PRIu64"\n",
                   n_hw, n_waiting, n_installs, n_removals);
     ds_put_cstr(&s, "kept in software, by reason:\n");
-    for (int r = 0; r < NAE_OFFLOAD_N_REASONS; r++) {
-        ds_put_format(&s, "  %s: %"PRIu64"\n", nae_offload_reason_names[r],
+    for (int r = NAE_OFFLOAD_ACCEPTED + 1; r < NAE_OFFLOAD_N_REFUSALS; r++) {
+        ds_put_format(&s, "  %s: %"PRIu64"\n", nae_offload_refusal_names[r],
                       refused[r]);
     }
-    HMAP_FOR_EACH (p, node, &ports) {
+    LIST_FOR_EACH (p, node, &ports) {
         size_t n = 0;
 
-        HMAP_FOR_EACH (f, node, &flows) {
-            n += f->rule && nae_offload_flow_uses(f, p->netdev);
+        if (p->hw_port < 0 && cmap_is_empty(&p->flows)) {
+            continue;           /* A port with no hardware channel. */
+        }
+        LIST_FOR_EACH (q, node, &ports) {
+            CMAP_FOR_EACH (f, node, &q->flows) {
+                n += f->rule && nae_offload_flow_uses(f, p->netdev);
+            }
         }
         ds_put_format(&s, "port %s: %s, %"PRIuSIZE" rules\n",
                       netdev_get_name(p->netdev),
@@ -795,11 +1059,13 @@ static const struct netdev_flow_api netdev_offload_nae = {
     .flow_flush = nae_offload_flow_flush,
     .flow_get_n_flows = nae_offload_get_n_flows,
     .init_flow_api = nae_offload_init_flow_api,
+    .uninit_flow_api = nae_offload_uninit_flow_api,
 };
 
 void
 nae_offload_register(void)
 {
+    worker_seq = seq_create();
     netdev_register_flow_api_provider(&netdev_offload_nae);
     unixctl_command_register("nae/offload-show", "", 0, 0,
                              nae_offload_unixctl_show, NULL);

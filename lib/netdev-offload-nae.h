@@ -20,6 +20,9 @@
 /* The flow offload provider of "nae" ports (netdev-offload-nae.c), and what
  * netdev-nae.c tells it about its ports' hardware paths. */
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "nae-path.h"
 
 struct netdev;
@@ -27,10 +30,22 @@ struct netdev;
 void nae_offload_register(void);
 
 /* 'netdev' (a nae port) has representor 'hw_port' (-1: none) in 'state'
- * (nae-path.h): installs or removes its flows' rules accordingly. */
-void nae_offload_port_set(const struct netdev *, int hw_port,
-                          enum nae_offload_state);
+ * (nae-path.h): its flows' rules are to be installed or removed
+ * accordingly.  The offload worker does it; returns a ticket for
+ * nae_offload_port_done(), which says when it has, and
+ * nae_offload_port_wait(), which wakes the main loop then.  Main thread. */
+uint64_t nae_offload_port_set(const struct netdev *, int hw_port,
+                              enum nae_offload_state);
+bool nae_offload_port_done(const struct netdev *, uint64_t ticket);
+void nae_offload_port_wait(const struct netdev *, uint64_t ticket);
+
+/* The port closes its representor: removes every flow that involves it
+ * from the provider and the eswitch, and returns once that is done. */
 void nae_offload_port_remove(const struct netdev *);
+
+/* The port's netdev goes: what nae_offload_port_remove() does, and frees
+ * the provider's state of it. */
+void nae_offload_port_destroy(const struct netdev *);
 
 /* At most 'quota' eswitch rules may have 'netdev' as their input (0: no
  * bound); flows past it stay in software, refused as "port_quota". */

@@ -59,7 +59,10 @@ struct fake_port {
     int offload_at_announce;    /* 'offload' when the last event went. */
 
     int n_offload;
-    enum nae_offload_state offload;
+    enum nae_offload_state offload;     /* As last asked for. */
+    uint64_t offload_asked;             /* Tickets given out. */
+    uint64_t offload_done;              /* Rule changes made. */
+    bool offload_slow;                  /* The test makes them. */
 };
 
 static struct fake_chan *
@@ -130,19 +133,39 @@ fake_announce(void *p_, uint32_t gen, enum nae_path to, bool release)
     p->offload_at_announce = p->offload;
 }
 
-static void
+static uint64_t
 fake_offload(void *p_, enum nae_offload_state state)
 {
     struct fake_port *p = p_;
 
     p->n_offload++;
     p->offload = state;
+    p->offload_asked++;
+    if (!p->offload_slow) {
+        p->offload_done = p->offload_asked;
+    }
+    return p->offload_asked;
+}
+
+static bool
+fake_offload_done(void *p_, uint64_t ticket)
+{
+    struct fake_port *p = p_;
+
+    return p->offload_done >= ticket;
+}
+
+static void
+fake_offload_wait(void *p_ OVS_UNUSED, uint64_t ticket OVS_UNUSED)
+{
 }
 
 static const struct nae_path_ops fake_ops = {
     .guest_ack = fake_guest_ack,
     .announce = fake_announce,
     .offload = fake_offload,
+    .offload_done = fake_offload_done,
+    .offload_wait = fake_offload_wait,
 };
 
 /* A frame carrying sequence number 'seq'. */
@@ -471,6 +494,43 @@ test_detach(void)
     ovs_assert(!nae_path_detach(&p.m));
 }
 
+/* The eswitch's rules change off the main thread: the guest hears of a
+ * switch only once they have, and the timeout runs only from then. */
+static void
+test_offload_wait(void)
+{
+    struct fake_port p;
+
+    port_init(&p);
+    p.offload_slow = true;
+    nae_path_run(&p.m, true, 0);
+    ovs_assert(p.m.switching && !p.n_announce);
+    ovs_assert(p.offload == NAE_OFFLOAD_AS_SOURCE);
+    nae_path_run(&p.m, true, 3 * NAE_PATH_SWITCH_TIMEOUT_US);
+    ovs_assert(p.m.switching && !p.n_announce && !p.m.n_timeouts);
+
+    p.offload_done = p.offload_asked;
+    nae_path_run(&p.m, true, 3 * NAE_PATH_SWITCH_TIMEOUT_US + 10);
+    ovs_assert(p.n_announce == 1 && p.announced_to == NAE_PATH_HW);
+    nae_path_run(&p.m, true, 4 * NAE_PATH_SWITCH_TIMEOUT_US);
+    ovs_assert(p.m.switching && !p.m.n_timeouts);
+    guest_acks(&p);
+    nae_path_run(&p.m, true, 4 * NAE_PATH_SWITCH_TIMEOUT_US + 10);
+    ovs_assert(p.m.path == NAE_PATH_HW && nae_path_tx_on_hw(&p.m));
+    /* The gap counts the wait for the rules. */
+    ovs_assert(p.m.last_gap_us == 4 * NAE_PATH_SWITCH_TIMEOUT_US + 10);
+
+    /* Off the VF: the rules to the port go before the guest is told, and
+     * the rings are held from the start. */
+    nae_path_run(&p.m, false, 5 * NAE_PATH_SWITCH_TIMEOUT_US);
+    ovs_assert(p.n_announce == 1 && p.offload == NAE_OFFLOAD_OFF);
+    ovs_assert(nae_path_sw_rx_held(&p.m) && nae_path_tx_on_hw(&p.m));
+    p.offload_done = p.offload_asked;
+    nae_path_run(&p.m, false, 5 * NAE_PATH_SWITCH_TIMEOUT_US + 10);
+    ovs_assert(p.n_announce == 2 && p.announced_to == NAE_PATH_SW);
+    ovs_assert(p.offload_at_announce == NAE_OFFLOAD_OFF);
+}
+
 /* Placement takes the VF: the guest is told to let go, and 'let_go' says
  * when it has. */
 static void
@@ -507,6 +567,7 @@ test_nae_path_main(int argc, char *argv[])
         { "unplug", test_unplug },
         { "detach", test_detach },
         { "release", test_release },
+        { "offload-wait", test_offload_wait },
     };
 
     /* Switches are logged; the test checks the machine instead. */
