@@ -728,9 +728,10 @@ nae_offload_request(struct nae_offload_port *p, bool flush, int hw_port,
                     enum nae_offload_state state)
 {
     struct nae_offload_request *r = xmalloc(sizeof *r);
+    uint64_t ticket = ++p->requested;
 
     r->port = p;
-    r->ticket = ++p->requested;
+    r->ticket = ticket;
     r->flush = flush;
     r->hw_port = hw_port;
     r->state = state;
@@ -743,7 +744,7 @@ nae_offload_request(struct nae_offload_port *p, bool flush, int hw_port,
     ovs_list_push_back(&requests, &r->node);
     xpthread_cond_broadcast(&worker_cond);
     ovs_mutex_unlock(&worker_mutex);
-    return r->ticket;
+    return ticket;              /* 'r' may be gone already. */
 }
 
 void

@@ -23,23 +23,34 @@
  *
  * Threads and locks:
  *
- *   - Everything that touches an underlay's ethdev queues or any of its
- *     ports' connections runs under the underlay's spinlock 'ul->lock':
- *     the poller (whichever PMD thread runs a splitio rxq_recv() first
- *     takes the underlay's receive burst, feeds every connection on it and
- *     sends what they have to send), send() from any thread, and the main
- *     thread's statistics and unixctl readers.  Nothing under it blocks or
- *     makes a system call of ours (DPDK's af_packet transmit kicks the
- *     kernel once per burst, as it does for OVS's own af_packet ports).
+ *   - The underlay's receive queue, its demultiplexing tables and the
+ *     set of its ports are under the underlay's 'ul->lock': the poller
+ *     (whichever PMD thread's splitio rxq_recv() gets it first) takes a
+ *     receive burst, finds each segment's connection in the demux table
+ *     (a hash of local address and port and remote address), feeds it,
+ *     and then sends only what the connections it fed, or whose timers
+ *     are due, have to send.
+ *
+ *   - Each port's connection and counters are under its own
+ *     'dev->conn_lock': the poller feeding it, send() from any thread
+ *     (which flushes only its own connection), the block backend's thread
+ *     completing a request, and statistics readers.  A connection's
+ *     segments go to the underlay's one transmit queue ('ul->tx_lock')
+ *     while its lock is held, so they reach the wire in order.
+ *
+ *   - Nothing under these locks blocks or makes a system call of ours
+ *     (DPDK's af_packet transmit kicks the kernel once per burst, as it
+ *     does for OVS's own af_packet ports).
  *
  *   - Frames for OVS are handed from the poller to the port's rxq through
- *     a single-producer (under the lock), single-consumer DPDK ring.
+ *     a single-producer (the poller), single-consumer DPDK ring.
  *
  *   - The main thread configures: set_config() records options,
  *     reconfigure() attaches and detaches ports and underlays under
  *     'splitio_mutex', taking 'ul->lock' only to link or unlink a port.
  *
- * Lock order: splitio_mutex, dev->mutex, ul->lock. */
+ * Lock order: splitio_mutex, dev->mutex, ul->lock, dev->conn_lock,
+ * ul->tx_lock. */
 
 #include <config.h>
 
@@ -54,7 +65,6 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
-#include <rte_spinlock.h>
 
 #include "coverage.h"
 #include "dp-packet.h"
@@ -92,12 +102,14 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 #define SPLITIO_DEFAULT_MTU ETH_PAYLOAD_MAX
 #define SPLITIO_MAX_MTU (SIO_NET_FRAME_MAX - ETH_HEADER_LEN - VLAN_HEADER_LEN)
 
-/* Underlay receive outcomes, counted per underlay. */
-#define SPLITIO_UL_COUNTERS                                             \
-    SPLITIO_UL_COUNTER(rx_frames, "frames received")                    \
+/* Underlay outcomes, counted per underlay: receive ones by the poller,
+ * under 'ul->lock'; transmit ones by any sender, atomically. */
+#define SPLITIO_UL_TX_COUNTERS                                          \
     SPLITIO_UL_COUNTER(tx_frames, "frames sent")                        \
     SPLITIO_UL_COUNTER(tx_dropped, "frames the driver did not take")    \
-    SPLITIO_UL_COUNTER(tx_no_mbuf, "frames not built: no mbuf")         \
+    SPLITIO_UL_COUNTER(tx_no_mbuf, "frames not built: no mbuf")
+#define SPLITIO_UL_COUNTERS                                             \
+    SPLITIO_UL_COUNTER(rx_frames, "frames received")                    \
     SPLITIO_UL_COUNTER(not_for_us, "frames for other MACs or IPs")      \
     SPLITIO_UL_COUNTER(no_connection, "segments for no connection")     \
     SPLITIO_UL_COUNTER(rst_replies, "RSTs sent for stray segments")     \
@@ -113,13 +125,29 @@ struct splitio_underlay {
     uint16_t mtu;
     struct rte_mempool *mp;
 
-    rte_spinlock_t lock;
-    struct ovs_list ports;              /* netdev_splitio, under 'lock'. */
-    uint64_t rst_tokens_at;             /* Rate limit of stray RSTs. */
-    unsigned int rst_tokens;
-    uint64_t parse_errors[SIO_PARSE_N_RESULTS];
-#define SPLITIO_UL_COUNTER(NAME, DESC) uint64_t NAME;
+    /* Receive: the poller, and the ports' set and demux tables.  Every
+     * OVS_GUARDED field here is under 'lock' (C gives the analysis no way
+     * to name a sibling member). */
+    struct ovs_spin lock;
+    struct ovs_list ports OVS_GUARDED;  /* netdev_splitio. */
+    struct hmap by_flow OVS_GUARDED;    /* By splitio_flow_hash(). */
+    struct hmap by_ip OVS_GUARDED;      /* By local IP address. */
+    uint64_t poll_gen OVS_GUARDED;      /* Bursts received. */
+    uint64_t rst_tokens_at OVS_GUARDED; /* Stray RSTs' rate. */
+    unsigned int rst_tokens OVS_GUARDED;
+    uint64_t parse_errors[SIO_PARSE_N_RESULTS] OVS_GUARDED;
+#define SPLITIO_UL_COUNTER(NAME, DESC) uint64_t NAME OVS_GUARDED;
     SPLITIO_UL_COUNTERS
+#undef SPLITIO_UL_COUNTER
+
+    /* The earliest timer of its connections (microseconds): when the
+     * poller sends for every connection, not only those it fed. */
+    atomic_uint64_t timer_at;
+
+    /* Transmit: the one queue, any thread. */
+    struct ovs_spin tx_lock;
+#define SPLITIO_UL_COUNTER(NAME, DESC) atomic_uint64_t NAME;
+    SPLITIO_UL_TX_COUNTERS
 #undef SPLITIO_UL_COUNTER
 };
 
@@ -160,21 +188,38 @@ struct netdev_splitio {
     struct rte_mempool *rx_mp;          /* For frames up to the MTU. */
     uint32_t max_frame;
 
-    /* Under ul->lock once attached. */
+    /* In the underlay's list and demux tables, under its 'lock'. */
     struct ovs_list ul_node;
+    struct hmap_node flow_node;         /* In 'ul->by_flow'. */
+    struct hmap_node ip_node;           /* In 'ul->by_ip'. */
+    uint64_t poll_gen;                  /* Fed in the poller's burst. */
     struct splitio_blkdev *blk;         /* Set before, cleared after
                                          * linking into the underlay. */
-    struct sio_conn conn;
-    void *conn_mem;
-    uint64_t rx_packets, rx_bytes, rx_dropped;
-    uint64_t tx_packets, tx_bytes, tx_dropped;
-    uint64_t tx_not_connected, tx_too_big, rx_no_mbuf, rx_ring_full;
-    uint64_t blk_refused;               /* No block device on this port. */
-    uint64_t blk_stale;                 /* Completions for an old
-                                         * connection, not sent. */
-    uint64_t msgs_unexpected;           /* HELLO or BLK_DONE from a guest. */
 
-    /* Set under ul->lock, read by the main thread's run(). */
+    /* The connection, once attached: every OVS_GUARDED field below is
+     * under 'conn_lock'. */
+    struct ovs_spin conn_lock;
+    struct sio_conn conn OVS_GUARDED;
+    void *conn_mem;
+    uint64_t rx_packets OVS_GUARDED;
+    uint64_t rx_bytes OVS_GUARDED;
+    uint64_t rx_dropped OVS_GUARDED;
+    uint64_t rx_no_mbuf OVS_GUARDED;
+    uint64_t rx_ring_full OVS_GUARDED;
+    uint64_t tx_packets OVS_GUARDED;
+    uint64_t tx_bytes OVS_GUARDED;
+    uint64_t tx_dropped OVS_GUARDED;
+    uint64_t tx_not_connected OVS_GUARDED;
+    uint64_t tx_too_big OVS_GUARDED;
+    /* No block device on this port. */
+    uint64_t blk_refused OVS_GUARDED;
+    /* Completions for an old connection, not sent. */
+    uint64_t blk_stale OVS_GUARDED;
+    /* HELLO or BLK_DONE from a guest. */
+    uint64_t msgs_unexpected OVS_GUARDED;
+
+    /* Set by the connection's state changes, read by the main thread's
+     * run(). */
     atomic_bool link_changed;
 
     struct ovs_list list_node OVS_GUARDED_BY(splitio_mutex);
@@ -207,10 +252,12 @@ splitio_now_us(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* Engine callbacks: run under ul->lock, on whichever thread holds it. */
+/* Engine callbacks: run under the port's 'conn_lock', on whichever thread
+ * holds it (the analysis cannot follow 'aux' to the lock). */
 
 static bool
 splitio_deliver(void *aux, const struct sio_msg *m, const uint8_t *body)
+    OVS_NO_THREAD_SAFETY_ANALYSIS
 {
     struct netdev_splitio *dev = aux;
 
@@ -230,6 +277,7 @@ splitio_deliver(void *aux, const struct sio_msg *m, const uint8_t *body)
         struct dp_packet *pkt = CONTAINER_OF(mbuf, struct dp_packet, mbuf);
         memcpy(dp_packet_data(pkt), body, m->length);
         dp_packet_set_size(pkt, m->length);
+        /* Only the poller feeds connections: one producer. */
         if (OVS_UNLIKELY(rte_ring_sp_enqueue(dev->rx_ring, mbuf))) {
             rte_pktmbuf_free(mbuf);
             dev->rx_ring_full++;
@@ -271,6 +319,7 @@ splitio_deliver(void *aux, const struct sio_msg *m, const uint8_t *body)
 
 static void
 splitio_send_hello(struct netdev_splitio *dev)
+    OVS_REQUIRES(dev->conn_lock)
 {
     struct sio_hello hello = {
         .mtu = dev->mtu,
@@ -317,7 +366,9 @@ splitio_random(void *aux OVS_UNUSED)
     return random_uint32();
 }
 
-static void splitio_ul_flush_conns(struct splitio_underlay *, uint64_t now);
+static void splitio_conn_flush(struct splitio_underlay *ul,
+                               struct netdev_splitio *dev, uint64_t now)
+    OVS_REQUIRES(dev->conn_lock);
 
 /* The block backend's thread: queues a BLK_DONE on the connection the
  * request came on, and sends it. */
@@ -331,7 +382,7 @@ splitio_blk_done(void *aux, uint64_t req_id, uint64_t epoch,
     bool queued = true;
 
     sio_put32(hdr, status);
-    rte_spinlock_lock(&ul->lock);
+    ovs_spin_lock(&dev->conn_lock);
     if (epoch != dev->conn.stats.connects
         || !sio_conn_established(&dev->conn)) {
         /* The guest re-sends it on its new connection. */
@@ -340,9 +391,9 @@ splitio_blk_done(void *aux, uint64_t req_id, uint64_t epoch,
                                  sizeof hdr, data, len) == ENOBUFS) {
         queued = false;
     } else {
-        splitio_ul_flush_conns(ul, splitio_now_us());
+        splitio_conn_flush(ul, dev, splitio_now_us());
     }
-    rte_spinlock_unlock(&ul->lock);
+    ovs_spin_unlock(&dev->conn_lock);
     return queued;
 }
 
@@ -353,55 +404,74 @@ static const struct sio_conn_ops splitio_conn_ops = {
 };
 
 /* ------------------------------------------------------------------ */
-/* The underlay data path (PMD threads, under ul->lock). */
+/* The underlay data path (PMD threads, and the block backend's). */
 
 /* Hands 'n' frames to the underlay's queue; counts and frees what the
  * driver does not take. */
 static void
 splitio_ul_tx(struct splitio_underlay *ul, struct rte_mbuf **pkts, int n)
 {
-    uint16_t sent = rte_eth_tx_burst(ul->port_id, 0, pkts, n);
+    uint16_t sent;
+    uint64_t orig;
 
-    ul->tx_frames += sent;
+    ovs_spin_lock(&ul->tx_lock);
+    sent = rte_eth_tx_burst(ul->port_id, 0, pkts, n);
+    ovs_spin_unlock(&ul->tx_lock);
+    atomic_add_relaxed(&ul->tx_frames, sent, &orig);
     if (sent < n) {
-        ul->tx_dropped += n - sent;
+        atomic_add_relaxed(&ul->tx_dropped, n - sent, &orig);
         rte_pktmbuf_free_bulk(pkts + sent, n - sent);
     }
 }
 
-/* Transmits what every connection on 'ul' has to send. */
+/* Lowers the underlay's next timer to 'at'. */
 static void
-splitio_ul_flush_conns(struct splitio_underlay *ul, uint64_t now)
+splitio_ul_timer_min(struct splitio_underlay *ul, uint64_t at)
 {
-    struct netdev_splitio *dev;
+    uint64_t cur;
+
+    atomic_read_relaxed(&ul->timer_at, &cur);
+    while (at < cur
+           && !atomic_compare_exchange_weak(&ul->timer_at, &cur, at)) {
+        continue;
+    }
+}
+
+/* Transmits what 'dev''s connection has to send (its timers run too). */
+static void
+splitio_conn_flush(struct splitio_underlay *ul, struct netdev_splitio *dev,
+                   uint64_t now)
+    OVS_REQUIRES(dev->conn_lock)
+{
     struct rte_mbuf *out[SPLITIO_BURST];
     int n_out = 0;
 
-    LIST_FOR_EACH (dev, ul_node, &ul->ports) {
-        for (;;) {
-            if (n_out == SPLITIO_BURST) {
-                splitio_ul_tx(ul, out, n_out);
-                n_out = 0;
-            }
-            struct rte_mbuf *m = rte_pktmbuf_alloc(ul->mp);
-            if (OVS_UNLIKELY(!m)) {
-                ul->tx_no_mbuf++;
-                break;
-            }
-            size_t len = sio_conn_output(&dev->conn,
-                                         rte_pktmbuf_mtod(m, uint8_t *),
-                                         rte_pktmbuf_tailroom(m), now);
-            if (!len) {
-                rte_pktmbuf_free(m);
-                break;
-            }
-            m->data_len = m->pkt_len = len;
-            out[n_out++] = m;
+    for (;;) {
+        if (n_out == SPLITIO_BURST) {
+            splitio_ul_tx(ul, out, n_out);
+            n_out = 0;
         }
+        struct rte_mbuf *m = rte_pktmbuf_alloc(ul->mp);
+        if (OVS_UNLIKELY(!m)) {
+            uint64_t orig;
+
+            atomic_add_relaxed(&ul->tx_no_mbuf, 1, &orig);
+            break;
+        }
+        size_t len = sio_conn_output(&dev->conn,
+                                     rte_pktmbuf_mtod(m, uint8_t *),
+                                     rte_pktmbuf_tailroom(m), now);
+        if (!len) {
+            rte_pktmbuf_free(m);
+            break;
+        }
+        m->data_len = m->pkt_len = len;
+        out[n_out++] = m;
     }
     if (n_out) {
         splitio_ul_tx(ul, out, n_out);
     }
+    splitio_ul_timer_min(ul, sio_conn_next_timer(&dev->conn));
 }
 
 static void
@@ -411,7 +481,9 @@ splitio_ul_send_raw(struct splitio_underlay *ul, const uint8_t *frame,
     struct rte_mbuf *m = rte_pktmbuf_alloc(ul->mp);
 
     if (!m) {
-        ul->tx_no_mbuf++;
+        uint64_t orig;
+
+        atomic_add_relaxed(&ul->tx_no_mbuf, 1, &orig);
         return;
     }
     memcpy(rte_pktmbuf_mtod(m, uint8_t *), frame, len);
@@ -421,6 +493,7 @@ splitio_ul_send_raw(struct splitio_underlay *ul, const uint8_t *frame,
 
 static bool
 splitio_ul_rst_allowed(struct splitio_underlay *ul, uint64_t now)
+    OVS_REQUIRES(ul->lock)
 {
     if (now - ul->rst_tokens_at >= 1000000) {
         ul->rst_tokens_at = now;
@@ -433,9 +506,23 @@ splitio_ul_rst_allowed(struct splitio_underlay *ul, uint64_t now)
     return true;
 }
 
+/* The demux key of a connection: its local address and port and its
+ * peer's address, as configured (the I/O host's side is passive, so its
+ * local port is the configured one; the peer's port may be any). */
+static uint32_t
+splitio_flow_hash(uint32_t local_ip, uint16_t local_port, uint32_t remote_ip)
+{
+    return hash_3words(local_ip, local_port, remote_ip);
+}
+
+/* Feeds the segment in 'frame' to the connection that owns it, answers
+ * ARP for our endpoints, and resets what belongs to no connection.  Adds
+ * the port it fed to 'fed' (once per burst). */
 static void
 splitio_ul_input(struct splitio_underlay *ul, const uint8_t *frame,
-                 size_t len, uint64_t now)
+                 size_t len, uint64_t now, struct netdev_splitio **fed,
+                 int *n_fed)
+    OVS_REQUIRES(ul->lock)
 {
     struct netdev_splitio *dev;
     struct sio_seg seg;
@@ -446,7 +533,8 @@ splitio_ul_input(struct splitio_underlay *ul, const uint8_t *frame,
         if (arp.op != 1) {
             return;
         }
-        LIST_FOR_EACH (dev, ul_node, &ul->ports) {
+        HMAP_FOR_EACH_WITH_HASH (dev, ip_node, hash_int(arp.tpa, 0),
+                                 &ul->by_ip) {
             if (arp.tpa == dev->cfg.local.ip) {
                 uint8_t reply[60];
 
@@ -465,15 +553,39 @@ splitio_ul_input(struct splitio_underlay *ul, const uint8_t *frame,
         return;
     }
 
-    bool ours = false;
-    LIST_FOR_EACH (dev, ul_node, &ul->ports) {
-        if (!memcmp(seg.eth_dst, dev->cfg.local.mac, ETH_ADDR_LEN)
-            && seg.ip_dst == dev->cfg.local.ip) {
-            ours = true;
-            if (sio_conn_owns(&dev->conn, &seg)) {
-                sio_conn_input(&dev->conn, &seg, now);
-                return;
+    HMAP_FOR_EACH_WITH_HASH (dev, flow_node,
+                             splitio_flow_hash(seg.ip_dst, seg.dport,
+                                               seg.ip_src), &ul->by_flow) {
+        bool owns;
+
+        if (dev->cfg.local.ip != seg.ip_dst
+            || dev->cfg.local.port != seg.dport
+            || dev->cfg.remote.ip != seg.ip_src
+            || memcmp(seg.eth_dst, dev->cfg.local.mac, ETH_ADDR_LEN)) {
+            continue;
+        }
+        ovs_spin_lock(&dev->conn_lock);
+        owns = sio_conn_owns(&dev->conn, &seg);
+        if (owns) {
+            sio_conn_input(&dev->conn, &seg, now);
+        }
+        ovs_spin_unlock(&dev->conn_lock);
+        if (owns) {
+            if (dev->poll_gen != ul->poll_gen && *n_fed < SPLITIO_BURST) {
+                dev->poll_gen = ul->poll_gen;
+                fed[(*n_fed)++] = dev;
             }
+            return;
+        }
+    }
+
+    bool ours = false;
+    HMAP_FOR_EACH_WITH_HASH (dev, ip_node, hash_int(seg.ip_dst, 0),
+                             &ul->by_ip) {
+        if (dev->cfg.local.ip == seg.ip_dst
+            && !memcmp(seg.eth_dst, dev->cfg.local.mac, ETH_ADDR_LEN)) {
+            ours = true;
+            break;
         }
     }
     if (!ours) {
@@ -494,32 +606,56 @@ splitio_ul_input(struct splitio_underlay *ul, const uint8_t *frame,
 }
 
 /* Receives a burst from the underlay, feeds the connections, and sends
- * what they answer.  Does nothing if another thread is at it. */
+ * what the connections it fed answer, or what every connection has to
+ * send once one's timer is due.  Does nothing if another thread is at
+ * it. */
 static void
 splitio_ul_poll(struct splitio_underlay *ul)
 {
+    struct netdev_splitio *fed[SPLITIO_BURST];
     struct rte_mbuf *pkts[SPLITIO_BURST];
+    int n_fed = 0;
+    uint64_t timer_at;
 
-    if (!rte_spinlock_trylock(&ul->lock)) {
+    if (ovs_spin_trylock(&ul->lock)) {
         return;
     }
     uint64_t now = splitio_now_us();
     uint16_t n = rte_eth_rx_burst(ul->port_id, 0, pkts, SPLITIO_BURST);
 
     ul->rx_frames += n;
+    ul->poll_gen++;
     for (uint16_t i = 0; i < n; i++) {
         if (OVS_UNLIKELY(pkts[i]->nb_segs != 1)) {
             ul->multi_seg++;
             continue;
         }
         splitio_ul_input(ul, rte_pktmbuf_mtod(pkts[i], const uint8_t *),
-                         pkts[i]->data_len, now);
+                         pkts[i]->data_len, now, fed, &n_fed);
     }
     if (n) {
         rte_pktmbuf_free_bulk(pkts, n);
     }
-    splitio_ul_flush_conns(ul, now);
-    rte_spinlock_unlock(&ul->lock);
+
+    atomic_read_relaxed(&ul->timer_at, &timer_at);
+    if (now >= timer_at) {
+        struct netdev_splitio *dev;
+
+        /* Each flush lowers it again to its connection's next timer. */
+        atomic_store_relaxed(&ul->timer_at, UINT64_MAX);
+        LIST_FOR_EACH (dev, ul_node, &ul->ports) {
+            ovs_spin_lock(&dev->conn_lock);
+            splitio_conn_flush(ul, dev, now);
+            ovs_spin_unlock(&dev->conn_lock);
+        }
+    } else {
+        for (int i = 0; i < n_fed; i++) {
+            ovs_spin_lock(&fed[i]->conn_lock);
+            splitio_conn_flush(ul, fed[i], now);
+            ovs_spin_unlock(&fed[i]->conn_lock);
+        }
+    }
+    ovs_spin_unlock(&ul->lock);
 }
 
 /* ------------------------------------------------------------------ */
@@ -631,8 +767,17 @@ splitio_ul_open(const char *name, struct splitio_underlay **ulp, char **err)
     ul->refcnt = 1;
     ul->mtu = mtu;
     ul->mp = mp;
-    rte_spinlock_init(&ul->lock);
+    ovs_spin_init(&ul->lock);
+    ovs_spin_init(&ul->tx_lock);
+    ovs_spin_lock(&ul->lock);
     ovs_list_init(&ul->ports);
+    hmap_init(&ul->by_flow);
+    hmap_init(&ul->by_ip);
+    ovs_spin_unlock(&ul->lock);
+    atomic_init(&ul->timer_at, 0);
+#define SPLITIO_UL_COUNTER(NAME, DESC) atomic_init(&ul->NAME, 0);
+    SPLITIO_UL_TX_COUNTERS
+#undef SPLITIO_UL_COUNTER
     ovs_list_push_back(&underlays, &ul->node);
     VLOG_INFO("splitio underlay %s: DPDK port %"PRIu16", MTU %"PRIu16,
               name, port_id, mtu);
@@ -652,6 +797,12 @@ splitio_ul_close(struct splitio_underlay *ul) OVS_REQUIRES(splitio_mutex)
         splitio_remove_port(ul->port_id);
     }
     VLOG_INFO("splitio underlay %s closed", ul->name);
+    ovs_spin_lock(&ul->lock);
+    hmap_destroy(&ul->by_flow);
+    hmap_destroy(&ul->by_ip);
+    ovs_spin_unlock(&ul->lock);
+    ovs_spin_destroy(&ul->lock);
+    ovs_spin_destroy(&ul->tx_lock);
     free(ul->vdev_name);
     free(ul->name);
     free(ul);
@@ -698,6 +849,7 @@ netdev_splitio_construct(struct netdev *netdev)
         return EOPNOTSUPP;
     }
     ovs_mutex_init(&dev->mutex);
+    ovs_spin_init(&dev->conn_lock);
     ovs_mutex_lock(&dev->mutex);
     dev->mtu = dev->requested_mtu = SPLITIO_DEFAULT_MTU;
     dev->flags = NETDEV_UP;
@@ -767,17 +919,21 @@ splitio_detach(struct netdev_splitio *dev)
     if (!ul) {
         return;
     }
-    /* First the block backend: its thread takes ul->lock. */
+    /* First the block backend: its thread takes the connection's lock. */
     splitio_blkdev_close(dev->blk);
     dev->blk = NULL;
 
-    rte_spinlock_lock(&ul->lock);
+    ovs_spin_lock(&ul->lock);
+    ovs_spin_lock(&dev->conn_lock);
     sio_conn_abort(&dev->conn);
     /* Send the RST now: the port is going. */
-    splitio_ul_flush_conns(ul, splitio_now_us());
+    splitio_conn_flush(ul, dev, splitio_now_us());
+    ovs_spin_unlock(&dev->conn_lock);
     ovs_list_remove(&dev->ul_node);
     ovs_list_init(&dev->ul_node);
-    rte_spinlock_unlock(&ul->lock);
+    hmap_remove(&ul->by_flow, &dev->flow_node);
+    hmap_remove(&ul->by_ip, &dev->ip_node);
+    ovs_spin_unlock(&ul->lock);
 
     while (!rte_ring_sc_dequeue(dev->rx_ring, (void **) &m)) {
         rte_pktmbuf_free(m);
@@ -826,6 +982,8 @@ splitio_attach(struct netdev_splitio *dev, char **errp)
         .mtu = ul->mtu,
         .buf_size = SPLITIO_BUF_SIZE,
     };
+    /* Not linked yet: no other thread sees the connection. */
+    ovs_spin_lock(&dev->conn_lock);
     /* Counters survive reconfiguration. */
     struct sio_conn_stats saved_stats = dev->conn.stats;
 
@@ -833,11 +991,16 @@ splitio_attach(struct netdev_splitio *dev, char **errp)
     sio_conn_init(&dev->conn, &ccfg, &splitio_conn_ops, dev, dev->conn_mem);
     dev->conn.stats = saved_stats;
     sio_conn_listen(&dev->conn);
+    ovs_spin_unlock(&dev->conn_lock);
 
     dev->ul = ul;
-    rte_spinlock_lock(&ul->lock);
+    ovs_spin_lock(&ul->lock);
     ovs_list_push_back(&ul->ports, &dev->ul_node);
-    rte_spinlock_unlock(&ul->lock);
+    hmap_insert(&ul->by_flow, &dev->flow_node,
+                splitio_flow_hash(dev->cfg.local.ip, dev->cfg.local.port,
+                                  dev->cfg.remote.ip));
+    hmap_insert(&ul->by_ip, &dev->ip_node, hash_int(dev->cfg.local.ip, 0));
+    ovs_spin_unlock(&ul->lock);
     return 0;
 }
 
@@ -856,6 +1019,7 @@ netdev_splitio_destruct(struct netdev *netdev)
     rte_ring_free(dev->rx_ring);
     splitio_config_clear(&dev->cfg);
     splitio_config_clear(&dev->requested);
+    ovs_spin_destroy(&dev->conn_lock);
     ovs_mutex_destroy(&dev->mutex);
 }
 
@@ -1172,7 +1336,7 @@ netdev_splitio_send(struct netdev *netdev, int qid OVS_UNUSED,
         return 0;
     }
     dp_packet_batch_apply_cutlen(batch);
-    rte_spinlock_lock(&ul->lock);
+    ovs_spin_lock(&dev->conn_lock);
     DP_PACKET_BATCH_FOR_EACH (i, pkt, batch) {
         uint32_t len = dp_packet_size(pkt);
 
@@ -1193,8 +1357,9 @@ netdev_splitio_send(struct netdev *netdev, int qid OVS_UNUSED,
             dev->tx_dropped++;
         }
     }
-    splitio_ul_flush_conns(ul, splitio_now_us());
-    rte_spinlock_unlock(&ul->lock);
+    /* This connection only: the others send when they have something. */
+    splitio_conn_flush(ul, dev, splitio_now_us());
+    ovs_spin_unlock(&dev->conn_lock);
     dp_packet_delete_batch(batch, true);
     return 0;
 }
@@ -1285,12 +1450,13 @@ splitio_snapshot(struct netdev_splitio *dev, struct splitio_snapshot *s)
     const struct sio_conn *c = &dev->conn;
 
     memset(s, 0, sizeof *s);
+    ovs_spin_lock(&dev->conn_lock);
     if (!ul) {
         s->state = SIO_CLOSED;
         s->conn = c->stats;
+        ovs_spin_unlock(&dev->conn_lock);
         return false;
     }
-    rte_spinlock_lock(&ul->lock);
     s->state = c->state;
     s->remote_port = c->remote_port;
     s->local_port = c->local_port;
@@ -1327,7 +1493,7 @@ splitio_snapshot(struct netdev_splitio *dev, struct splitio_snapshot *s)
         s->rcv_wnd = c->rcv_adv - c->rcv_nxt;
         s->cwnd = c->cwnd;
     }
-    rte_spinlock_unlock(&ul->lock);
+    ovs_spin_unlock(&dev->conn_lock);
     return true;
 }
 
@@ -1514,24 +1680,38 @@ splitio_show_one(struct ds *out, struct netdev_splitio *dev)
     ovs_mutex_unlock(&dev->mutex);
 }
 
+static uint64_t
+splitio_counter_get(atomic_uint64_t *counter)
+{
+    uint64_t value;
+
+    atomic_read_relaxed(counter, &value);
+    return value;
+}
+
 static void
 splitio_show_underlays(struct ds *out) OVS_REQUIRES(splitio_mutex)
 {
     struct splitio_underlay *ul;
 
     LIST_FOR_EACH (ul, node, &underlays) {
-        rte_spinlock_lock(&ul->lock);
+        ovs_spin_lock(&ul->lock);
         ds_put_format(out, "underlay %s: %d port(s)\n", ul->name,
                       ul->refcnt);
 #define SPLITIO_UL_COUNTER(NAME, DESC)                                  \
         ds_put_format(out, "  %-18s %"PRIu64"\n", #NAME, ul->NAME);
         SPLITIO_UL_COUNTERS
 #undef SPLITIO_UL_COUNTER
+#define SPLITIO_UL_COUNTER(NAME, DESC)                                  \
+        ds_put_format(out, "  %-18s %"PRIu64"\n", #NAME,             \
+                      splitio_counter_get(&ul->NAME));
+        SPLITIO_UL_TX_COUNTERS
+#undef SPLITIO_UL_COUNTER
         for (int r = SIO_PARSE_NOT_OURS; r < SIO_PARSE_N_RESULTS; r++) {
             ds_put_format(out, "  rx_%-15s %"PRIu64"\n",
                           sio_parse_result_name(r), ul->parse_errors[r]);
         }
-        rte_spinlock_unlock(&ul->lock);
+        ovs_spin_unlock(&ul->lock);
     }
 }
 
