@@ -8,17 +8,18 @@ ESW_SOURCES = \
 	emunic/esw.h \
 	emunic/esw-flow.c \
 	emunic/esw-pkt.c \
-	emunic/esw-vf.h \
 	emunic/rte_pmd_nae_esw.h
 # Driver headers are internal DPDK API.
-ESW_CPPFLAGS = -I$(top_srcdir)/emunic -I$(ESW_HEADERS_DIR) \
+ESW_CPPFLAGS = -I$(top_srcdir)/include -I$(top_srcdir)/emunic \
+	-I$(ESW_HEADERS_DIR) \
 	-DALLOW_INTERNAL_API
 EXTRA_DIST += emunic/README
 # The driver links DPDK and the C library only (it is hardware, not OVS),
 # so checkpatch's rules asking for OVS helpers do not apply to it.
 
 vswitchd_plugin_ovs_vswitchd_SOURCES += $(ESW_SOURCES)
-vswitchd_plugin_ovs_vswitchd_CPPFLAGS = $(AM_CPPFLAGS) $(ESW_CPPFLAGS)
+vswitchd_plugin_ovs_vswitchd_CPPFLAGS = $(AM_CPPFLAGS) $(ESW_CPPFLAGS) \
+	-I$(top_srcdir)/ofproto-ext
 vswitchd_plugin_ovs_vswitchd_LDADD += -lrte_bus_vdev
 
 # esw-test: the NIC alone, driven through the ethdev and rte_flow API as

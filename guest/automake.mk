@@ -1,5 +1,5 @@
 # guest/: what runs inside a guest.  The driver library speaks the NAE
-# device ABI (lib/nae-abi.h) and nothing of OVS; nae-guestd exposes the
+# device ABI (include/nae-abi.h) and nothing of OVS; nae-guestd exposes the
 # device as a TAP interface (bonded with a VF of the emulated NIC when the
 # port has a hardware channel), or drives it as a packet generator/sink;
 # splitio-guestd is the split-I/O frontend (guest-tap.* serves both).
@@ -13,12 +13,12 @@ guest_libnae_guest_la_SOURCES = \
 	guest/guest-tap.h \
 	guest/nae-guest.c \
 	guest/nae-guest.h
-guest_libnae_guest_la_CPPFLAGS = -I$(top_srcdir)/lib -I$(top_srcdir)/emunic
+guest_libnae_guest_la_CPPFLAGS = -I$(top_srcdir)/include
 guest_libnae_guest_la_CFLAGS = $(NAE_WARNINGS)
 
 bin_PROGRAMS += guest/nae-guestd
 guest_nae_guestd_SOURCES = guest/nae-guestd.c
-guest_nae_guestd_CPPFLAGS = -I$(top_srcdir)/lib -I$(top_srcdir)/guest
+guest_nae_guestd_CPPFLAGS = -I$(top_srcdir)/include -I$(top_srcdir)/guest
 guest_nae_guestd_CFLAGS = $(NAE_WARNINGS)
 guest_nae_guestd_LDADD = guest/libnae-guest.la
 
@@ -26,16 +26,17 @@ man_MANS += guest/nae-guestd.8
 EXTRA_DIST += guest/nae-guestd.8
 
 # splitio-guestd: the split-I/O frontend (TAP + FUSE block device), built
-# on the protocol engine shared with the switch (lib/libsplitio.la).
+# on the protocol engine shared with the switch (splitio/libsplitio.la).
 bin_PROGRAMS += guest/splitio-guestd
 guest_splitio_guestd_SOURCES = \
 	guest/splitio-blk.c \
 	guest/splitio-blk.h \
 	guest/splitio-guestd.c
-guest_splitio_guestd_CPPFLAGS = -I$(top_srcdir)/lib -I$(top_srcdir)/guest \
+guest_splitio_guestd_CPPFLAGS = -I$(top_srcdir)/include \
+	-I$(top_srcdir)/splitio -I$(top_srcdir)/guest \
 	$(FUSE3_CFLAGS)
 guest_splitio_guestd_CFLAGS = $(NAE_WARNINGS)
-guest_splitio_guestd_LDADD = guest/libnae-guest.la lib/libsplitio.la \
+guest_splitio_guestd_LDADD = guest/libnae-guest.la splitio/libsplitio.la \
 	$(FUSE3_LIBS) -lpthread
 
 man_MANS += guest/splitio-guestd.8
@@ -45,7 +46,7 @@ EXTRA_DIST += guest/splitio-guestd.8
 # (emunic/), exposing the VF as a TAP interface.
 bin_PROGRAMS += guest/esw-vf-guestd
 guest_esw_vf_guestd_SOURCES = guest/esw-vf-guestd.c
-guest_esw_vf_guestd_CPPFLAGS = -I$(top_srcdir)/emunic -I$(top_srcdir)/guest
+guest_esw_vf_guestd_CPPFLAGS = -I$(top_srcdir)/include -I$(top_srcdir)/guest
 guest_esw_vf_guestd_CFLAGS = $(NAE_WARNINGS)
 guest_esw_vf_guestd_LDADD = guest/libnae-guest.la
 

@@ -17,7 +17,7 @@
 #ifndef ESW_VF_GUEST_H
 #define ESW_VF_GUEST_H 1
 
-/* A guest's side of an emulated-NIC virtual function (emunic/esw-vf.h):
+/* A guest's side of an emulated-NIC virtual function (include/esw-vf.h):
  * get and map the VF's queue memory, then send and receive frames on it.
  * C library only. */
 

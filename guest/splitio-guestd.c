@@ -18,7 +18,7 @@
  *
  * Runs in the guest's network namespace.  It speaks the split-I/O protocol
  * (docs/splitio-protocol.md) to the I/O host over a plain Ethernet
- * interface through an AF_PACKET socket, with lib/splitio-conn.c as the
+ * interface through an AF_PACKET socket, with splitio/splitio-conn.c as the
  * whole of its "TCP", and gives the guest's kernel:
  *
  *   - the remote virtual NIC as a TAP interface (--tap), and

@@ -1,43 +1,28 @@
-# lib/: the extension proper, linked into our ovs-vswitchd.
-#   nae-abi.h       wire/ABI shared with guest/ (config space, descriptors,
-#                   rings, control messages)
+# lib/: the extension proper, linked into our ovs-vswitchd (the ABI headers
+# it shares with guests are in include/, the split-I/O engine in splitio/).
 #   nae-mem.*       guest memory regions and address translation
 #   nae-dev.*       the device model (virtual control path), no I/O
 #   nae-ctl.*       the control socket: framing, fd passing, sessions
 #   nae-rxtx.*      the software data path (PMD threads only)
 #   nae-mbuf.*      the shared DPDK mbuf pools
 #   nae-vf-assign.* how a placed VF reaches the port's guest (registry)
-#   nae-netdev.*    what the netdev classes share (rxqs, flags, counters)
 #   nae-channel.h   the channel class: one kind of channel behind a port
 #   nae-channel-ring.*  its software kind: the device's descriptor rings
 #   nae-channel-vf.*    its hardware kind: a VF through its representor
 #   nae-path.*      the make-before-break path switch between channels
 #   nae-place.*     placement of scarce VFs over ports (a pure function)
-#   netdev-nae.c    the "nae" netdev class (glue over the above)
+#   netdev-shared.* what the netdev classes share (rxqs, flags, counters)
+#   netdev-nae.*    the "nae" netdev class (glue over the above)
 #   netdev-offload-nae.c  its flow offload provider (eswitch rules)
-#   splitio-wire.*  split-I/O frames and messages (shared with guest/)
-#   splitio-conn.*  the split-I/O TCP-mimic connection engine (shared)
-#   netdev-splitio.c  the "splitio" netdev class (the I/O host side)
+#   netdev-splitio.*  the "splitio" netdev class (the I/O host side)
 #   splitio-blkdev.*  its block backend (backing file, AES-XTS at rest)
 #   blk-xts.*       the AES-XTS-256 sector cipher (backend and benchmark)
 
-# The split-I/O protocol engine, used by the switch and the guest frontend
-# alike: C library only, no OVS, no DPDK.
-noinst_LTLIBRARIES += lib/libsplitio.la
-lib_libsplitio_la_SOURCES = \
-	lib/splitio-conn.c \
-	lib/splitio-conn.h \
-	lib/splitio-wire.c \
-	lib/splitio-wire.h
-lib_libsplitio_la_CPPFLAGS = -I$(top_srcdir)/lib
-lib_libsplitio_la_CFLAGS = -O2 $(NAE_WARNINGS)
-
 noinst_LTLIBRARIES += lib/libnae.la
-lib_libnae_la_LIBADD = lib/libsplitio.la -lcrypto
+lib_libnae_la_LIBADD = splitio/libsplitio.la -lcrypto
 lib_libnae_la_SOURCES = \
 	lib/blk-xts.c \
 	lib/blk-xts.h \
-	lib/nae-abi.h \
 	lib/nae-channel.h \
 	lib/nae-channel-ring.c \
 	lib/nae-channel-ring.h \
@@ -51,8 +36,6 @@ lib_libnae_la_SOURCES = \
 	lib/nae-mbuf.h \
 	lib/nae-mem.c \
 	lib/nae-mem.h \
-	lib/nae-netdev.c \
-	lib/nae-netdev.h \
 	lib/nae-path.c \
 	lib/nae-path.h \
 	lib/nae-place.c \
@@ -62,9 +45,13 @@ lib_libnae_la_SOURCES = \
 	lib/nae-vf-assign.c \
 	lib/nae-vf-assign.h \
 	lib/netdev-nae.c \
+	lib/netdev-nae.h \
 	lib/netdev-offload-nae.c \
 	lib/netdev-offload-nae.h \
+	lib/netdev-shared.c \
+	lib/netdev-shared.h \
 	lib/netdev-splitio.c \
+	lib/netdev-splitio.h \
 	lib/splitio-blkdev.c \
 	lib/splitio-blkdev.h
 

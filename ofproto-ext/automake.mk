@@ -6,7 +6,8 @@ lib_libnae_la_SOURCES += \
 	ofproto-ext/dpi.h \
 	ofproto-ext/ioservice-chain.c \
 	ofproto-ext/ioservice-chain.h \
-	ofproto-ext/netdev-ioservice.c
+	ofproto-ext/netdev-ioservice.c \
+	ofproto-ext/netdev-ioservice.h
 lib_libnae_la_CFLAGS = $(AM_CFLAGS) $(HS_CFLAGS)
 lib_libnae_la_LIBADD += $(HS_LIBS)
 EXTRA_DIST += ofproto-ext/README

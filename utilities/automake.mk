@@ -40,7 +40,7 @@ bench-hw: all
 # guest's VF library only: checkpatch's OVS-helper rules do not apply).
 noinst_PROGRAMS += utilities/esw-vf-gen
 utilities_esw_vf_gen_SOURCES = utilities/esw-vf-gen.c utilities/gen-util.h
-utilities_esw_vf_gen_CPPFLAGS = -I$(top_srcdir)/emunic -I$(top_srcdir)/guest
+utilities_esw_vf_gen_CPPFLAGS = -I$(top_srcdir)/include -I$(top_srcdir)/guest
 utilities_esw_vf_gen_CFLAGS = $(NAE_WARNINGS)
 utilities_esw_vf_gen_LDADD = guest/libnae-guest.la
 

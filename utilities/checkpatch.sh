@@ -21,15 +21,15 @@ checkpatch=$ovs_srcdir/utilities/checkpatch.py
 is_libc_only() {
     case $1 in
         guest/* | emunic/* | tests/fuzz/* | tests/sio-impair.c \
-        | tests/esw-test.c | ofproto-ext/dpi.[ch] | lib/splitio-conn.[ch] \
-        | lib/splitio-wire.[ch] | utilities/*) return 0 ;;
+        | tests/esw-test.c | ofproto-ext/dpi.[ch] | splitio/* \
+        | include/* | utilities/*) return 0 ;;
     esac
     return 1
 }
 
 cd "$srcdir" || exit 1
-files=$(find lib ofproto-ext emunic guest vswitchd-plugin tests utilities \
-             -name '*.[ch]' | sort)
+files=$(find include splitio lib ofproto-ext emunic guest vswitchd-plugin \
+             tests utilities -name '*.[ch]' | sort)
 helper_rule='^ERROR: Use (x[a-z]*|ovs_[a-z]*)\(\) in place of'
 status=0 n=0
 for f in $files; do

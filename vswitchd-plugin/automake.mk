@@ -4,6 +4,7 @@
 sbin_PROGRAMS += vswitchd-plugin/ovs-vswitchd
 vswitchd_plugin_ovs_vswitchd_SOURCES = \
 	vswitchd-plugin/esw-appctl.c \
+	vswitchd-plugin/esw-appctl.h \
 	vswitchd-plugin/nae-vswitchd.c
 vswitchd_plugin_ovs_vswitchd_LDADD = \
 	$(OVS_BUILDDIR)/vswitchd/ovs-vswitchd.o \

@@ -28,7 +28,7 @@
 
 #include <rte_ethdev.h>
 
-#include "nae-netdev.h"
+#include "esw-appctl.h"
 #include "nae-vf-assign.h"
 #include "openvswitch/dynamic-string.h"
 #include "rte_pmd_nae_esw.h"

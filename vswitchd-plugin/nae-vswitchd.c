@@ -25,7 +25,10 @@
 
 #include <rte_version.h>
 
-#include "nae-netdev.h"
+#include "esw-appctl.h"
+#include "netdev-ioservice.h"
+#include "netdev-nae.h"
+#include "netdev-splitio.h"
 #include "util.h"
 
 /* glibc passes main()'s arguments to ELF constructors.  We use them only to

@@ -46,9 +46,10 @@ tests/fuzz/fuzz-nae-rxtx: $(srcdir)/tests/fuzz/fuzz-nae-rxtx.c \
 
 # The split-I/O engine needs nothing but the C library.
 tests/fuzz/fuzz-splitio: $(srcdir)/tests/fuzz/fuzz-splitio.c \
-		$(srcdir)/lib/splitio-conn.c $(srcdir)/lib/splitio-wire.c
+		$(srcdir)/splitio/splitio-conn.c $(srcdir)/splitio/splitio-wire.c
 	@$(MKDIR_P) tests/fuzz
-	$(AM_V_GEN)$(CLANG) $(FUZZ_CFLAGS) -I$(srcdir)/lib -o $@ $^
+	$(AM_V_GEN)$(CLANG) $(FUZZ_CFLAGS) -I$(srcdir)/include \
+		-I$(srcdir)/splitio -o $@ $^
 
 # The DPI engine needs the C library and Hyperscan.
 tests/fuzz/fuzz-dpi: $(srcdir)/tests/fuzz/fuzz-dpi.c \

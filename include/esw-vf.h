@@ -30,7 +30,7 @@
  * unclaimed VF; the reply is one record of three uint32_t, ESW_VF_MAGIC,
  * the VF number and the generation, carrying the memfd as SCM_RIGHTS; a
  * refusal is a closed connection) or from the host owner that claimed the
- * VF (a nae port passes it with its path event, lib/nae-abi.h).
+ * VF (a nae port passes it with its path event, include/nae-abi.h).
  *
  * The NIC writes 'enabled' and its own ring indices here for the guest,
  * and never reads them back: what the guest writes there changes nothing

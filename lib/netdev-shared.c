@@ -18,7 +18,7 @@
 
 #include <config.h>
 
-#include "nae-netdev.h"
+#include "netdev-shared.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -14,11 +14,10 @@
  * limitations under the License.
  */
 
-#ifndef NAE_NETDEV_H
-#define NAE_NETDEV_H 1
+#ifndef NETDEV_SHARED_H
+#define NETDEV_SHARED_H 1
 
-/* Registration of ovs-nae's netdev classes with OVS, and what the classes
- * share. */
+/* What ovs-nae's netdev classes (nae, splitio, ioservice) share. */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -30,16 +29,6 @@
 
 struct netdev_custom_stats;
 struct netdev_rxq;
-
-void netdev_nae_register(void);
-void netdev_splitio_register(void);
-void netdev_ioservice_register(void);
-void esw_appctl_register(void);   /* vswitchd-plugin/esw-appctl.c */
-
-/* Appends the split-I/O block devices and their encryption service state
- * to 'out', for ioservice/show. */
-struct ds;
-void netdev_splitio_format_blk_services(struct ds *out);
 
 /* Fills the next counter of 'cs' (whose 'counters' array the caller sized)
  * with 'value', named by printf-style 'fmt'; advances '*n'. */
@@ -59,4 +48,4 @@ int nae_flags_update(struct netdev *, struct ovs_mutex *mutex,
                      enum netdev_flags *flags, enum netdev_flags off,
                      enum netdev_flags on, enum netdev_flags *old);
 
-#endif /* nae-netdev.h */
+#endif /* netdev-shared.h */

@@ -1,0 +1,31 @@
+/*
+ * Copyright (c) 2026 The ovs-nae authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef NETDEV_SPLITIO_H
+#define NETDEV_SPLITIO_H 1
+
+/* The "splitio" netdev class (netdev-splitio.c). */
+
+struct ds;
+
+/* Registers the class and its unixctl commands. */
+void netdev_splitio_register(void);
+
+/* Appends the split-I/O block devices and their encryption service state
+ * to 'out', for ioservice/show. */
+void netdev_splitio_format_blk_services(struct ds *out);
+
+#endif /* netdev-splitio.h */
