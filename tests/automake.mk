@@ -52,6 +52,15 @@ tests_sio_impair_SOURCES = tests/sio-impair.c
 tests_sio_impair_CPPFLAGS =
 tests_sio_impair_CFLAGS = $(NAE_WARNINGS)
 
+# nae-hostile: a guest that breaks the device ABI on purpose, for the
+# system tests of the switch's validation (links no OVS code).
+noinst_PROGRAMS += tests/nae-hostile
+tests_nae_hostile_SOURCES = tests/nae-hostile.c
+tests_nae_hostile_CPPFLAGS = -I$(top_srcdir)/include -I$(top_srcdir)/guest \
+	-I$(top_srcdir)/utilities
+tests_nae_hostile_CFLAGS = $(NAE_WARNINGS)
+tests_nae_hostile_LDADD = guest/libnae-guest.la
+
 # ovstest: our C unit tests, registered with OVSTEST_REGISTER and run
 # from .at files; OVS's tests/ovstest.c supplies main().
 noinst_PROGRAMS += tests/ovstest

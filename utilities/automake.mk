@@ -44,6 +44,13 @@ utilities_esw_vf_gen_CPPFLAGS = -I$(top_srcdir)/include -I$(top_srcdir)/guest
 utilities_esw_vf_gen_CFLAGS = $(NAE_WARNINGS)
 utilities_esw_vf_gen_LDADD = guest/libnae-guest.la
 
+# nae-gen: the benchmark's generator and sink on nae ports' rings.
+noinst_PROGRAMS += utilities/nae-gen
+utilities_nae_gen_SOURCES = utilities/nae-gen.c
+utilities_nae_gen_CPPFLAGS = -I$(top_srcdir)/include -I$(top_srcdir)/guest
+utilities_nae_gen_CFLAGS = $(NAE_WARNINGS)
+utilities_nae_gen_LDADD = guest/libnae-guest.la
+
 # The benchmark's reference traffic generator for virtio_user ports.
 noinst_PROGRAMS += utilities/nae-dpdk-gen
 utilities_nae_dpdk_gen_SOURCES = utilities/nae-dpdk-gen.c utilities/gen-util.h

@@ -9,7 +9,7 @@
 # Both sides run the same kind of guest, on the rings, never TAP: one
 # polling thread that sends a burst on the first port and drains the second,
 # as testpmd does with two ports (two busy processes on one core would only
-# measure the scheduler).  nae ports are driven by "nae-guestd --mode=loop";
+# measure the scheduler).  nae ports are driven by "nae-gen --mode=loop";
 # the virtio_user ports by "nae-dpdk-gen --mode=loop" (Debian 12 ships no
 # dpdk-testpmd; it is testpmd's txonly+rxonly reduced to what is measured
 # here), the VFs by "esw-vf-gen".  The emulated eswitch is one thread that
@@ -57,8 +57,8 @@ builddir=$(cd "$builddir" && pwd)
 [ "$(id -u)" = 0 ] || { echo "$0: needs root (hugepages)" >&2; exit 1; }
 gen=$builddir/utilities/nae-dpdk-gen
 vfgen=$builddir/utilities/esw-vf-gen
-guestd=$builddir/guest/nae-guestd
-[ -x "$gen" ] && [ -x "$guestd" ] && [ -x "$vfgen" ] \
+naegen=$builddir/utilities/nae-gen
+[ -x "$gen" ] && [ -x "$naegen" ] && [ -x "$vfgen" ] \
     || { echo "$0: run make first" >&2; exit 1; }
 
 bench=$builddir/bench
@@ -149,7 +149,7 @@ run_side() {
 }
 
 run_nae() {
-    run_side nae "$1" "$guestd" --mode=loop --pkt-size="$1" \
+    run_side nae "$1" "$naegen" --mode=loop --pkt-size="$1" \
         --socket="$bench/nae-nae1.sock" --peer-socket="$bench/nae-nae2.sock" \
         --ring-size=1024
 }
