@@ -1,13 +1,21 @@
 # emunic/: the emulated SR-IOV switchdev NIC (see emunic/README), a DPDK
 # vdev driver compiled into our ovs-vswitchd and the test programs that
-# need hardware.  It registers by constructor, so its objects are linked
+# need hardware.  Layered one way, each file calling only those below it:
+#   esw.c          the ethdev driver: uplink, representors, VFs, the
+#                  eswitch thread (struct esw_flow_switch for each port)
+#   esw-flow.*     the rte_flow front end: transfer rules -> table rules
+#   esw-table.*    the flow table, a pure classifier (no DPDK)
+#   esw-pkt.*      a frame's lookup key and the rules' rewrites (no DPDK)  It registers by constructor, so its objects are linked
 # directly into each program rather than through a library the linker
 # could drop.
 ESW_SOURCES = \
 	emunic/esw.c \
-	emunic/esw.h \
 	emunic/esw-flow.c \
+	emunic/esw-flow.h \
 	emunic/esw-pkt.c \
+	emunic/esw-pkt.h \
+	emunic/esw-table.c \
+	emunic/esw-table.h \
 	emunic/rte_pmd_nae_esw.h
 # Driver headers are internal DPDK API.
 ESW_CPPFLAGS = -I$(top_srcdir)/include -I$(top_srcdir)/emunic \

@@ -14,10 +14,11 @@
  * limitations under the License.
  */
 
-/* The emulated eswitch's flow table and its rte_flow front end: what a
- * NIC's firmware does with transfer rules, in software.  Rules come only
- * through rte_flow (validate, create, destroy, flush, query COUNT); a
- * frame's lookup finds the highest-priority matching rule. */
+/* The emulated eswitch's rte_flow front end: what a NIC's driver does with
+ * transfer rules.  Rules come only through rte_flow (validate, create,
+ * destroy, flush, query COUNT) and become rules of the switch's table
+ * (esw-table.c), which a frame's lookup (esw.c) searches for the
+ * highest-priority match.  See esw-flow.h for the layering. */
 
 #include <errno.h>
 #include <stdlib.h>
@@ -29,168 +30,12 @@
 #include <rte_flow_driver.h>
 #include <rte_malloc.h>
 
-#include "esw.h"
+#include "esw-flow.h"
 
-/* Each group's hash table has as many buckets as the table has room for
- * rules (a power of two, at most 64 Ki), so chains stay short when one
- * mask holds most rules, as OVS's megaflows of one shape do. */
-#define ESW_MAX_BUCKETS 65536
-
-struct esw_group {
-    struct esw_key mask;
-    uint32_t n_rules;
-    uint32_t bucket_mask;
-    struct rte_flow *buckets[];
-};
-
-/* The table. */
-
-static void
-key_and(struct esw_key *dst, const struct esw_key *a, const struct esw_key *m)
-{
-    const uint64_t *pa = (const uint64_t *) a, *pm = (const uint64_t *) m;
-    uint64_t *pd = (uint64_t *) dst;
-
-    for (size_t i = 0; i < sizeof *dst / 8; i++) {
-        pd[i] = pa[i] & pm[i];
-    }
-}
-
-static uint32_t
-key_hash(const struct esw_key *k)
-{
-    const uint64_t *p = (const uint64_t *) k;
-    uint64_t h = 0x9e3779b97f4a7c15ULL;
-
-    for (size_t i = 0; i < sizeof *k / 8; i++) {
-        h = (h ^ p[i]) * 0xff51afd7ed558ccdULL;
-        h ^= h >> 33;
-    }
-    return h;
-}
-
-int
-esw_table_init(struct esw_table *t, uint32_t capacity)
-{
-    memset(t, 0, sizeof *t);
-    rte_spinlock_init(&t->lock);
-    t->capacity = capacity;
-    return 0;
-}
-
-void
-esw_table_destroy(struct esw_table *t)
-{
-    for (int g = 0; g < t->n_groups; g++) {
-        for (uint32_t b = 0; b <= t->groups[g]->bucket_mask; b++) {
-            struct rte_flow *f = t->groups[g]->buckets[b], *next;
-
-            for (; f; f = next) {
-                next = f->next;
-                f->magic = 0;
-                free(f);
-            }
-        }
-        free(t->groups[g]);
-    }
-    t->n_groups = 0;
-    t->n_rules = 0;
-}
-
-struct rte_flow *
-esw_table_lookup(struct esw_table *t, const struct esw_key *key)
-{
-    struct rte_flow *best = NULL;
-
-    t->lookups++;
-    for (int g = 0; g < t->n_groups; g++) {
-        struct esw_group *grp = t->groups[g];
-        struct esw_key masked;
-
-        key_and(&masked, key, &grp->mask);
-        for (struct rte_flow *f = grp->buckets[key_hash(&masked)
-                                               & grp->bucket_mask];
-             f; f = f->next) {
-            if (!memcmp(&f->key, &masked, sizeof masked)
-                && (!best || f->priority < best->priority
-                    || (f->priority == best->priority
-                        && f->seq < best->seq))) {
-                best = f;
-            }
-        }
-    }
-    if (!best) {
-        t->misses++;
-    }
-    return best;
-}
-
-/* Inserts 'f' (key already masked); caller holds the lock and checked the
- * capacity. */
-static int
-table_insert(struct esw_table *t, struct rte_flow *f)
-{
-    struct esw_group *grp = NULL;
-
-    for (int g = 0; g < t->n_groups; g++) {
-        if (!memcmp(&t->groups[g]->mask, &f->mask, sizeof f->mask)) {
-            grp = t->groups[g];
-            break;
-        }
-    }
-    if (!grp) {
-        if (t->n_groups >= ESW_MAX_GROUPS) {
-            return ENOSPC;
-        }
-        uint32_t n_buckets = 16;
-
-        while (n_buckets < t->capacity && n_buckets < ESW_MAX_BUCKETS) {
-            n_buckets *= 2;
-        }
-        grp = calloc(1, sizeof *grp + n_buckets * sizeof grp->buckets[0]);
-        if (!grp) {
-            return ENOMEM;
-        }
-        grp->mask = f->mask;
-        grp->bucket_mask = n_buckets - 1;
-        t->groups[t->n_groups++] = grp;
-    }
-    uint32_t b = key_hash(&f->key) & grp->bucket_mask;
-    f->group = grp;
-    f->next = grp->buckets[b];
-    grp->buckets[b] = f;
-    grp->n_rules++;
-    f->seq = t->next_seq++;
-    f->magic = ESW_FLOW_MAGIC;
-    t->n_rules++;
-    return 0;
-}
-
-static void
-table_remove(struct esw_table *t, struct rte_flow *f)
-{
-    struct esw_group *grp = f->group;
-    struct rte_flow **p = &grp->buckets[key_hash(&f->key)
-                                         & grp->bucket_mask];
-
-    while (*p != f) {
-        p = &(*p)->next;
-    }
-    *p = f->next;
-    f->magic = 0;
-    t->n_rules--;
-    if (!--grp->n_rules) {
-        for (int g = 0; g < t->n_groups; g++) {
-            if (t->groups[g] == grp) {
-                t->groups[g] = t->groups[--t->n_groups];
-                break;
-            }
-        }
-        free(grp);
-    }
-}
-
-/* rte_flow translation. */
+#ifndef CONTAINER_OF
+#define CONTAINER_OF(POINTER, STRUCT, MEMBER)                           \
+    ((STRUCT *) (void *) ((char *) (POINTER) - offsetof(STRUCT, MEMBER)))
+#endif
 
 /* True if the 'size' bytes at 'mask' are all zero. */
 static bool
@@ -224,9 +69,11 @@ unsupported(struct rte_flow_error *error, enum rte_flow_error_type type,
     return rte_flow_error_set(error, ENOTSUP, type, cause, msg);
 }
 
+/* 'port_id' is the ethdev the rule is created on. */
 static int
-parse_pattern(struct rte_eth_dev *dev, const struct rte_flow_item pattern[],
-              struct rte_flow *f, struct rte_flow_error *error)
+parse_pattern(const struct esw_flow_switch *sw, uint16_t port_id,
+              const struct rte_flow_item pattern[], struct esw_rule *f,
+              struct rte_flow_error *error)
 {
     struct esw_key *k = &f->key, *m = &f->mask;
     bool have_port = false;
@@ -257,7 +104,7 @@ parse_pattern(struct rte_eth_dev *dev, const struct rte_flow_item pattern[],
                 port = ((const struct rte_flow_item_ethdev *)
                         it->spec)->port_id;
             }
-            if (port > UINT16_MAX || !esw_nic_has_port(dev, port)) {
+            if (port > UINT16_MAX || !sw->has_port(sw, port)) {
                 return rte_flow_error_set(error, EINVAL,
                                           RTE_FLOW_ERROR_TYPE_ITEM_SPEC, it,
                                           "port not on this switch");
@@ -414,15 +261,16 @@ parse_pattern(struct rte_eth_dev *dev, const struct rte_flow_item pattern[],
     if (!have_port) {
         /* A transfer rule without a source applies to traffic from the
          * port it was created on, as its represented port. */
-        k->in_port = dev->data->port_id;
+        k->in_port = port_id;
         m->in_port = UINT32_MAX;
     }
     return 0;
 }
 
 static int
-parse_actions(struct rte_eth_dev *dev, const struct rte_flow_action actions[],
-              struct rte_flow *f, struct rte_flow_error *error)
+parse_actions(const struct esw_flow_switch *sw,
+              const struct rte_flow_action actions[], struct esw_rule *f,
+              struct rte_flow_error *error)
 {
     bool fate = false;
 
@@ -474,7 +322,7 @@ parse_actions(struct rte_eth_dev *dev, const struct rte_flow_action actions[],
                             ? ESW_ACT_TO_REPRESENTED
                             : ESW_ACT_TO_REPRESENTOR);
             }
-            if (!esw_nic_has_port(dev, port)) {
+            if (!sw->has_port(sw, port)) {
                 return rte_flow_error_set(error, EINVAL,
                                           RTE_FLOW_ERROR_TYPE_ACTION_CONF,
                                           a, "port not on this switch");
@@ -549,9 +397,9 @@ parse_actions(struct rte_eth_dev *dev, const struct rte_flow_action actions[],
 }
 
 static int
-parse_rule(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
+parse_rule(const struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
            const struct rte_flow_item pattern[],
-           const struct rte_flow_action actions[], struct rte_flow *f,
+           const struct rte_flow_action actions[], struct esw_rule *f,
            struct rte_flow_error *error)
 {
     memset(f, 0, sizeof *f);
@@ -564,8 +412,10 @@ parse_rule(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
                            "only group 0, ingress");
     }
     f->priority = attr->priority;
-    int ret = parse_pattern(dev, pattern, f, error);
-    return ret ? ret : parse_actions(dev, actions, f, error);
+    const struct esw_flow_switch *sw = esw_flow_switch_of(dev);
+    int ret = parse_pattern(sw, dev->data->port_id, pattern, f, error);
+
+    return ret ? ret : parse_actions(sw, actions, f, error);
 }
 
 static int
@@ -574,9 +424,9 @@ esw_flow_validate(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
                   const struct rte_flow_action actions[],
                   struct rte_flow_error *error)
 {
-    struct rte_flow f;
+    struct esw_rule r;
 
-    return parse_rule(dev, attr, pattern, actions, &f, error);
+    return parse_rule(dev, attr, pattern, actions, &r, error);
 }
 
 static struct rte_flow *
@@ -585,7 +435,7 @@ esw_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
                 const struct rte_flow_action actions[],
                 struct rte_flow_error *error)
 {
-    struct esw_table *t = esw_nic_table(dev);
+    struct esw_flow_switch *sw = esw_flow_switch_of(dev);
     struct rte_flow *f = malloc(sizeof *f);
     int ret;
 
@@ -594,18 +444,16 @@ esw_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
                            "out of memory");
         return NULL;
     }
-    if (parse_rule(dev, attr, pattern, actions, f, error)) {
+    if (parse_rule(dev, attr, pattern, actions, &f->rule, error)) {
         free(f);
         return NULL;
     }
-    rte_spinlock_lock(&t->lock);
-    if (t->n_rules >= t->capacity) {
-        t->full++;
-        ret = ENOSPC;
-    } else {
-        ret = table_insert(t, f);
+    rte_spinlock_lock(&sw->lock);
+    ret = esw_table_insert(&sw->table, &f->rule);
+    if (!ret) {
+        f->magic = ESW_FLOW_MAGIC;
     }
-    rte_spinlock_unlock(&t->lock);
+    rte_spinlock_unlock(&sw->lock);
     if (ret) {
         free(f);
         rte_flow_error_set(error, ret, RTE_FLOW_ERROR_TYPE_HANDLE, NULL,
@@ -620,15 +468,16 @@ static int
 esw_flow_destroy(struct rte_eth_dev *dev, struct rte_flow *f,
                  struct rte_flow_error *error)
 {
-    struct esw_table *t = esw_nic_table(dev);
+    struct esw_flow_switch *sw = esw_flow_switch_of(dev);
     bool found;
 
-    rte_spinlock_lock(&t->lock);
+    rte_spinlock_lock(&sw->lock);
     found = f && f->magic == ESW_FLOW_MAGIC;
     if (found) {
-        table_remove(t, f);
+        esw_table_remove(&sw->table, &f->rule);
+        f->magic = 0;
     }
-    rte_spinlock_unlock(&t->lock);
+    rte_spinlock_unlock(&sw->lock);
     if (!found) {
         return rte_flow_error_set(error, ENOENT, RTE_FLOW_ERROR_TYPE_HANDLE,
                                   f, "no such rule");
@@ -637,14 +486,23 @@ esw_flow_destroy(struct rte_eth_dev *dev, struct rte_flow *f,
     return 0;
 }
 
+static void
+esw_flow_free_rule(struct esw_rule *r)
+{
+    struct rte_flow *f = CONTAINER_OF(r, struct rte_flow, rule);
+
+    f->magic = 0;
+    free(f);
+}
+
 static int
 esw_flow_flush(struct rte_eth_dev *dev, struct rte_flow_error *error)
 {
-    struct esw_table *t = esw_nic_table(dev);
+    struct esw_flow_switch *sw = esw_flow_switch_of(dev);
 
-    rte_spinlock_lock(&t->lock);
-    esw_table_destroy(t);
-    rte_spinlock_unlock(&t->lock);
+    rte_spinlock_lock(&sw->lock);
+    esw_table_clear(&sw->table, esw_flow_free_rule);
+    rte_spinlock_unlock(&sw->lock);
     return 0;
 }
 
@@ -653,7 +511,7 @@ esw_flow_query(struct rte_eth_dev *dev, struct rte_flow *f,
                const struct rte_flow_action *action, void *data,
                struct rte_flow_error *error)
 {
-    struct esw_table *t = esw_nic_table(dev);
+    struct esw_flow_switch *sw = esw_flow_switch_of(dev);
     struct rte_flow_query_count *q = data;
     int ret = 0;
 
@@ -661,22 +519,22 @@ esw_flow_query(struct rte_eth_dev *dev, struct rte_flow *f,
         return unsupported(error, RTE_FLOW_ERROR_TYPE_ACTION, action,
                            "only COUNT can be queried");
     }
-    rte_spinlock_lock(&t->lock);
+    rte_spinlock_lock(&sw->lock);
     if (!f || f->magic != ESW_FLOW_MAGIC) {
         ret = rte_flow_error_set(error, ENOENT, RTE_FLOW_ERROR_TYPE_HANDLE,
                                  f, "no such rule");
-    } else if (!f->counted) {
+    } else if (!f->rule.counted) {
         ret = rte_flow_error_set(error, EINVAL, RTE_FLOW_ERROR_TYPE_ACTION,
                                  action, "rule has no COUNT action");
     } else {
         q->hits_set = q->bytes_set = 1;
-        q->hits = f->hits;
-        q->bytes = f->bytes;
+        q->hits = f->rule.hits;
+        q->bytes = f->rule.bytes;
         if (q->reset) {
-            f->hits = f->bytes = 0;
+            f->rule.hits = f->rule.bytes = 0;
         }
     }
-    rte_spinlock_unlock(&t->lock);
+    rte_spinlock_unlock(&sw->lock);
     return ret;
 }
 
@@ -684,8 +542,25 @@ static int
 esw_flow_pick_transfer_proxy(struct rte_eth_dev *dev, uint16_t *proxy_port_id,
                              struct rte_flow_error *error)
 {
-    *proxy_port_id = esw_nic_proxy_port(dev);
+    const struct esw_flow_switch *sw = esw_flow_switch_of(dev);
+
+    *proxy_port_id = sw->proxy_port(sw, dev->data->port_id);
     return 0;
+}
+
+void
+esw_flow_switch_init(struct esw_flow_switch *sw, uint32_t capacity)
+{
+    rte_spinlock_init(&sw->lock);
+    esw_table_init(&sw->table, capacity);
+}
+
+void
+esw_flow_switch_destroy(struct esw_flow_switch *sw)
+{
+    rte_spinlock_lock(&sw->lock);
+    esw_table_clear(&sw->table, esw_flow_free_rule);
+    rte_spinlock_unlock(&sw->lock);
 }
 
 const struct rte_flow_ops esw_flow_ops = {

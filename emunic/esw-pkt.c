@@ -24,7 +24,7 @@
 
 #include <rte_byteorder.h>
 
-#include "esw.h"
+#include "esw-pkt.h"
 
 static uint16_t
 get_be16(const uint8_t *p)

@@ -66,8 +66,13 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
-#include "esw.h"
+#include "esw-flow.h"
 #include "rte_pmd_nae_esw.h"
+
+#ifndef CONTAINER_OF
+#define CONTAINER_OF(POINTER, STRUCT, MEMBER)                           \
+    ((STRUCT *) (void *) ((char *) (POINTER) - offsetof(STRUCT, MEMBER)))
+#endif
 
 #define ESW_MAX_VFS 64
 #define ESW_DEFAULT_VFS 4
@@ -86,6 +91,7 @@ enum esw_port_kind { ESW_UPLINK, ESW_REPR };
 
 /* One ethdev: the uplink or a representor. */
 struct esw_port {
+    struct esw_flow_switch *flow_switch;    /* First: see esw-flow.h. */
     struct esw_nic *nic;
     struct rte_eth_dev *dev;
     enum esw_port_kind kind;
@@ -140,7 +146,7 @@ struct esw_nic {
     int n_open;                         /* Ethdevs not yet closed. */
     int sock;                           /* AF_PACKET on 'iface', or -1. */
     char iface[IF_NAMESIZE];
-    struct esw_table table;
+    struct esw_flow_switch sw;          /* Its rules. */
     pthread_t thread;
     atomic_bool stop;
     /* The VF sockets' thread, and a pipe that wakes it to stop. */
@@ -159,12 +165,6 @@ esw_port(struct rte_eth_dev *dev)
     return dev->data->dev_private;
 }
 
-struct esw_table *
-esw_nic_table(struct rte_eth_dev *dev)
-{
-    return &esw_port(dev)->nic->table;
-}
-
 /* The ethdev with 'port_id' if it belongs to 'nic', else NULL. */
 static struct esw_port *
 esw_nic_port(struct esw_nic *nic, uint16_t port_id)
@@ -180,21 +180,23 @@ esw_nic_port(struct esw_nic *nic, uint16_t port_id)
     return NULL;
 }
 
-bool
-esw_nic_has_port(struct rte_eth_dev *dev, uint16_t port_id)
+/* The rte_flow front end's questions (struct esw_flow_switch). */
+static bool
+esw_nic_has_port(const struct esw_flow_switch *sw, uint16_t port_id)
 {
-    return esw_nic_port(esw_port(dev)->nic, port_id) != NULL;
+    struct esw_nic *nic = CONTAINER_OF(sw, struct esw_nic, sw);
+
+    return esw_nic_port(nic, port_id) != NULL;
 }
 
-uint16_t
-esw_nic_proxy_port(struct rte_eth_dev *dev)
+static uint16_t
+esw_nic_proxy_port(const struct esw_flow_switch *sw, uint16_t port_id)
 {
-    struct esw_nic *nic = esw_port(dev)->nic;
+    struct esw_nic *nic = CONTAINER_OF(sw, struct esw_nic, sw);
 
     /* The uplink manages the switch; once it is closed, any port will do:
      * rules are the switch's, whichever port creates them. */
-    return nic->uplink ? nic->uplink->dev->data->port_id
-                       : dev->data->port_id;
+    return nic->uplink ? nic->uplink->dev->data->port_id : port_id;
 }
 
 /* VF memory.  Each generation is a memfd the NIC creates, sized for
@@ -519,7 +521,7 @@ esw_switch(struct esw_nic *nic, struct esw_port *src, uint8_t *frame,
 {
     struct esw_action acts[ESW_MAX_ACTIONS];
     struct esw_key key;
-    struct rte_flow *f;
+    struct esw_rule *f;
     int n = 0;
 
     if (len < RTE_ETHER_HDR_LEN) {
@@ -528,15 +530,15 @@ esw_switch(struct esw_nic *nic, struct esw_port *src, uint8_t *frame,
     }
     key.in_port = src->dev->data->port_id;
     esw_key_extract(frame, len, &key);
-    rte_spinlock_lock(&nic->table.lock);
-    f = esw_table_lookup(&nic->table, &key);
+    rte_spinlock_lock(&nic->sw.lock);
+    f = esw_table_lookup(&nic->sw.table, &key);
     if (f) {
         f->hits++;
         f->bytes += len;
         n = f->n_actions;
         memcpy(acts, f->actions, n * sizeof acts[0]);
     }
-    rte_spinlock_unlock(&nic->table.lock);
+    rte_spinlock_unlock(&nic->sw.lock);
 
     if (!f) {
         esw_to_port(src, frame, len);
@@ -833,10 +835,10 @@ esw_stats_reset(struct rte_eth_dev *dev)
  * counters end in _dropped and _errors, the ones OVS shows in the
  * Interface statistics column. */
 #define ESW_XSTATS                                              \
-    ESW_XSTAT(esw_lookups, nic->table.lookups)                  \
-    ESW_XSTAT(esw_misses, nic->table.misses)                    \
-    ESW_XSTAT(esw_rules, nic->table.n_rules)                    \
-    ESW_XSTAT(esw_rules_refused_full, nic->table.full)          \
+    ESW_XSTAT(esw_lookups, nic->sw.table.lookups)                  \
+    ESW_XSTAT(esw_misses, nic->sw.table.misses)                    \
+    ESW_XSTAT(esw_rules, nic->sw.table.n_rules)                    \
+    ESW_XSTAT(esw_rules_refused_full, nic->sw.table.full)          \
     ESW_XSTAT(esw_rule_dropped, atomic_load(&nic->rule_drops))  \
     ESW_XSTAT(esw_no_port_dropped, atomic_load(&nic->no_port_drops)) \
     ESW_XSTAT(esw_wire_tx_dropped, atomic_load(&nic->wire_tx_dropped)) \
@@ -1070,6 +1072,7 @@ esw_port_create(struct esw_nic *nic, struct rte_vdev_device *vdev,
         return NULL;
     }
     p = dev->data->dev_private;
+    p->flow_switch = &nic->sw;
     p->nic = nic;
     p->dev = dev;
     p->kind = kind;
@@ -1165,7 +1168,7 @@ esw_nic_free(struct esw_nic *nic)
     if (nic->sock >= 0) {
         close(nic->sock);
     }
-    esw_table_destroy(&nic->table);
+    esw_flow_switch_destroy(&nic->sw);
     rte_eth_switch_domain_free(nic->domain_id);
     rte_free(nic);
 }
@@ -1255,7 +1258,9 @@ esw_probe(struct rte_vdev_device *vdev)
         return ret ? ret : -ENOSPC;
     }
     nic->n_vfs = vfs;
-    esw_table_init(&nic->table, flows);
+    esw_flow_switch_init(&nic->sw, flows);
+    nic->sw.has_port = esw_nic_has_port;
+    nic->sw.proxy_port = esw_nic_proxy_port;
     if (nic->iface[0] && (ret = esw_open_wire(nic))) {
         esw_nic_free(nic);
         return ret;

@@ -74,7 +74,7 @@ tests/fuzz/fuzz-dpi-tcp: $(srcdir)/tests/fuzz/fuzz-dpi-tcp.c \
 tests/fuzz/fuzz-esw: $(srcdir)/tests/fuzz/fuzz-esw.c \
 		$(srcdir)/emunic/esw-pkt.c
 	@$(MKDIR_P) tests/fuzz
-	$(AM_V_GEN)$(CLANG) $(FUZZ_CFLAGS) $(DPDK_CFLAGS) \
+	$(AM_V_GEN)$(CLANG) $(FUZZ_CFLAGS) -I$(srcdir)/include \
 		-I$(srcdir)/emunic -o $@ $^
 
 # Runs every target for FUZZ_SECONDS; fails on the first crash.

@@ -14,18 +14,16 @@
  * limitations under the License.
  */
 
-#ifndef ESW_H
-#define ESW_H 1
+#ifndef ESW_PKT_H
+#define ESW_PKT_H 1
 
-/* Internals of the emulated switchdev NIC (see emunic/README): the driver
- * (esw.c) and its eswitch flow table (esw-flow.c). */
+/* What the emulated eswitch does to a frame's bytes (esw-pkt.c): the key a
+ * frame is looked up by, and the actions a rule applies.  The bottom layer
+ * of the NIC model: C library only, so the fuzz target runs exactly this
+ * code. */
 
 #include <stdbool.h>
 #include <stdint.h>
-
-#include <rte_ethdev.h>
-#include <rte_flow.h>
-#include <rte_spinlock.h>
 
 #include "esw-vf.h"
 
@@ -88,52 +86,4 @@ struct esw_action {
 void esw_rewrite(const struct esw_action *, uint8_t **framep,
                  uint32_t *lenp, int *headroom);
 
-/* The rte_flow handle our driver returns: one eswitch rule.  'magic' tells
- * a live handle from a destroyed one on destroy and query. */
-#define ESW_FLOW_MAGIC 0x65737772u
-
-struct rte_flow {
-    uint32_t magic;
-    struct esw_key key;         /* Already masked. */
-    struct esw_key mask;
-    uint32_t priority;          /* Lower wins, as rte_flow's. */
-    uint64_t seq;               /* Older wins among equal priorities. */
-    int n_actions;
-    struct esw_action actions[ESW_MAX_ACTIONS];
-    bool counted;
-    uint64_t hits, bytes;       /* Under the table lock. */
-    struct esw_group *group;
-    struct rte_flow *next;      /* In the group's bucket. */
-};
-
-/* Rules grouped by mask, each group a hash table on the masked key: a
- * lookup probes every group once (tuple space search, as OVS's
- * classifier and NIC flow tables do). */
-#define ESW_MAX_GROUPS 64
-
-struct esw_table {
-    rte_spinlock_t lock;
-    uint32_t capacity;
-    uint32_t n_rules;
-    uint64_t next_seq;
-    int n_groups;
-    struct esw_group *groups[ESW_MAX_GROUPS];
-    /* Counters: lookups, misses, rules refused for lack of room. */
-    uint64_t lookups, misses, full;
-};
-
-int esw_table_init(struct esw_table *, uint32_t capacity);
-void esw_table_destroy(struct esw_table *);
-/* Caller holds 'lock'.  Returns the best rule for 'key', or NULL. */
-struct rte_flow *esw_table_lookup(struct esw_table *, const struct esw_key *);
-
-/* The switch a port belongs to, for the flow ops. */
-struct esw_nic;
-struct esw_table *esw_nic_table(struct rte_eth_dev *);
-/* Whether 'port_id' is a port of the same switch as 'dev'. */
-bool esw_nic_has_port(struct rte_eth_dev *, uint16_t port_id);
-uint16_t esw_nic_proxy_port(struct rte_eth_dev *);
-
-extern const struct rte_flow_ops esw_flow_ops;
-
-#endif /* esw.h */
+#endif /* esw-pkt.h */
