@@ -1,8 +1,12 @@
 # guest/: what runs inside a guest.  The driver library speaks the NAE
-# device ABI (include/nae-abi.h) and nothing of OVS; nae-guestd exposes the
-# device as a TAP interface (bonded with a VF of the emulated NIC when the
-# port has a hardware channel), or drives it as a packet generator/sink;
-# splitio-guestd is the split-I/O frontend (guest-tap.* serves both).
+# device ABI (include/nae-abi.h) and nothing of OVS:
+#   nae-guest.*     the NAE device driver
+#   nae-failover.*  the guest half of the path switch, over a VF's ops
+#   esw-vf-guest.*  the emulated NIC's VF, and its failover ops
+#   guest-tap.*     TAP interfaces
+# nae-guestd exposes the device as a TAP interface (bonded with a VF of the
+# emulated NIC when the port has a hardware channel); splitio-guestd is the
+# split-I/O frontend.
 # A guest has no libopenvswitch, so OVS's checkpatch rules that ask for its
 # helpers (xstrdup, ovs_strerror) do not apply here; plain libc is used.
 noinst_LTLIBRARIES += guest/libnae-guest.la
@@ -11,6 +15,8 @@ guest_libnae_guest_la_SOURCES = \
 	guest/esw-vf-guest.h \
 	guest/guest-tap.c \
 	guest/guest-tap.h \
+	guest/nae-failover.c \
+	guest/nae-failover.h \
 	guest/nae-guest.c \
 	guest/nae-guest.h
 guest_libnae_guest_la_CPPFLAGS = -I$(top_srcdir)/include

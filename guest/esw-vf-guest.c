@@ -16,6 +16,7 @@
 
 #define _GNU_SOURCE 1           /* F_GET_SEALS */
 #include "esw-vf-guest.h"
+#include "nae-failover.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -211,3 +212,64 @@ esw_vf_tx_room(const struct esw_vf_guest *g)
 
     return used >= ESW_VF_SLOTS ? 0 : ESW_VF_SLOTS - used;
 }
+
+/* The failover mechanism's view of the VF. */
+
+static int
+esw_vf_fo_attach_fd(void *vf, int fd)
+{
+    return esw_vf_attach_fd(vf, fd);
+}
+
+static void
+esw_vf_fo_detach(void *vf)
+{
+    esw_vf_detach(vf);
+}
+
+static bool
+esw_vf_fo_enabled(const void *vf)
+{
+    return esw_vf_enabled(vf);
+}
+
+static bool
+esw_vf_fo_tx_idle(const void *vf)
+{
+    return esw_vf_tx_idle(vf);
+}
+
+static uint32_t
+esw_vf_fo_tx_room(const void *vf)
+{
+    return esw_vf_tx_room(vf);
+}
+
+static int
+esw_vf_fo_send(void *vf, const void *frame, size_t len)
+{
+    return esw_vf_send(vf, frame, len);
+}
+
+static size_t
+esw_vf_fo_recv(void *vf, void *buf, size_t size)
+{
+    return esw_vf_recv(vf, buf, size);
+}
+
+static uint32_t
+esw_vf_fo_rx_pending(const void *vf)
+{
+    return esw_vf_rx_pending(vf);
+}
+
+const struct nae_failover_ops esw_vf_failover_ops = {
+    .attach_fd = esw_vf_fo_attach_fd,
+    .detach = esw_vf_fo_detach,
+    .enabled = esw_vf_fo_enabled,
+    .tx_idle = esw_vf_fo_tx_idle,
+    .tx_room = esw_vf_fo_tx_room,
+    .send = esw_vf_fo_send,
+    .recv = esw_vf_fo_recv,
+    .rx_pending = esw_vf_fo_rx_pending,
+};

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 struct esw_vf_shm;
+struct nae_failover_ops;
 
 struct esw_vf_guest {
     struct esw_vf_shm *shm;
@@ -65,5 +66,9 @@ uint32_t esw_vf_tx_room(const struct esw_vf_guest *);
 
 /* How many received frames are waiting (at most a ring's worth). */
 uint32_t esw_vf_rx_pending(const struct esw_vf_guest *);
+
+/* The VF as the guest's failover mechanism drives it (nae-failover.h):
+ * its 'vf' is a struct esw_vf_guest. */
+extern const struct nae_failover_ops esw_vf_failover_ops;
 
 #endif /* esw-vf-guest.h */

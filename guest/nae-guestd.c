@@ -45,6 +45,7 @@
 
 #include "esw-vf-guest.h"
 #include "guest-tap.h"
+#include "nae-failover.h"
 #include "nae-guest.h"
 
 #define BURST 32
@@ -152,163 +153,35 @@ parse_options(int argc, char *argv[])
 
 /* --- Hardware path (--vf) ------------------------------------------ */
 
-/* The VF the switch may move the port's traffic to.  It and the device's
- * rings make one TAP interface, as Linux's net_failover bonds a VF with
- * its paravirtual standby: same MAC, same addresses, open connections
- * stay.  The switch decides which one carries traffic and tells us with
- * NAE_EVENT_PATH (nae-abi.h, docs/hw-channels.md). */
+/* The VF the switch may move the port's traffic to, bonded with the
+ * device's rings into one TAP interface by the failover mechanism of the
+ * guest library (nae-failover.h), which drives the VF through its ops. */
 static struct {
     struct esw_vf_guest vf;
-    bool attached;
-    enum nae_path tx_path;      /* Where we send. */
-    enum nae_path rx_new;       /* Where the switch sends now. */
-    bool switching;             /* Emptying 'tx_path' before 'target'. */
-    bool release;               /* ...and then letting go of the VF. */
-    bool released;              /* The VF is not ours until a new one. */
-    enum nae_path target;
-    uint32_t target_gen;
-    double switch_start;
-
-    uint64_t switches;          /* Acknowledged. */
-    uint64_t refused;           /* Asked for the VF while unusable. */
-    uint64_t surprise;          /* VF vanished while we sent on it. */
+    struct nae_failover fo;
     uint64_t vf_tx, vf_rx, vf_tx_errors;
-    double max_hold;            /* Longest wait for the old path, s. */
 } hw;
-
-/* Whether the VF is mapped and plugged in (its memory not revoked). */
-static bool
-vf_usable(void)
-{
-    return !hw.released && hw.attached && esw_vf_enabled(&hw.vf);
-}
-
-static void
-hw_detach(void)
-{
-    if (hw.attached) {
-        esw_vf_detach(&hw.vf);
-        hw.attached = false;
-    }
-}
-
-/* A new session starts on the rings.  Which VF is ours, if any, the switch
- * says, and hands over, with a path event. */
-static void
-hw_session_reset(void)
-{
-    hw.tx_path = hw.rx_new = NAE_PATH_SW;
-    hw.switching = hw.release = false;
-    hw_detach();
-    hw.released = true;
-}
 
 static int tap_from_vf(int tap_fd, uint32_t max, bool *more);
 
-/* Lets go of the VF (the switch gives it to another guest): what it
- * received for us is delivered first. */
+/* Delivers everything the VF received for us, before it goes. */
 static void
-hw_release_vf(int tap_fd)
+hw_drain_vf(void *tap_fd_)
 {
+    int tap_fd = *(int *) tap_fd_;
     bool more = true;
 
-    if (hw.attached) {
-        while (more) {
-            tap_from_vf(tap_fd, UINT32_MAX, &more);
-        }
-        hw_detach();
+    while (more) {
+        tap_from_vf(tap_fd, UINT32_MAX, &more);
     }
-    hw.released = true;
-    hw.release = false;
-}
-
-static void
-hw_path_event(struct nae_guest *g)
-{
-    int vf_fd = nae_guest_take_vf_fd(g);
-
-    hw.target = NAE_PATH_OF(g->path_event);
-    hw.target_gen = NAE_PATH_GEN(g->path_event);
-    hw.release = (hw.target == NAE_PATH_SW
-                  && NAE_PATH_VF(g->path_event) == NAE_PATH_VF_NONE);
-    if (hw.target == NAE_PATH_HW) {
-        hw.released = false;
-    }
-    if (hw.target == NAE_PATH_HW && vf_fd >= 0) {
-        /* The VF's memory, as the switch hands it over: the same we have
-         * (its rings' state lives in it), or a new VF or a new assignment
-         * of it, on which we start afresh.  We are on the rings, so the
-         * old memory holds nothing of ours. */
-        hw_detach();
-        hw.attached = !esw_vf_attach_fd(&hw.vf, vf_fd);
-        if (!hw.attached) {
-            fprintf(stderr, "nae-guestd: cannot map the VF the switch "
-                    "handed over\n");
-        }
-    } else if (vf_fd >= 0) {
-        close(vf_fd);
-    }
-    hw.rx_new = hw.target;      /* The switch sends there once we ack. */
-    hw.switching = true;
-    hw.switch_start = now();
-}
-
-/* Where frames from the TAP interface go now, or -1 to leave them queued in
- * the kernel while a path switch waits for the old path to empty. */
-static int
-hw_tx_path(struct nae_guest *g, int tap_fd)
-{
-    if (hw.switching) {
-        bool empty = (hw.tx_path == NAE_PATH_HW
-                      ? !vf_usable() || esw_vf_tx_idle(&hw.vf)
-                      : nae_guest_tx_idle(g));
-        double hold;
-
-        if (!empty) {
-            return -1;
-        }
-        hw.switching = false;
-        if (hw.target == NAE_PATH_HW && !vf_usable()) {
-            /* We cannot follow.  Without our acknowledgement the switch
-             * gives up and moves back to the rings. */
-            hw.refused++;
-            fprintf(stderr, "nae-guestd: the switch asks for the VF, "
-                    "which is not usable; staying on the rings\n");
-        } else {
-            hw.tx_path = hw.target;
-            if (hw.release) {
-                hw_release_vf(tap_fd);
-            }
-            hold = now() - hw.switch_start;
-            if (hold > hw.max_hold) {
-                hw.max_hold = hold;
-            }
-            hw.switches++;
-            if (nae_guest_ack_path(g, hw.target_gen)) {
-                fprintf(stderr, "nae-guestd: cannot acknowledge path "
-                        "switch %"PRIu32"\n", hw.target_gen);
-            }
-        }
-    }
-    if (hw.tx_path == NAE_PATH_HW && !vf_usable()) {
-        /* Surprise removal: what the VF had not taken is lost, as on real
-         * hardware; the rings carry on. */
-        hw.surprise++;
-        hw.tx_path = NAE_PATH_SW;
-    }
-    return hw.tx_path;
 }
 
 static void
 hw_dump_counters(void)
 {
-    fprintf(stderr, "nae-guestd: path %s%s, switches %"PRIu64", refused "
-            "%"PRIu64", surprise_removals %"PRIu64", vf_tx %"PRIu64", "
-            "vf_rx %"PRIu64", vf_tx_errors %"PRIu64", max_hold_ms %.3f\n",
-            hw.tx_path == NAE_PATH_HW ? "hw" : "sw",
-            hw.switching ? " (switching)" : "", hw.switches, hw.refused,
-            hw.surprise, hw.vf_tx, hw.vf_rx, hw.vf_tx_errors,
-            hw.max_hold * 1e3);
+    nae_failover_print(&hw.fo, stderr, "nae-guestd");
+    fprintf(stderr, ", vf_tx %"PRIu64", vf_rx %"PRIu64", vf_tx_errors %"
+            PRIu64"\n", hw.vf_tx, hw.vf_rx, hw.vf_tx_errors);
 }
 
 /* --- TAP mode ------------------------------------------------------- */
@@ -364,14 +237,14 @@ tap_from_vf(int tap_fd, uint32_t max, bool *more)
     size_t len;
 
     while (n < max && n < 4 * BURST
-           && (len = esw_vf_recv(&hw.vf, frame, sizeof frame))) {
+           && (len = hw.fo.ops->recv(hw.fo.vf, frame, sizeof frame))) {
         struct iovec iov = { .iov_base = frame, .iov_len = len };
 
         tap_write(tap_fd, &iov, 1);
         hw.vf_rx++;
         n++;
     }
-    *more = esw_vf_rx_pending(&hw.vf) > 0;
+    *more = hw.fo.ops->rx_pending(hw.fo.vf) > 0;
     return n;
 }
 
@@ -389,17 +262,17 @@ tap_from_device(struct nae_guest *g, int tap_fd)
     bool more;
     int n;
 
-    if (!hw.attached) {
+    if (!hw.fo.attached) {
         return tap_from_rings(g, tap_fd, NULL, &more);
     }
-    if (hw.rx_new == NAE_PATH_SW) {
+    if (hw.fo.rx_new == NAE_PATH_SW) {
         for (int c = 0; c < g->n_chans; c++) {
             snap[c] = nae_guest_rx_pending(g, c);
         }
         n = tap_from_vf(tap_fd, UINT32_MAX, &more);
         return more ? n : n + tap_from_rings(g, tap_fd, snap, &more);
     } else {
-        uint32_t vf_snap = esw_vf_rx_pending(&hw.vf);
+        uint32_t vf_snap = hw.fo.ops->rx_pending(hw.fo.vf);
 
         n = tap_from_rings(g, tap_fd, NULL, &more);
         return more ? n : n + tap_from_vf(tap_fd, vf_snap, &more);
@@ -415,14 +288,14 @@ tap_to_vf(int tap_fd)
     int n = 0;
 
     while (n < BURST) {
-        if (!esw_vf_tx_room(&hw.vf)) {
+        if (!hw.fo.ops->tx_room(hw.fo.vf)) {
             return -1;
         }
         ssize_t len = read(tap_fd, frame, sizeof frame);
         if (len <= 0) {
             break;
         }
-        if (esw_vf_send(&hw.vf, frame, len)) {
+        if (hw.fo.ops->send(hw.fo.vf, frame, len)) {
             hw.vf_tx_errors++;      /* Oversize, or unplugged just now. */
         } else {
             hw.vf_tx++;
@@ -443,7 +316,8 @@ tap_to_device(struct nae_guest *g, int tap_fd)
     int n = 0, full = 0;
 
     if (cfg.vf) {
-        int path = hw_tx_path(g, tap_fd);
+        int path = nae_failover_tx_path(&hw.fo, g, now(), hw_drain_vf,
+                                        &tap_fd);
 
         if (path < 0) {
             return -1;
@@ -508,7 +382,7 @@ run_tap(void)
 
                 if (!error) {
                     connected = true;
-                    hw_session_reset();
+                    nae_failover_session_reset(&hw.fo);
                     guest_tap_configure(cfg.tap, g.mac, g.mtu);
                     fprintf(stderr, "nae-guestd: connected to %s: %d "
                             "channel(s), features 0x%"PRIx64"\n", cfg.socket,
@@ -534,7 +408,7 @@ run_tap(void)
         }
         if (g.path_event_new) {
             g.path_event_new = false;
-            hw_path_event(&g);
+            nae_failover_path_event(&hw.fo, &g, now());
         }
         if (dump_counters) {
             dump_counters = 0;
@@ -558,7 +432,7 @@ run_tap(void)
         /* Idle: arm interrupts and sleep, unless frames slipped in. */
         struct pollfd pfds[2 + NAE_MAX_CHANNELS];
         /* A VF has no interrupt line here: poll it. */
-        int n_pfds = 0, timeout = sent < 0 || hw.attached ? 1 : 100;
+        int n_pfds = 0, timeout = sent < 0 || hw.fo.attached ? 1 : 100;
         bool pending = false;
 
         pfds[n_pfds++] = (struct pollfd) { .fd = g.sock, .events = POLLIN };
@@ -616,6 +490,7 @@ main(int argc, char *argv[])
         fclose(f);
     }
 
+    nae_failover_init(&hw.fo, &esw_vf_failover_ops, &hw.vf);
     int status = run_tap();
     if (cfg.pidfile) {
         unlink(cfg.pidfile);
