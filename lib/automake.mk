@@ -19,7 +19,8 @@
 #   blk-xts.*       the AES-XTS-256 sector cipher (backend and benchmark)
 
 noinst_LTLIBRARIES += lib/libnae.la
-lib_libnae_la_LIBADD = splitio/libsplitio.la -lcrypto
+lib_libnae_la_LIBADD = splitio/libsplitio.la ofproto-ext/libioservice.la \
+	-lcrypto
 lib_libnae_la_SOURCES = \
 	lib/blk-xts.c \
 	lib/blk-xts.h \
