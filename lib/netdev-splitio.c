@@ -32,9 +32,10 @@
  *     are due, have to send.
  *
  *   - Each port's connection and counters are under its own
- *     'dev->conn_lock': the poller feeding it, send() from any thread
- *     (which flushes only its own connection), the block backend's thread
- *     completing a request, and statistics readers.  A connection's
+ *     'dev->conn_lock': the poller feeding it and sending the block
+ *     backend's completions (which the backend's thread queues on a ring,
+ *     see splitio-blkdev.h), send() from any thread (which flushes only its
+ *     own connection), and statistics readers.  A connection's
  *     segments go to the underlay's one transmit queue ('ul->tx_lock')
  *     while its lock is held, so they reach the wire in order.
  *
@@ -367,35 +368,25 @@ splitio_random(void *aux OVS_UNUSED)
     return random_uint32();
 }
 
-static void splitio_conn_flush(struct splitio_underlay *ul,
-                               struct netdev_splitio *dev, uint64_t now)
-    OVS_REQUIRES(dev->conn_lock);
-
-/* The block backend's thread: queues a BLK_DONE on the connection the
- * request came on, and sends it. */
+/* The poller, under the port's 'conn_lock': queues a BLK_DONE for a
+ * request the block backend completed on the connection it came on. */
 static bool
 splitio_blk_done(void *aux, uint64_t req_id, uint64_t epoch,
                  uint32_t status, const uint8_t *data, uint32_t len)
+    OVS_NO_THREAD_SAFETY_ANALYSIS
 {
     struct netdev_splitio *dev = aux;
-    struct splitio_underlay *ul = dev->ul;
     uint8_t hdr[SIO_BLK_DONE_LEN] = { 0 };
-    bool queued = true;
 
     sio_put32(hdr, status);
-    ovs_spin_lock(&dev->conn_lock);
     if (epoch != dev->conn.stats.connects
         || !sio_conn_established(&dev->conn)) {
         /* The guest re-sends it on its new connection. */
         dev->blk_stale++;
-    } else if (sio_conn_send_msg(&dev->conn, SIO_MSG_BLK_DONE, req_id, hdr,
-                                 sizeof hdr, data, len) == ENOBUFS) {
-        queued = false;
-    } else {
-        splitio_conn_flush(ul, dev, splitio_now_us());
+        return true;
     }
-    ovs_spin_unlock(&dev->conn_lock);
-    return queued;
+    return sio_conn_send_msg(&dev->conn, SIO_MSG_BLK_DONE, req_id, hdr,
+                             sizeof hdr, data, len) != ENOBUFS;
 }
 
 static const struct sio_conn_ops splitio_conn_ops = {
@@ -638,10 +629,30 @@ splitio_ul_poll(struct splitio_underlay *ul)
         rte_pktmbuf_free_bulk(pkts, n);
     }
 
+    /* Block completions, from the backends' rings: the connections they
+     * go on are flushed below, with those fed. */
+    struct netdev_splitio *dev;
+
+    LIST_FOR_EACH (dev, ul_node, &ul->ports) {
+        if (dev->blk) {
+            unsigned int done;
+
+            ovs_spin_lock(&dev->conn_lock);
+            done = splitio_blkdev_complete(dev->blk, splitio_blk_done, dev);
+            if (done && dev->poll_gen != ul->poll_gen) {
+                if (n_fed < SPLITIO_BURST) {
+                    dev->poll_gen = ul->poll_gen;
+                    fed[n_fed++] = dev;
+                } else {
+                    splitio_conn_flush(ul, dev, now);
+                }
+            }
+            ovs_spin_unlock(&dev->conn_lock);
+        }
+    }
+
     atomic_read_relaxed(&ul->timer_at, &timer_at);
     if (now >= timer_at) {
-        struct netdev_splitio *dev;
-
         /* Each flush lowers it again to its connection's next timer. */
         atomic_store_relaxed(&ul->timer_at, UINT64_MAX);
         LIST_FOR_EACH (dev, ul_node, &ul->ports) {
@@ -920,10 +931,8 @@ splitio_detach(struct netdev_splitio *dev)
     if (!ul) {
         return;
     }
-    /* First the block backend: its thread takes the connection's lock. */
-    splitio_blkdev_close(dev->blk);
-    dev->blk = NULL;
-
+    /* Out of the underlay first: from then on no poller feeds the
+     * connection or takes the block backend's completions. */
     ovs_spin_lock(&ul->lock);
     ovs_spin_lock(&dev->conn_lock);
     sio_conn_abort(&dev->conn);
@@ -935,6 +944,11 @@ splitio_detach(struct netdev_splitio *dev)
     hmap_remove(&ul->by_flow, &dev->flow_node);
     hmap_remove(&ul->by_ip, &dev->ip_node);
     ovs_spin_unlock(&ul->lock);
+
+    /* Its requests in flight are dropped: the guest re-sends them on its
+     * next connection. */
+    splitio_blkdev_close(dev->blk);
+    dev->blk = NULL;
 
     while (!rte_ring_sc_dequeue(dev->rx_ring, (void **) &m)) {
         rte_pktmbuf_free(m);
@@ -959,8 +973,7 @@ splitio_attach(struct netdev_splitio *dev, char **errp)
             .block_size = dev->cfg.blk_block_size,
             .read_only = dev->cfg.blk_read_only,
         };
-        error = splitio_blkdev_open(&bcfg, splitio_blk_done, dev, &dev->blk,
-                                    errp);
+        error = splitio_blkdev_open(&bcfg, &dev->blk, errp);
         if (error) {
             return error;
         }

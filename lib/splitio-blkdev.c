@@ -67,6 +67,8 @@ struct blkdev_req {
     uint32_t len;
     bool malformed;
     uint8_t *buf;                       /* SIO_BLK_MAX_REQ bytes. */
+    uint32_t status;                    /* Once served. */
+    uint32_t data_len;
 };
 
 struct splitio_blkdev {
@@ -84,12 +86,12 @@ struct splitio_blkdev {
     uint8_t *bufs;
     struct rte_ring *free_ring;         /* Idle slots. */
     struct rte_ring *work_ring;         /* Submitted, in order. */
+    struct rte_ring *done_ring;         /* Served, in order. */
+    struct blkdev_req *refused;         /* Its completion was refused; the
+                                         * submitting thread's. */
     sem_t wake;
     atomic_bool stop;
     pthread_t thread;
-
-    splitio_blkdev_done_cb *done_cb;
-    void *aux;
 
     /* Written by the backend's thread only. */
     atomic_uint64_t n_reads, n_writes, n_flushes;
@@ -141,6 +143,30 @@ splitio_blkdev_submit(struct splitio_blkdev *bd, uint16_t type,
     /* sem_post() makes a system call only when the thread sleeps. */
     sem_post(&bd->wake);
     return true;
+}
+
+unsigned int
+splitio_blkdev_complete(struct splitio_blkdev *bd,
+                        splitio_blkdev_done_cb *done, void *aux)
+{
+    unsigned int n = 0;
+
+    for (;;) {
+        struct blkdev_req *r = bd->refused;
+
+        if (!r && rte_ring_dequeue(bd->done_ring, (void **) &r)) {
+            break;
+        }
+        if (!done(aux, r->id, r->epoch, r->status, r->buf, r->data_len)) {
+            bd->refused = r;    /* The stream is full: first, next time. */
+            break;
+        }
+        bd->refused = NULL;
+        /* Cannot fail: the free ring holds every slot. */
+        rte_ring_enqueue(bd->free_ring, r);
+        n++;
+    }
+    return n;
 }
 
 /* ------------------------------------------------------------------ */
@@ -253,20 +279,13 @@ blkdev_thread(void *bd_)
             continue;
         }
 
-        uint32_t data_len;
-        uint32_t status = blkdev_serve(bd, r, &data_len);
-        if (status) {
+        r->status = blkdev_serve(bd, r, &r->data_len);
+        if (r->status) {
             blkdev_stat_add(&bd->n_errors, 1);
         }
-        while (!bd->done_cb(bd->aux, r->id, r->epoch, status, r->buf,
-                            data_len)) {
-            atomic_read(&bd->stop, &stop);
-            if (stop) {
-                break;
-            }
-            xnanosleep(100 * 1000);     /* The stream is full. */
-        }
-        rte_ring_enqueue(bd->free_ring, r);
+        /* Cannot fail: the done ring holds every slot.  The data path
+         * takes it from there. */
+        rte_ring_enqueue(bd->done_ring, r);
     }
     return NULL;
 }
@@ -424,22 +443,21 @@ blkdev_free(struct splitio_blkdev *bd)
     EVP_CIPHER_CTX_free(bd->dec);
     rte_ring_free(bd->free_ring);
     rte_ring_free(bd->work_ring);
+    rte_ring_free(bd->done_ring);
     explicit_bzero(bd->key, sizeof bd->key);
     free_cacheline(bd->bufs);
     free(bd->path);
     free(bd);
 }
 
-static int blkdev_open__(const struct splitio_blkdev_cfg *,
-                         splitio_blkdev_done_cb *, void *aux, bool dry_run,
+static int blkdev_open__(const struct splitio_blkdev_cfg *, bool dry_run,
                          struct splitio_blkdev **, char **errp);
 
 int
 splitio_blkdev_open(const struct splitio_blkdev_cfg *cfg,
-                    splitio_blkdev_done_cb *done_cb, void *aux,
                     struct splitio_blkdev **bdp, char **errp)
 {
-    return blkdev_open__(cfg, done_cb, aux, false, bdp, errp);
+    return blkdev_open__(cfg, false, bdp, errp);
 }
 
 int
@@ -447,12 +465,11 @@ splitio_blkdev_validate(const struct splitio_blkdev_cfg *cfg, char **errp)
 {
     struct splitio_blkdev *bd;
 
-    return blkdev_open__(cfg, NULL, NULL, true, &bd, errp);
+    return blkdev_open__(cfg, true, &bd, errp);
 }
 
 static int
-blkdev_open__(const struct splitio_blkdev_cfg *cfg,
-              splitio_blkdev_done_cb *done_cb, void *aux, bool dry_run,
+blkdev_open__(const struct splitio_blkdev_cfg *cfg, bool dry_run,
               struct splitio_blkdev **bdp, char **errp)
 {
     struct splitio_blkdev *bd = xzalloc(sizeof *bd);
@@ -463,8 +480,6 @@ blkdev_open__(const struct splitio_blkdev_cfg *cfg,
     bd->path = xstrdup(cfg->path);
     bd->block_size = cfg->block_size;
     bd->read_only = cfg->read_only;
-    bd->done_cb = done_cb;
-    bd->aux = aux;
 
     if (cfg->key_file) {
         error = blkdev_read_key(cfg->key_file, bd->key, errp);
@@ -521,7 +536,11 @@ blkdev_open__(const struct splitio_blkdev_cfg *cfg,
     snprintf(name, sizeof name, "sbw_%p", bd);
     bd->work_ring = rte_ring_create(name, BLKDEV_SLOTS, SOCKET_ID_ANY,
                                     RING_F_EXACT_SZ | RING_F_SC_DEQ);
-    if (!bd->free_ring || !bd->work_ring) {
+    snprintf(name, sizeof name, "sbd_%p", bd);
+    bd->done_ring = rte_ring_create(name, BLKDEV_SLOTS, SOCKET_ID_ANY,
+                                    RING_F_EXACT_SZ | RING_F_SP_ENQ
+                                    | RING_F_SC_DEQ);
+    if (!bd->free_ring || !bd->work_ring || !bd->done_ring) {
         *errp = xasprintf("cannot create request rings: %s",
                           rte_strerror(rte_errno));
         error = ENOMEM;

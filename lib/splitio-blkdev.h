@@ -23,9 +23,11 @@
  *
  * Requests are taken on the data path (splitio_blkdev_submit(), on a PMD
  * thread, never blocking) and served by the backend's own thread, which
- * does the system calls and the cryptography, then hands each completion
- * to the port's callback.  Requests are served one at a time in arrival
- * order, so a FLUSH covers every write before it.
+ * does the system calls and the cryptography and queues each completion
+ * on a ring; the data path takes them from it (splitio_blkdev_complete())
+ * and sends them, so the backend's thread never touches a connection.
+ * Requests are served and completed one at a time in arrival order, so a
+ * FLUSH covers every write before it.
  *
  * Encrypted images start with a 4 KiB header holding a key verifier, so
  * a wrong key is refused at open instead of turning reads into garbage
@@ -43,15 +45,14 @@ struct splitio_blkdev_cfg {
     bool read_only;
 };
 
-/* Completion: 'data' (reads only) is valid during the call.  Runs on the
- * backend's thread.  Returns false if the completion cannot be queued now;
- * it is offered again shortly. */
+/* Completion: 'data' (reads only) is valid during the call.  Returns false
+ * if the completion cannot be queued now; it is offered again, first, at
+ * the next splitio_blkdev_complete(). */
 typedef bool splitio_blkdev_done_cb(void *aux, uint64_t req_id,
                                     uint64_t epoch, uint32_t status,
                                     const uint8_t *data, uint32_t len);
 
 int splitio_blkdev_open(const struct splitio_blkdev_cfg *,
-                        splitio_blkdev_done_cb *, void *aux,
                         struct splitio_blkdev **, char **errp);
 void splitio_blkdev_close(struct splitio_blkdev *);
 
@@ -71,6 +72,13 @@ bool splitio_blkdev_encrypted(const struct splitio_blkdev *);
 bool splitio_blkdev_submit(struct splitio_blkdev *, uint16_t type,
                            uint64_t req_id, uint64_t epoch,
                            const uint8_t *body, uint32_t len);
+
+/* Data path, the thread that submits: hands the completed requests to
+ * 'done' in order, stopping at the first it refuses.  Returns how many it
+ * took. */
+unsigned int splitio_blkdev_complete(struct splitio_blkdev *,
+                                     splitio_blkdev_done_cb *done,
+                                     void *aux);
 
 struct splitio_blkdev_stats {
     uint64_t reads, writes, flushes;
