@@ -634,7 +634,7 @@ splitio_ul_poll(struct splitio_underlay *ul)
     struct netdev_splitio *dev;
 
     LIST_FOR_EACH (dev, ul_node, &ul->ports) {
-        if (dev->blk) {
+        if (dev->blk && splitio_blkdev_has_completions(dev->blk)) {
             unsigned int done;
 
             ovs_spin_lock(&dev->conn_lock);

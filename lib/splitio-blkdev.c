@@ -145,6 +145,12 @@ splitio_blkdev_submit(struct splitio_blkdev *bd, uint16_t type,
     return true;
 }
 
+bool
+splitio_blkdev_has_completions(const struct splitio_blkdev *bd)
+{
+    return bd->refused || !rte_ring_empty(bd->done_ring);
+}
+
 unsigned int
 splitio_blkdev_complete(struct splitio_blkdev *bd,
                         splitio_blkdev_done_cb *done, void *aux)

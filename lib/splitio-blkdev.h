@@ -73,6 +73,10 @@ bool splitio_blkdev_submit(struct splitio_blkdev *, uint16_t type,
                            uint64_t req_id, uint64_t epoch,
                            const uint8_t *body, uint32_t len);
 
+/* Data path, the thread that submits: whether completions wait, without a
+ * lock or a system call. */
+bool splitio_blkdev_has_completions(const struct splitio_blkdev *);
+
 /* Data path, the thread that submits: hands the completed requests to
  * 'done' in order, stopping at the first it refuses.  Returns how many it
  * took. */
