@@ -57,15 +57,6 @@ on_signal(int sig)
     stop = 1;
 }
 
-static double
-now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void
 usage(void)
 {
@@ -133,11 +124,11 @@ static int
 wait_tx_status(struct nae_guest *g, uint32_t from, uint32_t status)
 {
     struct nae_guest_chan *c = &g->chans[0];
-    double deadline = now() + 5;
+    double deadline = gen_now() + 5;
     int n = 0;
 
     while (__atomic_load_n(&c->tx.device->head, __ATOMIC_ACQUIRE)
-           != c->tx.tail && now() < deadline) {
+           != c->tx.tail && gen_now() < deadline) {
         usleep(1000);
     }
     for (uint32_t i = from; i != c->tx.tail; i++) {
@@ -280,7 +271,7 @@ hostile_bad_config(struct nae_guest *g)
 static int
 hostile_irq_block(struct nae_guest *g)
 {
-    double deadline = now() + (cfg.duration > 0 ? cfg.duration : 3);
+    double deadline = gen_now() + (cfg.duration > 0 ? cfg.duration : 3);
     int fails = 0, kept[NAE_MAX_CHANNELS];
     uint64_t frames = 0;
 
@@ -314,7 +305,7 @@ hostile_irq_block(struct nae_guest *g)
     }
     fails += expect("device restarts", !nae_guest_reset(g));
 
-    while (now() < deadline) {
+    while (gen_now() < deadline) {
         for (int c = 0; c < g->n_chans; c++) {
             struct iovec iov[2];
 
@@ -419,11 +410,11 @@ churn_send_junk(int sock, size_t len, int n_fds)
 static int
 run_churn(void)
 {
-    double deadline = now() + (cfg.duration > 0 ? cfg.duration : 10);
+    double deadline = gen_now() + (cfg.duration > 0 ? cfg.duration : 10);
     uint64_t rounds = 0, sessions = 0;
 
     srandom(getpid());
-    while (now() < deadline) {
+    while (gen_now() < deadline) {
         int sock, kind = random() % 5;
 
         rounds++;
@@ -501,11 +492,11 @@ run_hostile(void)
         fails += expect("unknown command refused",
                         wait_tx_status(&g, from, NAE_DESC_ERR_CMD) == 1);
     } else if (!strcmp(cfg.attack, "wrapped-index")) {
-        double deadline = now() + 5;
+        double deadline = gen_now() + 5;
 
         __atomic_store_n(&c->tx.driver->tail, c->tx.tail + c->tx.mask + 9,
                          __ATOMIC_RELEASE);
-        while (!g.needs_reset && now() < deadline) {
+        while (!g.needs_reset && gen_now() < deadline) {
             if (nae_guest_poll_ctl(&g)) {
                 break;
             }
@@ -519,11 +510,11 @@ run_hostile(void)
         fails += hostile_irq_block(&g);
     } else if (!strcmp(cfg.attack, "bad-frame")) {
         char junk[5] = "junk";
-        double deadline = now() + 5;
+        double deadline = gen_now() + 5;
         int gone = 0;
 
         send(g.sock, junk, sizeof junk, MSG_NOSIGNAL);
-        while (!gone && now() < deadline) {
+        while (!gone && gen_now() < deadline) {
             gone = nae_guest_poll_ctl(&g) == ECONNRESET;
             usleep(10000);
         }

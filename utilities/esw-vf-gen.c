@@ -43,15 +43,6 @@ on_signal(int sig)
     stop = 1;
 }
 
-static double
-now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -96,7 +87,7 @@ main(int argc, char *argv[])
     signal(SIGTERM, on_signal);
     gen_build_frame(frame, pkt_size);
 
-    gen_window_init(&w, now(), duration, warmup);
+    gen_window_init(&w, gen_now(), duration, warmup);
     for (uint64_t iter = 0; !stop; iter++) {
         for (int i = 0; i < BURST; i++) {
             if (esw_vf_send(&txv, frame, pkt_size)) {
@@ -109,11 +100,11 @@ main(int argc, char *argv[])
              i++) {
             counts.rx++;
         }
-        if (!(iter & 0xff) && gen_window_tick(&w, &counts, now())) {
+        if (!(iter & 0xff) && gen_window_tick(&w, &counts, gen_now())) {
             break;
         }
     }
-    gen_report("loop", pkt_size, &w, &counts, now());
+    gen_report("loop", pkt_size, &w, &counts, gen_now());
     esw_vf_detach(&txv);
     esw_vf_detach(&rxv);
     return 0;

@@ -17,16 +17,27 @@
 #ifndef GEN_UTIL_H
 #define GEN_UTIL_H 1
 
-/* What the benchmark's generators (nae-dpdk-gen, esw-vf-gen) share: the
- * frame they send, the measuring window after a warm-up, and the summary
- * line nae-bench.sh reads.  Header only: the generators link no common
- * library.  Times are seconds on any monotonic clock the caller reads. */
+/* What the benchmark's generators (nae-gen, nae-dpdk-gen, esw-vf-gen)
+ * share: the frame they send, the measuring window after a warm-up, and
+ * the summary line nae-bench.sh reads.  Header only: the generators link no
+ * common library.  Times are seconds on any monotonic clock the caller
+ * reads; gen_now() is CLOCK_MONOTONIC's. */
 
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+static inline double
+gen_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 /* A broadcast UDP/IPv4 frame from 10.0.0.1 to 10.0.0.2, port 9, checksums
  * left zero (nothing on the measured paths looks at them). */
@@ -82,7 +93,7 @@ gen_window_tick(struct gen_window *w, struct gen_counts *c, double now)
     return now >= w->end;
 }
 
-/* Prints the summary line, in nae-guestd's format. */
+/* Prints the summary line, in the format nae-bench.sh reads. */
 static inline void
 gen_report(const char *mode, unsigned int pkt_size,
            const struct gen_window *w, const struct gen_counts *c,

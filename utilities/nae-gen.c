@@ -24,6 +24,7 @@
 
 #define _GNU_SOURCE
 #include <errno.h>
+#include <float.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -34,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gen-util.h"
 #include "nae-guest.h"
 
 #define BURST 32
@@ -43,7 +45,6 @@ enum mode { MODE_TXONLY, MODE_RXONLY, MODE_MACSWAP, MODE_LOOP };
 static struct {
     const char *socket;
     const char *peer_socket;
-    const char *pidfile;
     enum mode mode;
     struct nae_guest_options gopts;
     unsigned int pkt_size;
@@ -62,15 +63,6 @@ on_signal(int sig)
     stop = 1;
 }
 
-static double
-now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void
 usage(void)
 {
@@ -85,8 +77,8 @@ usage(void)
            "  --flows=N           UDP flows (default: 1)\n"
            "  --dst-mac=MAC       destination MAC (default: broadcast)\n"
            "  --duration=SECONDS  run time (default: until SIGTERM)\n"
-           "  --warmup=SECONDS    count only after this long\n"
-           "  --pidfile=FILE\n", NAE_DEFAULT_RING_SIZE);
+           "  --warmup=SECONDS    count only after this long\n",
+           NAE_DEFAULT_RING_SIZE);
 }
 
 static bool
@@ -112,7 +104,6 @@ parse_options(int argc, char *argv[])
         {"dst-mac", required_argument, NULL, 'd'},
         {"duration", required_argument, NULL, 'D'},
         {"warmup", required_argument, NULL, 'W'},
-        {"pidfile", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -140,7 +131,6 @@ parse_options(int argc, char *argv[])
         case 'f': cfg.flows = atoi(optarg); break;
         case 'D': cfg.duration = atof(optarg); break;
         case 'W': cfg.warmup = atof(optarg); break;
-        case 'P': cfg.pidfile = optarg; break;
         case 'd':
             if (!parse_mac(optarg, cfg.dst_mac)) {
                 fprintf(stderr, "nae-gen: bad MAC %s\n", optarg);
@@ -307,10 +297,10 @@ run_generator(void)
 {
     static uint8_t frames[64][NAE_MAX_FRAME_LEN];
     unsigned int n_frames = cfg.flows < 64 ? cfg.flows : 64;
-    uint64_t tx = 0, rx = 0, tx_full = 0;
+    struct gen_counts counts = { 0, 0, 0 };
     struct nae_guest g, peer;
     struct nae_guest *rx_dev = &g;
-    double start, end;
+    struct gen_window w;
     int error;
 
     error = nae_guest_open(&g, cfg.socket, &cfg.gopts);
@@ -332,26 +322,19 @@ run_generator(void)
         build_udp_frame(frames[i], cfg.pkt_size, g.mac, i);
     }
 
-    start = now();
-    end = cfg.duration > 0 ? start + cfg.duration : 0;
-    double counting = cfg.warmup > 0 ? start + cfg.warmup : 0;
+    /* Without --duration, until SIGTERM. */
+    gen_window_init(&w, gen_now(), cfg.duration > 0 ? cfg.duration : DBL_MAX,
+                    cfg.warmup);
     for (uint64_t iter = 0; !stop; iter++) {
         if (cfg.mode == MODE_TXONLY || cfg.mode == MODE_LOOP) {
-            tx += gen_send(&g, frames, n_frames, tx, &tx_full);
+            counts.tx += gen_send(&g, frames, n_frames, counts.tx,
+                                  &counts.full);
         }
         if (cfg.mode != MODE_TXONLY) {
-            rx += gen_receive(rx_dev, &tx);
+            counts.rx += gen_receive(rx_dev, &counts.tx);
         }
         if (!(iter & 0xfff)) {
-            double t = now();
-
-            if (counting && t >= counting) {
-                /* Warm-up over: count from here. */
-                tx = rx = tx_full = 0;
-                start = t;
-                counting = 0;
-            }
-            if (end && t >= end) {
+            if (gen_window_tick(&w, &counts, gen_now())) {
                 break;
             }
             if (nae_guest_poll_ctl(&g)
@@ -361,12 +344,7 @@ run_generator(void)
             }
         }
     }
-    double secs = now() - start;
-
-    printf("mode=%s pkt_size=%u seconds=%.3f tx_packets=%"PRIu64
-           " rx_packets=%"PRIu64" tx_ring_full=%"PRIu64
-           " tx_pps=%.0f rx_pps=%.0f\n", mode_name(),
-           cfg.pkt_size, secs, tx, rx, tx_full, tx / secs, rx / secs);
+    gen_report(mode_name(), cfg.pkt_size, &w, &counts, gen_now());
     fflush(stdout);
     if (rx_dev != &g) {
         nae_guest_close(rx_dev);
@@ -379,28 +357,11 @@ int
 main(int argc, char *argv[])
 {
     struct sigaction sa = { .sa_handler = on_signal };
-    int status;
 
     parse_options(argc, argv);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     setvbuf(stdout, NULL, _IOLBF, 0);
-
-    if (cfg.pidfile) {
-        FILE *f = fopen(cfg.pidfile, "w");
-
-        if (!f) {
-            fprintf(stderr, "nae-gen: %s: %s\n", cfg.pidfile,
-                    strerror(errno));
-            return EXIT_FAILURE;
-        }
-        fprintf(f, "%ld\n", (long) getpid());
-        fclose(f);
-    }
-    status = run_generator();
-    if (cfg.pidfile) {
-        unlink(cfg.pidfile);
-    }
-    return status;
+    return run_generator();
 }
