@@ -4,6 +4,7 @@
 #   nae-dev.*       the device model (virtual control path), no I/O
 #   nae-ctl.*       the control socket: framing, fd passing, sessions
 #   nae-rxtx.*      the software data path (PMD threads only)
+#   nae-stat.h      atomic counters of the data path
 #   nae-mbuf.*      the shared DPDK mbuf pools
 #   nae-vf-assign.* how a placed VF reaches the port's guest (registry)
 #   nae-channel.h   the channel class: one kind of channel behind a port
@@ -43,6 +44,7 @@ lib_libnae_la_SOURCES = \
 	lib/nae-place.h \
 	lib/nae-rxtx.c \
 	lib/nae-rxtx.h \
+	lib/nae-stat.h \
 	lib/nae-vf-assign.c \
 	lib/nae-vf-assign.h \
 	lib/netdev-nae.c \

@@ -26,7 +26,7 @@
 
 #include "dp-packet.h"
 #include "nae-channel-vf.h"
-#include "nae-rxtx.h"
+#include "nae-stat.h"
 #include "nae-vf-assign.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"

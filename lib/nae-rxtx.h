@@ -34,6 +34,7 @@
 #include "nae-abi.h"
 #include "nae-dev.h"
 #include "nae-mem.h"
+#include "nae-stat.h"
 #include "openvswitch/thread.h"
 #include "openvswitch/util.h"
 #include "ovs-atomic.h"
@@ -123,35 +124,5 @@ int nae_rings_rx_burst(struct nae_rings *, const struct nae_mem_map *,
                       struct dp_packet **pkts, int n_pkts);
 int nae_rings_tx_burst(struct nae_rings *, const struct nae_mem_map *,
                       struct dp_packet **pkts, int n_pkts);
-
-/* Adds 'n' to a counter with one writer at a time (a load and a store:
- * cheap, but two threads at once would lose counts). */
-static inline void
-nae_stat_add(atomic_uint64_t *counter, uint64_t n)
-{
-    uint64_t value;
-
-    atomic_read_relaxed(counter, &value);
-    atomic_store_relaxed(counter, value + n);
-}
-
-/* Adds 'n' to a counter any number of threads update at once (OVS's PMD
- * threads all transmit to any port): an atomic read-modify-write. */
-static inline void
-nae_stat_add_shared(atomic_uint64_t *counter, uint64_t n)
-{
-    uint64_t orig;
-
-    atomic_add_relaxed(counter, n, &orig);
-}
-
-static inline uint64_t
-nae_stat_get(const atomic_uint64_t *counter)
-{
-    uint64_t value;
-
-    atomic_read_relaxed(CONST_CAST(atomic_uint64_t *, counter), &value);
-    return value;
-}
 
 #endif /* nae-rxtx.h */

@@ -73,6 +73,7 @@
 #include "hash.h"
 #include "nae-abi.h"
 #include "nae-mbuf.h"
+#include "nae-stat.h"
 #include "netdev-shared.h"
 #include "netdev-splitio.h"
 #include "netdev-provider.h"
@@ -404,14 +405,13 @@ static void
 splitio_ul_tx(struct splitio_underlay *ul, struct rte_mbuf **pkts, int n)
 {
     uint16_t sent;
-    uint64_t orig;
 
     ovs_spin_lock(&ul->tx_lock);
     sent = rte_eth_tx_burst(ul->port_id, 0, pkts, n);
     ovs_spin_unlock(&ul->tx_lock);
-    atomic_add_relaxed(&ul->tx_frames, sent, &orig);
+    nae_stat_add_shared(&ul->tx_frames, sent);
     if (sent < n) {
-        atomic_add_relaxed(&ul->tx_dropped, n - sent, &orig);
+        nae_stat_add_shared(&ul->tx_dropped, n - sent);
         rte_pktmbuf_free_bulk(pkts + sent, n - sent);
     }
 }
@@ -445,9 +445,7 @@ splitio_conn_flush(struct splitio_underlay *ul, struct netdev_splitio *dev,
         }
         struct rte_mbuf *m = rte_pktmbuf_alloc(ul->mp);
         if (OVS_UNLIKELY(!m)) {
-            uint64_t orig;
-
-            atomic_add_relaxed(&ul->tx_no_mbuf, 1, &orig);
+            nae_stat_add_shared(&ul->tx_no_mbuf, 1);
             break;
         }
         size_t len = sio_conn_output(&dev->conn,
@@ -473,9 +471,7 @@ splitio_ul_send_raw(struct splitio_underlay *ul, const uint8_t *frame,
     struct rte_mbuf *m = rte_pktmbuf_alloc(ul->mp);
 
     if (!m) {
-        uint64_t orig;
-
-        atomic_add_relaxed(&ul->tx_no_mbuf, 1, &orig);
+        nae_stat_add_shared(&ul->tx_no_mbuf, 1);
         return;
     }
     memcpy(rte_pktmbuf_mtod(m, uint8_t *), frame, len);
@@ -1694,15 +1690,6 @@ splitio_show_one(struct ds *out, struct netdev_splitio *dev)
     ovs_mutex_unlock(&dev->mutex);
 }
 
-static uint64_t
-splitio_counter_get(atomic_uint64_t *counter)
-{
-    uint64_t value;
-
-    atomic_read_relaxed(counter, &value);
-    return value;
-}
-
 static void
 splitio_show_underlays(struct ds *out) OVS_REQUIRES(splitio_mutex)
 {
@@ -1718,7 +1705,7 @@ splitio_show_underlays(struct ds *out) OVS_REQUIRES(splitio_mutex)
 #undef SPLITIO_UL_COUNTER
 #define SPLITIO_UL_COUNTER(NAME, DESC)                                  \
         ds_put_format(out, "  %-18s %"PRIu64"\n", #NAME,             \
-                      splitio_counter_get(&ul->NAME));
+                      nae_stat_get(&ul->NAME));
         SPLITIO_UL_TX_COUNTERS
 #undef SPLITIO_UL_COUNTER
         for (int r = SIO_PARSE_NOT_OURS; r < SIO_PARSE_N_RESULTS; r++) {
