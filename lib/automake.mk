@@ -10,6 +10,7 @@
 #   nae-channel.h   the channel class: one kind of channel behind a port
 #   nae-channel-ring.*  its software kind: the device's descriptor rings
 #   nae-channel-vf.*    its hardware kind: a VF through its representor
+#   nae-channel-vhost.* its VM kind: virtio queues through rte_vhost
 #   nae-path.*      the make-before-break path switch between channels
 #   nae-place.*     placement of scarce VFs over ports (a pure function)
 #   netdev-shared.* what the netdev classes share (rxqs, flags, counters)
@@ -30,6 +31,8 @@ lib_libnae_la_SOURCES = \
 	lib/nae-channel-ring.h \
 	lib/nae-channel-vf.c \
 	lib/nae-channel-vf.h \
+	lib/nae-channel-vhost.c \
+	lib/nae-channel-vhost.h \
 	lib/nae-ctl.c \
 	lib/nae-ctl.h \
 	lib/nae-dev.c \

@@ -70,7 +70,9 @@ nae_channel_ring_get_stats(const struct nae_channel *chan,
         dropped += nae_stat_get(&r->tx_stats.drops[i]);
     }
     stats->rx_packets = nae_stat_get(&r->rx_stats.packets);
+    stats->rx_bytes = nae_stat_get(&r->rx_stats.bytes);
     stats->tx_packets = nae_stat_get(&r->tx_stats.packets);
+    stats->tx_bytes = nae_stat_get(&r->tx_stats.bytes);
     stats->tx_dropped = dropped;
 }
 

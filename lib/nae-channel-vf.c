@@ -26,6 +26,7 @@
 
 #include "dp-packet.h"
 #include "nae-channel-vf.h"
+#include "nae-mbuf.h"
 #include "nae-stat.h"
 #include "nae-vf-assign.h"
 #include "openvswitch/dynamic-string.h"
@@ -220,6 +221,7 @@ nae_channel_vf_get_stats(const struct nae_channel *chan,
 {
     const struct nae_channel_vf *vf = nae_channel_vf_cast(chan);
 
+    memset(stats, 0, sizeof *stats);
     stats->rx_packets = nae_stat_get(&vf->rx_packets);
     stats->tx_packets = nae_stat_get(&vf->tx_packets);
     stats->tx_dropped = nae_stat_get(&vf->tx_dropped);
@@ -260,30 +262,9 @@ nae_channel_vf_tx_burst(struct nae_channel *chan, struct dp_packet **pkts,
     struct nae_channel_vf *vf = nae_channel_vf_cast(chan);
     struct rte_mbuf *mbufs[NETDEV_MAX_BURST];
     uint64_t dropped = 0;
-    int n = 0, sent;
+    int n, sent;
 
-    for (int i = 0; i < n_pkts; i++) {
-        struct dp_packet *pkt = pkts[i];
-
-        if (pkt->source == DPBUF_DPDK) {
-            mbufs[n++] = &pkt->mbuf;
-            continue;
-        }
-
-        struct rte_mbuf *m = rte_pktmbuf_alloc(vf->mp);
-        uint32_t len = dp_packet_size(pkt);
-
-        if (m && len <= rte_pktmbuf_tailroom(m)) {
-            memcpy(rte_pktmbuf_mtod(m, void *), dp_packet_data(pkt), len);
-            m->data_len = m->pkt_len = len;
-            mbufs[n++] = m;
-        } else {
-            rte_pktmbuf_free(m);
-            dropped++;
-        }
-        dp_packet_delete(pkt);
-    }
-
+    n = nae_packets_to_mbufs(pkts, n_pkts, vf->mp, mbufs, &dropped);
     ovs_spin_lock(&vf->tx_lock);
     sent = rte_eth_tx_burst(vf->port, 0, mbufs, n);
     ovs_spin_unlock(&vf->tx_lock);

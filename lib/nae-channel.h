@@ -21,11 +21,12 @@
  *
  * A nae port carries its guest's traffic over channels of different kinds:
  * the software rings of the NAE device (nae-channel-ring.c), the VF of an
- * SR-IOV NIC reached through its representor (nae-channel-vf.c), and, next,
- * a VM's virtio queues.  The port (netdev-nae.c) and the path switch
- * (nae-path.c) see every kind only through this table, as OVS's
- * netdev-dpdk sees its backends through one netdev_class each and Linux's
- * failover sees its slaves through failover_ops.
+ * SR-IOV NIC reached through its representor (nae-channel-vf.c), and a
+ * QEMU VM's virtio queues through vhost-user (nae-channel-vhost.c).  The
+ * port (netdev-nae.c) and the path switch (nae-path.c) see every kind only
+ * through this table, as OVS's netdev-dpdk sees its backends through one
+ * netdev_class each and Linux's failover sees its slaves through
+ * failover_ops.
  *
  * Each kind has its own constructor (what it needs to open differs) and
  * returns a 'struct nae_channel' embedded in its own state.
@@ -49,12 +50,14 @@ struct nae_channel;
  * guest). */
 struct nae_channel_stats {
     uint64_t rx_packets;
+    uint64_t rx_bytes;          /* 0 where the kind does not count bytes. */
     uint64_t tx_packets;
+    uint64_t tx_bytes;
     uint64_t tx_dropped;
 };
 
 struct nae_channel_class {
-    const char *type;           /* "ring", "vf". */
+    const char *type;           /* "ring", "vf", "vhost". */
 
     /* Control path. */
 

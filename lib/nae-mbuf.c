@@ -98,3 +98,33 @@ nae_packets_free(struct dp_packet **pkts, int n)
     }
     rte_pktmbuf_free_bulk((struct rte_mbuf **) pkts, n);
 }
+
+int
+nae_packets_to_mbufs(struct dp_packet **pkts, int n, struct rte_mempool *mp,
+                     struct rte_mbuf **mbufs, uint64_t *dropped)
+{
+    int n_mbufs = 0;
+
+    for (int i = 0; i < n; i++) {
+        struct dp_packet *pkt = pkts[i];
+
+        if (pkt->source == DPBUF_DPDK) {
+            mbufs[n_mbufs++] = &pkt->mbuf;
+            continue;
+        }
+
+        struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+        uint32_t len = dp_packet_size(pkt);
+
+        if (m && len <= rte_pktmbuf_tailroom(m)) {
+            memcpy(rte_pktmbuf_mtod(m, void *), dp_packet_data(pkt), len);
+            m->data_len = m->pkt_len = len;
+            mbufs[n_mbufs++] = m;
+        } else {
+            rte_pktmbuf_free(m);
+            ++*dropped;
+        }
+        dp_packet_delete(pkt);
+    }
+    return n_mbufs;
+}

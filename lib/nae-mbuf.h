@@ -36,4 +36,14 @@ struct rte_mempool *nae_mempool_get(uint32_t max_frame);
 struct dp_packet;
 void nae_packets_free(struct dp_packet **pkts, int n);
 
+/* Collects 'n' packets as mbufs for a DPDK transmit call: DPDK packets as
+ * they are, others copied into mbufs of 'mp' and freed (those that do not
+ * fit, or find no mbuf, are only freed and added to '*dropped').  Returns
+ * how many mbufs it put in 'mbufs'.  The data path's one copy for packets
+ * from ports that are not DPDK's. */
+struct rte_mbuf;
+int nae_packets_to_mbufs(struct dp_packet **pkts, int n,
+                         struct rte_mempool *mp, struct rte_mbuf **mbufs,
+                         uint64_t *dropped);
+
 #endif /* nae-mbuf.h */

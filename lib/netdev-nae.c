@@ -15,8 +15,10 @@
  */
 
 /* The "nae" netdev class: one OVS port per guest NIC, backed by the channels
- * of a NAE device (see nae-abi.h) and, with options:hw-channel, by an SR-IOV
- * VF's representor as well (docs/hw-channels.md).  This file is glue: the
+ * of a NAE device (see nae-abi.h) for a process guest, or by the virtio
+ * queues of a QEMU VM through vhost-user (options:vhost-server-path), and,
+ * with options:hw-channel, by an SR-IOV VF's representor as well
+ * (docs/hw-channels.md).  This file is glue: the
  * OVS side of configuration, the guest session (nae-ctl.c), reconfiguration,
  * statistics and unixctl, and the rxq/send functions that hand bursts to
  * the port's channels (nae-channel.h).  Which channel carries the traffic
@@ -55,6 +57,7 @@
 #include "dpdk.h"
 #include "nae-channel-ring.h"
 #include "nae-channel-vf.h"
+#include "nae-channel-vhost.h"
 #include "nae-ctl.h"
 #include "nae-mbuf.h"
 #include "netdev-nae.h"
@@ -73,6 +76,7 @@
 #include "smap.h"
 #include "timeval.h"
 #include "unixctl.h"
+#include "userspace-tso.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(netdev_nae);
@@ -112,7 +116,9 @@ struct netdev_nae {
     struct netdev up;
 
     /* Read by PMD threads; written only in reconfigure(), see above. */
-    struct nae_channel_ring *rings;     /* 'n_chans' software channels. */
+    struct nae_channel *chans[NAE_MAX_CHANNELS];    /* 'n_chans' of them. */
+    struct nae_channel_ring *rings;     /* A process guest's channels. */
+    struct nae_vhost *vhost;            /* A VM's, or NULL. */
     int n_chans;
     int tx_chans[NAE_MAX_CHANNELS];     /* Indexes of active channels. */
     int n_tx_chans;
@@ -126,8 +132,9 @@ struct netdev_nae {
     struct nae_path_machine path;
 
     struct ovs_mutex mutex OVS_ACQ_AFTER(nae_list_mutex);
-    struct nae_ctl *ctl OVS_GUARDED;    /* NULL until set_config(). */
-    char *socket_path OVS_GUARDED;
+    struct nae_ctl *ctl OVS_GUARDED;    /* NULL until set_config(), or for
+                                         * a VM. */
+    char *socket_path OVS_GUARDED;      /* The guest's, or QEMU's. */
     struct eth_addr hwaddr OVS_GUARDED;
     int mtu OVS_GUARDED;
     int requested_mtu OVS_GUARDED;
@@ -343,7 +350,8 @@ static void
 netdev_nae_free_chans(struct netdev_nae *dev)
 {
     for (int i = 0; i < dev->n_chans; i++) {
-        nae_channel_close(&dev->rings[i].up);
+        nae_channel_close(dev->chans[i]);
+        dev->chans[i] = NULL;
     }
     free_cacheline(dev->rings);
     dev->rings = NULL;
@@ -372,7 +380,7 @@ static bool
 netdev_nae_guest_follows(const struct netdev_nae *dev)
     OVS_REQUIRES(dev->mutex)
 {
-    return (dev->dp_running && dev->n_tx_chans
+    return (dev->dp_running && dev->n_tx_chans && !dev->vhost
             && dev->rings[dev->tx_chans[0]].rings.features & NAE_F_HW_PATH);
 }
 
@@ -402,7 +410,9 @@ netdev_nae_hw_stats(const struct netdev_nae *dev,
 
         hw->class->get_stats(hw, &cur);
         st.rx_packets += cur.rx_packets;
+        st.rx_bytes += cur.rx_bytes;
         st.tx_packets += cur.tx_packets;
+        st.tx_bytes += cur.tx_bytes;
         st.tx_dropped += cur.tx_dropped;
     }
     return st;
@@ -639,6 +649,7 @@ netdev_nae_destruct(struct netdev *netdev)
     netdev_nae_hw_close(dev);
     nae_offload_port_destroy(&dev->up);
     netdev_nae_free_chans(dev);
+    nae_vhost_close(dev->vhost);
     nae_ctl_destroy(dev->ctl);
     free(dev->socket_path);
     free(dev->hw_devargs);
@@ -646,6 +657,15 @@ netdev_nae_destruct(struct netdev *netdev)
     free(dev->hw_placement);
     ovs_mutex_unlock(&dev->mutex);
     ovs_mutex_destroy(&dev->mutex);
+}
+
+/* rte_vhost's thread: the VM's device changed; reconfigure() reads it. */
+static void
+netdev_nae_vhost_changed(void *dev_)
+{
+    struct netdev_nae *dev = dev_;
+
+    netdev_request_reconfigure(&dev->up);
 }
 
 static char *
@@ -662,6 +682,7 @@ netdev_nae_set_config(struct netdev *netdev, const struct smap *args,
     const char *name = netdev_get_name(netdev);
     int n_chans = smap_get_int(args, "n-channels", 1);
     const char *socket = smap_get(args, "socket");
+    const char *vhost = smap_get(args, "vhost-server-path");
     const char *mac_s = smap_get(args, "mac");
     const char *hw = smap_get(args, "hw-channel");
     int hw_priority = smap_get_int(args, "hw-priority", 0);
@@ -702,17 +723,27 @@ netdev_nae_set_config(struct netdev *netdev, const struct smap *args,
                           name, NAE_HW_PRIORITY_MAX);
         goto error;
     }
+    if (vhost && !vhost[0]) {
+        vhost = NULL;
+    }
+    if (vhost && socket && socket[0]) {
+        *errp = xasprintf("%s: options:socket is a process guest's and "
+                          "options:vhost-server-path a VM's; set one", name);
+        goto error;
+    }
     if (hw && hw[0]) {
         n_hw_pool = netdev_nae_resolve_hw(dev, hw, hw_pool, errp);
         if (!n_hw_pool) {
             goto error;
         }
     }
-    path = socket && socket[0] ? xstrdup(socket)
-                               : netdev_nae_default_socket(netdev);
+    path = (vhost ? xstrdup(vhost)
+            : socket && socket[0] ? xstrdup(socket)
+            : netdev_nae_default_socket(netdev));
 
     ovs_mutex_lock(&dev->mutex);
-    if (dev->socket_path && strcmp(path, dev->socket_path)) {
+    if (dev->socket_path && (strcmp(path, dev->socket_path)
+                             || !vhost != !dev->vhost)) {
         *errp = xasprintf("%s: the socket of a nae port cannot change; "
                           "delete the port and add it again", name);
         VLOG_WARN("%s", *errp);
@@ -755,7 +786,29 @@ netdev_nae_set_config(struct netdev *netdev, const struct smap *args,
     if (mac_s) {
         netdev_nae_set_mac(dev, mac);
     }
-    if (!dev->ctl) {
+    if (vhost && !dev->vhost) {
+        error = nae_vhost_open(name, path, userspace_tso_enabled(),
+                               netdev_nae_vhost_changed, dev, &dev->vhost,
+                               errp);
+        if (error) {
+            VLOG_WARN("%s", *errp);
+            goto out;
+        }
+        nae_vhost_set_mempool(dev->vhost, dev->mp,
+                              NAE_MTU_TO_FRAME(dev->mtu));
+        if (userspace_tso_enabled()) {
+            /* The VM's virtio-net header carries them, as for OVS's own
+             * vhost ports. */
+            netdev->ol_flags |= (NETDEV_TX_OFFLOAD_TCP_TSO
+                                 | NETDEV_TX_OFFLOAD_TCP_CKSUM
+                                 | NETDEV_TX_OFFLOAD_UDP_CKSUM
+                                 | NETDEV_TX_OFFLOAD_SCTP_CKSUM
+                                 | NETDEV_TX_OFFLOAD_IPV4_CKSUM);
+        }
+        dev->socket_path = path;
+        path = NULL;
+        netdev_request_reconfigure(netdev);
+    } else if (!dev->ctl && !dev->vhost) {
         struct nae_dev_offer offer = netdev_nae_offer(dev);
 
         error = nae_ctl_create(path, &offer, &dev->ctl);
@@ -791,7 +844,8 @@ netdev_nae_get_config(const struct netdev *netdev, struct smap *args)
                     dev->max_guest_mem >> 20);
     smap_add_format(args, "mac", ETH_ADDR_FMT, ETH_ADDR_ARGS(dev->hwaddr));
     if (dev->socket_path) {
-        smap_add(args, "socket", dev->socket_path);
+        smap_add(args, dev->vhost ? "vhost-server-path" : "socket",
+                 dev->socket_path);
     }
     if (dev->hw_devargs) {
         smap_add(args, "hw-channel", dev->hw_devargs);
@@ -838,6 +892,31 @@ netdev_nae_sync_chans(struct netdev_nae *dev)
     }
 }
 
+/* The same for a VM: its queue pairs that both of its vrings enabled. */
+static void
+netdev_nae_sync_vm_chans(struct netdev_nae *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct nae_vhost_state st;
+
+    nae_vhost_get_state(dev->vhost, &st);
+    dev->dp_running = st.running;
+    dev->n_tx_chans = 0;
+    for (int i = 0; i < dev->n_chans; i++) {
+        if (nae_channel_link(dev->chans[i])) {
+            dev->tx_chans[dev->n_tx_chans++] = i;
+        }
+    }
+    if (st.running && st.n_queue_pairs > dev->n_chans) {
+        VLOG_WARN_RL(&rl, "%s: the VM has %d queue pairs and the port "
+                     "serves %d (options:n-channels): what the VM sends on "
+                     "the others is never received",
+                     netdev_get_name(&dev->up), st.n_queue_pairs,
+                     dev->n_chans);
+    }
+    nae_path_force_sw(&dev->path);
+}
+
 static int
 netdev_nae_reconfigure(struct netdev *netdev)
 {
@@ -858,24 +937,37 @@ netdev_nae_reconfigure(struct netdev *netdev)
         }
         dev->mp = mp;
         dev->mtu = dev->requested_mtu;
-        for (int i = 0; i < dev->n_chans; i++) {
+        for (int i = 0; dev->rings && i < dev->n_chans; i++) {
             dev->rings[i].rings.max_frame = NAE_MTU_TO_FRAME(dev->mtu);
             dev->rings[i].mp = mp;
         }
+        if (dev->vhost) {
+            nae_vhost_set_mempool(dev->vhost, mp, NAE_MTU_TO_FRAME(dev->mtu));
+        }
     }
 
-    if (dev->requested_n_chans != dev->n_chans) {
+    /* A port becomes a VM's in its first set_config(). */
+    if (dev->requested_n_chans != dev->n_chans
+        || !dev->vhost != !!dev->rings) {
         /* The guest learned the channel count when it connected: make it
-         * reconnect and learn the new one. */
+         * reconnect and learn the new one.  A VM keeps its queue pairs;
+         * the port serves more or fewer of them. */
         if (dev->ctl) {
             nae_ctl_disconnect(dev->ctl, "channel count changed");
         }
         netdev_nae_free_chans(dev);
-        dev->rings = xzalloc_cacheline(dev->requested_n_chans
-                                       * sizeof *dev->rings);
         dev->n_chans = dev->requested_n_chans;
-        for (int i = 0; i < dev->n_chans; i++) {
-            nae_channel_ring_construct(&dev->rings[i], &dev->map, dev->mp);
+        if (dev->vhost) {
+            for (int i = 0; i < dev->n_chans; i++) {
+                dev->chans[i] = nae_vhost_channel(dev->vhost, i);
+            }
+        } else {
+            dev->rings = xzalloc_cacheline(dev->n_chans * sizeof *dev->rings);
+            for (int i = 0; i < dev->n_chans; i++) {
+                nae_channel_ring_construct(&dev->rings[i], &dev->map,
+                                           dev->mp);
+                dev->chans[i] = &dev->rings[i].up;
+            }
         }
         netdev->n_rxq = dev->n_chans;
         netdev->n_txq = dev->n_chans;
@@ -887,7 +979,9 @@ netdev_nae_reconfigure(struct netdev *netdev)
         nae_ctl_set_offer(dev->ctl, &offer);
     }
 
-    if (dev->dp_resync) {
+    if (dev->vhost) {
+        netdev_nae_sync_vm_chans(dev);
+    } else if (dev->dp_resync) {
         netdev_nae_sync_chans(dev);
         dev->dp_resync = false;
     }
@@ -997,7 +1091,7 @@ netdev_nae_rxq_enabled(struct netdev_rxq *rxq)
 
     return ((rxq->queue_id == 0 && dev->path.hw)
             || (rxq->queue_id < dev->n_chans
-                && dev->rings[rxq->queue_id].rings.active));
+                && nae_channel_link(dev->chans[rxq->queue_id])));
 }
 
 /* PMD thread: receives a burst from the hardware channel (rxq 0 only:
@@ -1018,7 +1112,7 @@ netdev_nae_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch,
     }
     if (!n && OVS_LIKELY(rxq->queue_id < dev->n_chans)
         && !nae_path_sw_rx_held(&dev->path)) {
-        n = nae_channel_rx_burst(&dev->rings[rxq->queue_id].up,
+        n = nae_channel_rx_burst(dev->chans[rxq->queue_id],
                                  batch->packets, NETDEV_MAX_BURST);
     }
     if (!n) {
@@ -1048,7 +1142,7 @@ netdev_nae_send(struct netdev *netdev, int qid OVS_UNUSED,
         nae_stat_add_shared(&dev->tx_not_running, n_pkts);
         nae_packets_free(batch->packets, n_pkts);
     } else if (n_chans == 1) {
-        nae_channel_tx_burst(&dev->rings[dev->tx_chans[0]].up,
+        nae_channel_tx_burst(dev->chans[dev->tx_chans[0]],
                              batch->packets, n_pkts);
     } else {
         struct dp_packet *per_chan[NAE_MAX_CHANNELS][NETDEV_MAX_BURST];
@@ -1064,7 +1158,7 @@ netdev_nae_send(struct netdev *netdev, int qid OVS_UNUSED,
         }
         for (int c = 0; c < n_chans; c++) {
             if (counts[c]) {
-                nae_channel_tx_burst(&dev->rings[dev->tx_chans[c]].up,
+                nae_channel_tx_burst(dev->chans[dev->tx_chans[c]],
                                      per_chan[c], counts[c]);
             }
         }
@@ -1155,7 +1249,7 @@ static void
 netdev_nae_sum_stats(const struct netdev_nae *dev, struct nae_rings_totals *t)
 {
     memset(t, 0, sizeof *t);
-    for (int i = 0; i < dev->n_chans; i++) {
+    for (int i = 0; dev->rings && i < dev->n_chans; i++) {
         const struct nae_rings *chan = &dev->rings[i].rings;
 
         t->rx_packets += nae_stat_get(&chan->rx_stats.packets);
@@ -1181,6 +1275,17 @@ netdev_nae_get_stats(const struct netdev *netdev, struct netdev_stats *stats)
 
     ovs_mutex_lock(&dev->mutex);
     netdev_nae_sum_stats(dev, &t);
+    if (dev->vhost) {
+        struct nae_channel_stats vm;
+        struct nae_vhost_drops drops;
+
+        nae_vhost_get_stats(dev->vhost, &vm, &drops);
+        t.rx_packets += vm.rx_packets;
+        t.rx_bytes += vm.rx_bytes;
+        t.tx_packets += vm.tx_packets;
+        t.tx_bytes += vm.tx_bytes;
+        t.tx_drops[NAE_DROP_NOT_RUNNING] += vm.tx_dropped;
+    }
     hw = netdev_nae_hw_stats(dev, dev->path.hw);
     ovs_mutex_unlock(&dev->mutex);
 
@@ -1217,21 +1322,35 @@ netdev_nae_get_custom_stats(const struct netdev *netdev,
     netdev_nae_sum_stats(dev, &t);
     cs->counters = xcalloc(2 * NAE_N_DROPS + 2 * dev->n_chans
                            + NAE_N_REJECTS + 9, sizeof *cs->counters);
-    for (int r = 0; r < NAE_N_DROPS; r++) {
-        if (nae_drop_applies(r, NAE_RX)) {
-            nae_custom_add(cs, &n, t.rx_drops[r], "rx_%s", nae_drop_name(r));
-        }
-        if (nae_drop_applies(r, NAE_TX)) {
-            nae_custom_add(cs, &n, t.tx_drops[r], "tx_%s", nae_drop_name(r));
+    if (dev->vhost) {
+        struct nae_channel_stats vm;
+        struct nae_vhost_drops d;
+
+        nae_vhost_get_stats(dev->vhost, &vm, &d);
+        nae_custom_add(cs, &n, d.ring_full, "vm_tx_ring_full");
+        nae_custom_add(cs, &n, (d.not_running
+                                + nae_stat_get(&dev->tx_not_running)),
+                       "vm_tx_not_running");
+        nae_custom_add(cs, &n, d.over_mtu, "vm_tx_over_mtu");
+        nae_custom_add(cs, &n, d.no_mbuf, "vm_tx_no_mbuf");
+    } else {
+        for (int r = 0; r < NAE_N_DROPS; r++) {
+            if (nae_drop_applies(r, NAE_RX)) {
+                nae_custom_add(cs, &n, t.rx_drops[r], "rx_%s",
+                               nae_drop_name(r));
+            }
+            if (nae_drop_applies(r, NAE_TX)) {
+                nae_custom_add(cs, &n, t.tx_drops[r], "tx_%s",
+                               nae_drop_name(r));
+            }
         }
     }
     for (int i = 0; i < dev->n_chans; i++) {
-        const struct nae_rings *r = &dev->rings[i].rings;
+        struct nae_channel_stats st;
 
-        nae_custom_add(cs, &n, nae_stat_get(&r->rx_stats.packets),
-                       "ch%d_rx_packets", i);
-        nae_custom_add(cs, &n, nae_stat_get(&r->tx_stats.packets),
-                       "ch%d_tx_packets", i);
+        dev->chans[i]->class->get_stats(dev->chans[i], &st);
+        nae_custom_add(cs, &n, st.rx_packets, "ch%d_rx_packets", i);
+        nae_custom_add(cs, &n, st.tx_packets, "ch%d_tx_packets", i);
     }
     if (dev->ctl) {
         uint64_t rejects[NAE_N_REJECTS];
@@ -1248,7 +1367,9 @@ netdev_nae_get_custom_stats(const struct netdev *netdev,
         nae_custom_add(cs, &n, ctl_stats.refused_rate,
                        "ctl_refused_reconnect_rate");
     }
-    nae_custom_add(cs, &n, t.irq_undrained, "irq_undrained");
+    if (!dev->vhost) {
+        nae_custom_add(cs, &n, t.irq_undrained, "irq_undrained");
+    }
     if (dev->hw_devargs) {
         struct nae_channel_stats hw = netdev_nae_hw_stats(dev, dev->path.hw);
 
@@ -1269,6 +1390,15 @@ nae_guest_state(const struct netdev_nae *dev)
 {
     const struct nae_dev *guest = dev->ctl ? nae_ctl_dev(dev->ctl) : NULL;
 
+    if (dev->vhost) {
+        struct nae_vhost_state st;
+
+        nae_vhost_get_state(dev->vhost, &st);
+        return (st.running && st.logging ? "running (migrating)"
+                : st.running ? "running"
+                : st.connected ? "connected"
+                : "disconnected");
+    }
     return (!guest ? "disconnected"
             : guest->status & NAE_STATUS_NEEDS_RESET ? "needs-reset"
             : dev->dp_running ? "running"
@@ -1288,6 +1418,8 @@ netdev_nae_hw_state(const struct netdev_nae *dev)
                    && !netdev_nae_guest_follows(dev));
 
     return (dev->hw_error && !m->hw ? "error"
+            : dev->vhost ? "unused (a VM port carries its traffic on its "
+                           "virtio queues)"
             : unused
               ? "unused (the guest's driver does not follow path switches)"
             : !m->hw ? "no VF placed"
@@ -1306,12 +1438,24 @@ netdev_nae_get_status(const struct netdev *netdev, struct smap *smap)
 
     ovs_mutex_lock(&dev->mutex);
     if (dev->socket_path) {
-        smap_add(smap, "socket", dev->socket_path);
+        smap_add(smap, dev->vhost ? "vhost_server_path" : "socket",
+                 dev->socket_path);
     }
     smap_add(smap, "guest", nae_guest_state(dev));
     smap_add_format(smap, "n_channels", "%d", dev->n_chans);
     smap_add_format(smap, "active_channels", "%d", dev->n_tx_chans);
-    if (dev->n_tx_chans) {
+    if (dev->vhost) {
+        struct nae_vhost_state st;
+
+        nae_vhost_get_state(dev->vhost, &st);
+        smap_add(smap, "transport", "vhost-user");
+        smap_add_format(smap, "guest_sessions", "%"PRIu64, st.sessions);
+        if (st.running) {
+            smap_add_format(smap, "vm_queue_pairs", "%d", st.n_queue_pairs);
+            smap_add_format(smap, "virtio_features", "0x%"PRIx64,
+                            st.features);
+        }
+    } else if (dev->n_tx_chans) {
         smap_add_format(smap, "features", "0x%"PRIx64,
                         dev->rings[dev->tx_chans[0]].rings.features);
     }
@@ -1378,14 +1522,29 @@ static void
 netdev_nae_show_one(struct ds *s, struct netdev_nae *dev)
     OVS_REQUIRES(dev->mutex)
 {
-    ds_put_format(s, "%s: guest %s, socket %s, mtu %d, mac "ETH_ADDR_FMT"\n",
-                  netdev_get_name(&dev->up), nae_guest_state(dev),
+    ds_put_format(s, "%s: %s %s, %s %s, mtu %d, mac "ETH_ADDR_FMT"\n",
+                  netdev_get_name(&dev->up), dev->vhost ? "vm" : "guest",
+                  nae_guest_state(dev),
+                  dev->vhost ? "vhost-user socket" : "socket",
                   dev->socket_path ? dev->socket_path : "(none)", dev->mtu,
                   ETH_ADDR_ARGS(dev->hwaddr));
     if (dev->hw_devargs) {
         netdev_nae_show_hw(s, dev);
     }
-    for (int i = 0; i < dev->n_chans; i++) {
+    for (int i = 0; dev->vhost && i < dev->n_chans; i++) {
+        const struct nae_channel *chan = dev->chans[i];
+        struct nae_channel_stats st;
+
+        chan->class->get_stats(chan, &st);
+        ds_put_format(s, "  channel %d: vm, %s", i,
+                      nae_channel_link(chan) ? "active" : "inactive");
+        chan->class->format(chan, s);
+        ds_put_format(s, "\n    rx %"PRIu64" pkts %"PRIu64" bytes, "
+                      "tx %"PRIu64" pkts %"PRIu64" bytes, tx dropped %"PRIu64
+                      "\n", st.rx_packets, st.rx_bytes, st.tx_packets,
+                      st.tx_bytes, st.tx_dropped);
+    }
+    for (int i = 0; dev->rings && i < dev->n_chans; i++) {
         const struct nae_channel *chan = &dev->rings[i].up;
         const struct nae_rings *c = &dev->rings[i].rings;
         bool broken;

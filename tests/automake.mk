@@ -12,10 +12,12 @@ TESTSUITE_AT = \
 	tests/system-splitio.at \
 	tests/system-ioservice.at \
 	tests/system-emunic.at \
-	tests/system-nae-hw.at
+	tests/system-nae-hw.at \
+	tests/system-nae-vm.at
 # autotest finds package.m4 on its include path, ours before OVS's.
 EXTRA_DIST += $(TESTSUITE_AT) tests/testsuite tests/atlocal.in package.m4 \
-	tests/sio-inject.py tests/dpi-http.py tests/udp-seq.py
+	tests/sio-inject.py tests/dpi-http.py tests/udp-seq.py \
+	tests/nae-vm-cmd.py
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
 
@@ -23,12 +25,20 @@ AUTOM4TE = autom4te
 AUTOTEST = $(AUTOM4TE) -l autotest
 AUTOTEST_PATH = $(abs_builddir)/vswitchd-plugin:$(abs_builddir)/guest:$(abs_builddir)/tests:$(OVS_BUILDDIR)/utilities:$(OVS_BUILDDIR)/ovsdb:$(OVS_BUILDDIR)/vswitchd
 
-check-local: tests/atconfig tests/atlocal $(TESTSUITE)
+# The Linux guest of the "qemu" tests, from Debian's packages.
+NAE_VM_IMAGE = tests/vm/initrd.img
+$(NAE_VM_IMAGE): $(srcdir)/utilities/nae-vm-image.sh
+	$(AM_V_GEN)$(SHELL) $(srcdir)/utilities/nae-vm-image.sh tests/vm
+vm-image: $(NAE_VM_IMAGE)
+.PHONY: vm-image
+
+check-local: tests/atconfig tests/atlocal $(TESTSUITE) $(NAE_VM_IMAGE)
 	$(SHELL) '$(TESTSUITE)' -C tests AUTOTEST_PATH='$(AUTOTEST_PATH)' \
 		$(TESTSUITEFLAGS)
 
 clean-local:
 	test ! -f '$(TESTSUITE)' || $(SHELL) '$(TESTSUITE)' -C tests --clean
+	rm -rf tests/vm
 
 $(TESTSUITE): $(srcdir)/package.m4 $(TESTSUITE_AT)
 	$(AM_V_GEN)$(AUTOTEST) -I '$(srcdir)' -I '$(OVS_SRCDIR)' \

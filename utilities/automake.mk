@@ -4,6 +4,8 @@ dist_noinst_SCRIPTS += \
 	utilities/nae-sandbox.sh \
 	utilities/hw-bench.sh \
 	utilities/nae-bench.sh \
+	utilities/nae-vm-image.sh \
+	utilities/nae-vm-migrate-bench.sh \
 	utilities/splitio-bench.sh
 
 # "make sandbox", as in OVS: a private ovsdb-server and our ovs-vswitchd,
@@ -27,6 +29,14 @@ bench-splitio: all
 		--builddir=$(abs_builddir) --ovs-builddir=$(OVS_BUILDDIR) \
 		--ovs-srcdir=$(OVS_SRCDIR) $(BENCHFLAGS)
 .PHONY: bench-splitio
+
+# QEMU live migration between two VM ports, nae vs OVS's
+# dpdkvhostuserclient, side by side: downtime, pings and datagrams lost.
+bench-vm-migrate: all vm-image
+	$(SHELL) $(srcdir)/utilities/nae-vm-migrate-bench.sh \
+		--builddir=$(abs_builddir) --ovs-builddir=$(OVS_BUILDDIR) \
+		--ovs-srcdir=$(OVS_SRCDIR) $(BENCHFLAGS)
+.PHONY: bench-vm-migrate
 
 # Hardware channels: provider programming rate, switch-over gaps, and
 # guest-pair throughput on VF vs rings (emulated NIC).

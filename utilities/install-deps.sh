@@ -16,7 +16,8 @@ apt-get install -y -q --no-install-recommends \
     iproute2 iputils-ping iperf3 netcat-openbsd procps \
     tcpdump kmod bc util-linux \
     libfuse3-dev fuse3 iptables conntrack tshark openssl fio ethtool \
-    libhyperscan-dev
+    libhyperscan-dev \
+    qemu-system-x86 cpio
 
 # The emulated NIC's driver needs DPDK headers the -dev package lacks.
 "$(dirname "$0")/fetch-dpdk-driver-headers.sh"

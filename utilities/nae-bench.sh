@@ -3,7 +3,9 @@
 # software channels and, side by side in the same run, for OVS's own
 # dpdkvhostuser ports driven by DPDK's virtio_user, and for two VFs of the
 # emulated switchdev NIC whose flow OVS offloads into the eswitch (the
-# hardware channel's path once offloaded).  A benchmark, not a test: it
+# hardware channel's path once offloaded), and for VM-facing nae ports
+# (options:vhost-server-path) driven by virtio_user as a vhost-user server,
+# QEMU's role.  A benchmark, not a test: it
 # prints figures and their ratio and never fails on them.
 #
 # Both sides run the same kind of guest, on the rings, never TAP: one
@@ -110,11 +112,16 @@ ovs-vsctl add-br br0 -- set Bridge br0 datapath_type=netdev \
     -- add-port br0 rep1 -- set Interface rep1 type=dpdk ofport_request=5 \
        options:dpdk-devargs="net_nae_esw0,representor=vf0" \
     -- add-port br0 rep2 -- set Interface rep2 type=dpdk ofport_request=6 \
-       options:dpdk-devargs="net_nae_esw0,representor=vf1"
+       options:dpdk-devargs="net_nae_esw0,representor=vf1" \
+    -- add-port br0 nvm1 -- set Interface nvm1 type=nae ofport_request=7 \
+       options:vhost-server-path="$bench/nvm1" \
+    -- add-port br0 nvm2 -- set Interface nvm2 type=nae ofport_request=8 \
+       options:vhost-server-path="$bench/nvm2"
 ovs-ofctl del-flows br0
 ovs-ofctl add-flow br0 "in_port=1,actions=output:2"
 ovs-ofctl add-flow br0 "in_port=3,actions=output:4"
 ovs-ofctl add-flow br0 "in_port=5,actions=output:6"
+ovs-ofctl add-flow br0 "in_port=7,actions=output:8"
 ovs-ofctl add-flow br0 "priority=0,actions=drop"
 
 # pmd_window LOG: clears the PMD statistics at the start of the window and
@@ -163,6 +170,17 @@ run_vhost() {
         -- --mode=loop --pkt-size="$1"
 }
 
+# The VM-facing nae ports, driven the same way: virtio_user here is the
+# vhost-user server (QEMU's role), the ports its clients.
+run_naevm() {
+    run_side naevm "$1" "$gen" -l 0 --no-pci --in-memory \
+        --single-file-segments -m 512 --huge-dir "$bench/huge" \
+        --file-prefix=nvgen \
+        --vdev="net_virtio_user0,path=$bench/nvm1,queues=1,queue_size=1024,server=1" \
+        --vdev="net_virtio_user1,path=$bench/nvm2,queues=1,queue_size=1024,server=1" \
+        -- --mode=loop --pkt-size="$1"
+}
+
 run_hw() {
     run_side hw "$1" "$vfgen" --vf-tx="$bench/net_nae_esw0-vf0" \
         --vf-rx="$bench/net_nae_esw0-vf1" --pkt-size="$1"
@@ -185,27 +203,32 @@ range() {
          "one generator thread; the emulated NIC's eswitch thread unpinned"
     echo "$rounds alternating rounds per size, each ${warmup}s warm-up +" \
          "${duration}s measured; rings 1024; medians, range in brackets"
-    printf '%-6s %10s %10s %7s %10s %7s %10s %10s %8s %8s\n' frame \
-        "nae Mpps" "vhost Mpps" ratio "VF Mpps" "VF/vh" "nae Gb/s" \
-        "vhost Gb/s" "nae cpp" "vh cpp"
+    printf '%-6s %10s %10s %7s %10s %7s %10s %7s %10s %10s %8s %8s\n' \
+        frame "nae Mpps" "vhost Mpps" ratio "naeVM Mpps" "VM/vh" \
+        "VF Mpps" "VF/vh" "nae Gb/s" "vhost Gb/s" "nae cpp" "vh cpp"
 } | tee results.txt
 for size in $sizes; do
-    nae_pps=() vhost_pps=() hw_pps=() nae_cpps=() vhost_cpps=()
+    nae_pps=() vhost_pps=() hw_pps=() nae_cpps=() vhost_cpps=() vm_pps=()
     for r in $(seq "$rounds"); do
         read -r pps cpp < <(run_nae "$size")
         nae_pps+=("$pps") nae_cpps+=("$cpp")
         read -r pps cpp < <(run_vhost "$size")
         vhost_pps+=("$pps") vhost_cpps+=("$cpp")
+        read -r pps cpp < <(run_naevm "$size")
+        vm_pps+=("$pps")
         read -r pps cpp < <(run_hw "$size")
         hw_pps+=("$pps")
     done
+    vm=$(median "${vm_pps[@]}")
     nae=$(median "${nae_pps[@]}")
     vhost=$(median "${vhost_pps[@]}")
     hw=$(median "${hw_pps[@]}")
-    printf '%-6s %10.3f %10.3f %6.2fx %10.3f %6.2fx %10.2f %10.2f %8.1f %8.1f\n' \
+    printf '%-6s %10.3f %10.3f %6.2fx %10.3f %6.2fx %10.3f %6.2fx %10.2f %10.2f %8.1f %8.1f\n' \
         "${size}B" "$(echo "$nae / 1000000" | bc -l)" \
         "$(echo "$vhost / 1000000" | bc -l)" \
         "$(echo "if ($vhost > 0) $nae / $vhost else 0" | bc -l)" \
+        "$(echo "$vm / 1000000" | bc -l)" \
+        "$(echo "if ($vhost > 0) $vm / $vhost else 0" | bc -l)" \
         "$(echo "$hw / 1000000" | bc -l)" \
         "$(echo "if ($vhost > 0) $hw / $vhost else 0" | bc -l)" \
         "$(echo "$nae * $size * 8 / 1000000000" | bc -l)" \
@@ -214,6 +237,7 @@ for size in $sizes; do
         | tee -a results.txt
     echo "       range: nae [$(range "${nae_pps[@]}")]," \
          "vhost [$(range "${vhost_pps[@]}")]," \
+         "naeVM [$(range "${vm_pps[@]}")]," \
          "VF [$(range "${hw_pps[@]}")] Mpps" | tee -a results.txt
 done
 echo "VF: OVS offloaded the VF-to-VF flow into the eswitch" \

@@ -1,0 +1,699 @@
+/*
+ * Copyright (c) 2026 The ovs-nae authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* The VM channel class: virtio-net queue pairs through rte_vhost. */
+
+#include <config.h>
+
+#include <errno.h>
+#include <sched.h>
+#include <linux/virtio_net.h>
+
+#include <rte_mbuf.h>
+#include <rte_vhost.h>
+
+#include "coverage.h"
+#include "dp-packet.h"
+#include "nae-channel-vhost.h"
+#include "nae-abi.h"
+#include "nae-mbuf.h"
+#include "nae-stat.h"
+#include "netdev.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/list.h"
+#include "openvswitch/vlog.h"
+#include "ovs-atomic.h"
+#include "ovs-thread.h"
+#include "packets.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(nae_channel_vhost);
+
+COVERAGE_DEFINE(nae_vhost_new_device);
+COVERAGE_DEFINE(nae_vhost_destroy_device);
+COVERAGE_DEFINE(nae_vhost_tx_retry);
+
+/* rte_vhost's queue numbering: queue pair 'i' is vring 2i (to the VM) and
+ * vring 2i + 1 (from the VM). */
+#define NAE_VHOST_RXQ(QP) ((QP) * 2)        /* The VM receives. */
+#define NAE_VHOST_TXQ(QP) ((QP) * 2 + 1)    /* The VM transmits. */
+
+/* Enqueue attempts while the VM's receive ring takes some but not all of a
+ * burst, as netdev-dpdk's vhost ports retry. */
+#define NAE_VHOST_TX_RETRIES 8
+
+struct nae_channel_vhost {
+    struct nae_channel up;
+    struct nae_vhost *vh;
+    int qp;
+
+    /* The port's; change only while no data path thread uses us. */
+    struct rte_mempool *mp;
+    uint32_t max_frame;
+
+    /* Data path threads inside a burst with the device's 'vid'; the vhost
+     * thread waits for 0 before the VM's memory is unmapped. */
+    atomic_uint users;
+
+    atomic_uint64_t rx_packets;         /* One polling thread. */
+    atomic_uint64_t rx_bytes;
+    atomic_uint64_t tx_packets;         /* Any thread. */
+    atomic_uint64_t tx_bytes;
+    atomic_uint64_t tx_ring_full;       /* The VM had no buffers. */
+    atomic_uint64_t tx_not_running;     /* No device, or queue disabled. */
+    atomic_uint64_t tx_oversize;        /* Larger than the MTU, no TSO. */
+    atomic_uint64_t tx_no_mbuf;         /* No mbuf for a copy. */
+};
+
+/* Our sockets, for rte_vhost's callbacks, which name a device by 'vid'. */
+static struct ovs_mutex nae_vhost_mutex = OVS_MUTEX_INITIALIZER;
+
+struct nae_vhost {
+    char *owner;                /* The nae port, for logs. */
+    char *path;                 /* QEMU's socket. */
+    nae_vhost_changed_cb *changed;
+    void *aux;
+    bool tso;
+
+    /* Written by rte_vhost's thread, read by anyone. */
+    atomic_int vid;             /* The running device, or -1. */
+    atomic_bool connected;
+    atomic_uint64_t features;
+    atomic_int n_queue_pairs;
+    atomic_uint32_t mtu;
+    atomic_uint64_t sessions;
+    atomic_bool vring_enabled[2 * NAE_MAX_CHANNELS];
+
+    struct ovs_list node OVS_GUARDED_BY(nae_vhost_mutex);
+    struct nae_channel_vhost chans[NAE_MAX_CHANNELS];  /* Queue pairs. */
+};
+
+
+static struct ovs_list nae_vhost_list OVS_GUARDED_BY(nae_vhost_mutex)
+    = OVS_LIST_INITIALIZER(&nae_vhost_list);
+
+static const struct nae_channel_class nae_channel_vhost_class;
+
+static struct nae_channel_vhost *
+nae_channel_vhost_cast(const struct nae_channel *chan)
+{
+    ovs_assert(chan->class == &nae_channel_vhost_class);
+    return CONTAINER_OF(chan, struct nae_channel_vhost, up);
+}
+
+bool
+nae_channel_is_vhost(const struct nae_channel *chan)
+{
+    return chan && chan->class == &nae_channel_vhost_class;
+}
+
+/* --- rte_vhost's thread ----------------------------------------------- */
+
+/* Finds the socket 'vid' came in on, calls 'fn' on it under the list's
+ * mutex, then tells the port, outside it (nae_vhost_close() unregisters
+ * the socket, which waits for a callback in progress, before it frees
+ * anything).  Returns false if 'vid' is none of ours. */
+static bool
+nae_vhost_with(int vid, void (*fn)(struct nae_vhost *, int vid, void *),
+               void *arg)
+{
+    nae_vhost_changed_cb *changed = NULL;
+    char ifname[PATH_MAX];
+    struct nae_vhost *vh;
+    void *aux = NULL;
+    bool found = false;
+
+    if (rte_vhost_get_ifname(vid, ifname, sizeof ifname)) {
+        return false;
+    }
+    ovs_mutex_lock(&nae_vhost_mutex);
+    LIST_FOR_EACH (vh, node, &nae_vhost_list) {
+        if (!strcmp(vh->path, ifname)) {
+            fn(vh, vid, arg);
+            changed = vh->changed;
+            aux = vh->aux;
+            found = true;
+            break;
+        }
+    }
+    ovs_mutex_unlock(&nae_vhost_mutex);
+    if (changed) {
+        changed(aux);
+    }
+    return found;
+}
+
+static void
+nae_vhost_device_up(struct nae_vhost *vh, int vid, void *arg OVS_UNUSED)
+{
+    uint64_t features = 0;
+    uint16_t mtu = 0;
+    size_t n_vrings = rte_vhost_get_vring_num(vid);
+    int n_qp = n_vrings / 2;
+
+    rte_vhost_get_negotiated_features(vid, &features);
+    if (rte_vhost_get_mtu(vid, &mtu)) {
+        mtu = 0;
+    }
+    for (size_t i = 0; i < n_vrings; i++) {
+        struct rte_vhost_vring vring;
+
+        /* We poll: the VM need not kick us. */
+        rte_vhost_enable_guest_notification(vid, i, 0);
+
+        /* rte_vhost reports a vring's state change only while the device
+         * runs; one QEMU set up before (as after a reconnection) is
+         * enabled.  Those it disables later are reported. */
+        if (i < ARRAY_SIZE(vh->vring_enabled)
+            && !rte_vhost_get_vhost_vring(vid, i, &vring) && vring.desc) {
+            atomic_store(&vh->vring_enabled[i], true);
+        }
+    }
+    atomic_store_relaxed(&vh->features, features);
+    atomic_store_relaxed(&vh->n_queue_pairs, n_qp);
+    atomic_store_relaxed(&vh->mtu, mtu);
+    nae_stat_add_shared(&vh->sessions, 1);
+    atomic_store(&vh->vid, vid);
+    VLOG_INFO("%s: VM device %d started on %s: %d queue pair(s), virtio "
+              "features 0x%"PRIx64, vh->owner, vid, vh->path, n_qp, features);
+}
+
+static int
+nae_vhost_new_device(int vid)
+{
+    COVERAGE_INC(nae_vhost_new_device);
+    return nae_vhost_with(vid, nae_vhost_device_up, NULL) ? 0 : -1;
+}
+
+/* Waits until no data path thread is inside a burst on 'vh': they read
+ * 'vid' after announcing themselves in 'users'. */
+static void
+nae_vhost_quiesce(struct nae_vhost *vh)
+{
+    for (int i = 0; i < NAE_MAX_CHANNELS; i++) {
+        unsigned int users;
+
+        for (;;) {
+            atomic_read(&vh->chans[i].users, &users);
+            if (!users) {
+                break;
+            }
+            sched_yield();
+        }
+    }
+}
+
+static void
+nae_vhost_device_down(struct nae_vhost *vh, int vid, void *arg OVS_UNUSED)
+{
+    int cur;
+
+    atomic_read(&vh->vid, &cur);
+    if (cur != vid) {
+        return;
+    }
+    atomic_store(&vh->vid, -1);
+    for (size_t i = 0; i < ARRAY_SIZE(vh->vring_enabled); i++) {
+        atomic_store_relaxed(&vh->vring_enabled[i], false);
+    }
+    /* rte_vhost unmaps the VM's memory when we return. */
+    nae_vhost_quiesce(vh);
+    VLOG_INFO("%s: VM device %d stopped", vh->owner, vid);
+}
+
+static void
+nae_vhost_destroy_device(int vid)
+{
+    COVERAGE_INC(nae_vhost_destroy_device);
+    nae_vhost_with(vid, nae_vhost_device_down, NULL);
+}
+
+struct nae_vring_change {
+    uint16_t queue_id;
+    bool enable;
+};
+
+static void
+nae_vhost_vring_change(struct nae_vhost *vh, int vid OVS_UNUSED, void *arg)
+{
+    const struct nae_vring_change *c = arg;
+
+    if (c->queue_id < ARRAY_SIZE(vh->vring_enabled)) {
+        VLOG_DBG("%s: vring %"PRIu16" %s", vh->owner, c->queue_id,
+                 c->enable ? "enabled" : "disabled");
+        atomic_store(&vh->vring_enabled[c->queue_id], c->enable);
+    }
+}
+
+static int
+nae_vhost_vring_state_changed(int vid, uint16_t queue_id, int enable)
+{
+    struct nae_vring_change c = { .queue_id = queue_id, .enable = enable };
+
+    return nae_vhost_with(vid, nae_vhost_vring_change, &c) ? 0 : -1;
+}
+
+static void
+nae_vhost_features_change(struct nae_vhost *vh, int vid OVS_UNUSED,
+                          void *arg)
+{
+    uint64_t features = *(uint64_t *) arg, old;
+
+    atomic_read_relaxed(&vh->features, &old);
+    if (RTE_VHOST_NEED_LOG(features) != RTE_VHOST_NEED_LOG(old)) {
+        VLOG_INFO("%s: dirty-page logging %s (QEMU %s)", vh->owner,
+                  RTE_VHOST_NEED_LOG(features) ? "on" : "off",
+                  RTE_VHOST_NEED_LOG(features) ? "migrates the VM"
+                                               : "ended a migration");
+    }
+    atomic_store_relaxed(&vh->features, features);
+}
+
+static int
+nae_vhost_features_changed(int vid, uint64_t features)
+{
+    return nae_vhost_with(vid, nae_vhost_features_change, &features) ? 0 : -1;
+}
+
+static void
+nae_vhost_connection(struct nae_vhost *vh, int vid OVS_UNUSED, void *arg)
+{
+    atomic_store_relaxed(&vh->connected, *(bool *) arg);
+}
+
+static int
+nae_vhost_new_connection(int vid)
+{
+    bool up = true;
+
+    return nae_vhost_with(vid, nae_vhost_connection, &up) ? 0 : -1;
+}
+
+static void
+nae_vhost_destroy_connection(int vid)
+{
+    bool up = false;
+
+    nae_vhost_with(vid, nae_vhost_connection, &up);
+}
+
+static const struct rte_vhost_device_ops nae_vhost_ops;
+
+/* --- Control path ----------------------------------------------------- */
+
+int
+nae_vhost_open(const char *owner, const char *server_path, bool tso,
+               nae_vhost_changed_cb *changed, void *aux,
+               struct nae_vhost **vhp, char **errp)
+{
+    uint64_t flags = (RTE_VHOST_USER_CLIENT
+                      /* dp_packets are one buffer. */
+                      | RTE_VHOST_USER_LINEARBUF_SUPPORT);
+    uint64_t unsupported;
+    struct nae_vhost *vh;
+    int err;
+
+    if (tso) {
+        /* Large frames from the VM in buffers of their size. */
+        flags |= RTE_VHOST_USER_EXTBUF_SUPPORT;
+        unsupported = (1ULL << VIRTIO_NET_F_HOST_ECN
+                       | 1ULL << VIRTIO_NET_F_HOST_UFO);
+    } else {
+        /* No checksum offload, and so none of what depends on it (TSO,
+         * UFO, ECN), as the virtio spec says. */
+        unsupported = 1ULL << VIRTIO_NET_F_CSUM;
+    }
+
+    vh = xzalloc(sizeof *vh);
+    vh->owner = xstrdup(owner);
+    vh->path = xstrdup(server_path);
+    vh->changed = changed;
+    vh->aux = aux;
+    vh->tso = tso;
+    atomic_init(&vh->vid, -1);
+    for (int i = 0; i < NAE_MAX_CHANNELS; i++) {
+        struct nae_channel_vhost *c = &vh->chans[i];
+
+        c->up.class = &nae_channel_vhost_class;
+        c->vh = vh;
+        c->qp = i;
+        atomic_init(&c->users, 0);
+    }
+
+    ovs_mutex_lock(&nae_vhost_mutex);
+    ovs_list_push_back(&nae_vhost_list, &vh->node);
+    ovs_mutex_unlock(&nae_vhost_mutex);
+
+    err = rte_vhost_driver_register(server_path, flags);
+    if (err) {
+        *errp = xasprintf("%s: cannot register vhost-user client socket %s "
+                          "(is it another port's?)", owner, server_path);
+        goto error;
+    }
+    if (rte_vhost_driver_callback_register(server_path, &nae_vhost_ops)
+        || rte_vhost_driver_disable_features(server_path, unsupported)
+        || rte_vhost_driver_start(server_path)) {
+        *errp = xasprintf("%s: cannot start the vhost-user client on %s",
+                          owner, server_path);
+        rte_vhost_driver_unregister(server_path);
+        goto error;
+    }
+    VLOG_INFO("%s: vhost-user client of %s%s", owner, server_path,
+              tso ? ", TSO" : "");
+    *vhp = vh;
+    return 0;
+
+error:
+    ovs_mutex_lock(&nae_vhost_mutex);
+    ovs_list_remove(&vh->node);
+    ovs_mutex_unlock(&nae_vhost_mutex);
+    free(vh->owner);
+    free(vh->path);
+    free(vh);
+    return EINVAL;
+}
+
+/* The port's data path no longer uses the channels. */
+void
+nae_vhost_close(struct nae_vhost *vh)
+{
+    if (!vh) {
+        return;
+    }
+    /* Stops the device (destroy_device() runs here) and the callbacks. */
+    rte_vhost_driver_unregister(vh->path);
+    ovs_mutex_lock(&nae_vhost_mutex);
+    ovs_list_remove(&vh->node);
+    ovs_mutex_unlock(&nae_vhost_mutex);
+    free(vh->owner);
+    free(vh->path);
+    free(vh);
+}
+
+void
+nae_vhost_get_state(const struct nae_vhost *vh_, struct nae_vhost_state *st)
+{
+    struct nae_vhost *vh = CONST_CAST(struct nae_vhost *, vh_);
+    int vid;
+
+    atomic_read(&vh->vid, &vid);
+    atomic_read_relaxed(&vh->connected, &st->connected);
+    st->running = vid >= 0;
+    atomic_read_relaxed(&vh->features, &st->features);
+    st->logging = RTE_VHOST_NEED_LOG(st->features) != 0;
+    atomic_read_relaxed(&vh->n_queue_pairs, &st->n_queue_pairs);
+    atomic_read_relaxed(&vh->mtu, &st->mtu);
+    st->sessions = nae_stat_get(&vh->sessions);
+    if (!st->running) {
+        st->n_queue_pairs = 0;
+    }
+}
+
+const char *
+nae_vhost_path(const struct nae_vhost *vh)
+{
+    return vh->path;
+}
+
+struct nae_channel *
+nae_vhost_channel(struct nae_vhost *vh, int i)
+{
+    ovs_assert(i >= 0 && i < NAE_MAX_CHANNELS);
+    return &vh->chans[i].up;
+}
+
+void
+nae_vhost_set_mempool(struct nae_vhost *vh, struct rte_mempool *mp,
+                      uint32_t max_frame)
+{
+    for (int i = 0; i < NAE_MAX_CHANNELS; i++) {
+        vh->chans[i].mp = mp;
+        vh->chans[i].max_frame = max_frame;
+    }
+}
+
+/* --- Channel class ---------------------------------------------------- */
+
+/* The channels live in their 'struct nae_vhost'. */
+static void
+nae_channel_vhost_close(struct nae_channel *chan OVS_UNUSED)
+{
+}
+
+static bool
+nae_channel_vhost_enabled(const struct nae_channel_vhost *c, int vring)
+{
+    bool enabled;
+
+    atomic_read_relaxed(&CONST_CAST(struct nae_channel_vhost *, c)
+                        ->vh->vring_enabled[vring], &enabled);
+    return enabled;
+}
+
+/* Both vrings of the queue pair are enabled by the VM's driver. */
+static bool
+nae_channel_vhost_link(const struct nae_channel *chan)
+{
+    const struct nae_channel_vhost *c = nae_channel_vhost_cast(chan);
+    struct nae_vhost *vh = c->vh;
+    int vid;
+
+    atomic_read(&vh->vid, &vid);
+    return (vid >= 0 && nae_channel_vhost_enabled(c, NAE_VHOST_RXQ(c->qp))
+            && nae_channel_vhost_enabled(c, NAE_VHOST_TXQ(c->qp)));
+}
+
+static void
+nae_channel_vhost_get_stats(const struct nae_channel *chan,
+                            struct nae_channel_stats *stats)
+{
+    const struct nae_channel_vhost *c = nae_channel_vhost_cast(chan);
+
+    stats->rx_packets = nae_stat_get(&c->rx_packets);
+    stats->rx_bytes = nae_stat_get(&c->rx_bytes);
+    stats->tx_packets = nae_stat_get(&c->tx_packets);
+    stats->tx_bytes = nae_stat_get(&c->tx_bytes);
+    stats->tx_dropped = (nae_stat_get(&c->tx_ring_full)
+                         + nae_stat_get(&c->tx_not_running)
+                         + nae_stat_get(&c->tx_oversize)
+                         + nae_stat_get(&c->tx_no_mbuf));
+}
+
+void
+nae_vhost_get_stats(const struct nae_vhost *vh, struct nae_channel_stats *st,
+                    struct nae_vhost_drops *d)
+{
+    memset(st, 0, sizeof *st);
+    memset(d, 0, sizeof *d);
+    for (int i = 0; i < NAE_MAX_CHANNELS; i++) {
+        const struct nae_channel_vhost *c = &vh->chans[i];
+        struct nae_channel_stats cs;
+
+        nae_channel_vhost_get_stats(&c->up, &cs);
+        st->rx_packets += cs.rx_packets;
+        st->rx_bytes += cs.rx_bytes;
+        st->tx_packets += cs.tx_packets;
+        st->tx_bytes += cs.tx_bytes;
+        st->tx_dropped += cs.tx_dropped;
+        d->ring_full += nae_stat_get(&c->tx_ring_full);
+        d->not_running += nae_stat_get(&c->tx_not_running);
+        d->over_mtu += nae_stat_get(&c->tx_oversize);
+        d->no_mbuf += nae_stat_get(&c->tx_no_mbuf);
+    }
+}
+
+static void
+nae_channel_vhost_format(const struct nae_channel *chan, struct ds *s)
+{
+    const struct nae_channel_vhost *c = nae_channel_vhost_cast(chan);
+
+    ds_put_format(s, ", virtio queue pair %d (vrings %s/%s)", c->qp,
+                  nae_channel_vhost_enabled(c, NAE_VHOST_RXQ(c->qp))
+                  ? "on" : "off",
+                  nae_channel_vhost_enabled(c, NAE_VHOST_TXQ(c->qp))
+                  ? "on" : "off");
+    ds_put_format(s, "\n    tx dropped: VM ring full %"PRIu64", not running "
+                  "%"PRIu64", over MTU %"PRIu64", no mbuf %"PRIu64,
+                  nae_stat_get(&c->tx_ring_full),
+                  nae_stat_get(&c->tx_not_running),
+                  nae_stat_get(&c->tx_oversize),
+                  nae_stat_get(&c->tx_no_mbuf));
+}
+
+/* Enters a burst: returns the device's vid, or -1 (then the caller must not
+ * touch the device, and has left already). */
+static int
+nae_channel_vhost_enter(struct nae_channel_vhost *c)
+{
+    unsigned int orig;
+    int vid;
+
+    atomic_add(&c->users, 1, &orig);
+    atomic_read(&c->vh->vid, &vid);
+    if (vid < 0) {
+        atomic_sub(&c->users, 1, &orig);
+    }
+    return vid;
+}
+
+static void
+nae_channel_vhost_leave(struct nae_channel_vhost *c)
+{
+    unsigned int orig;
+
+    atomic_sub(&c->users, 1, &orig);
+}
+
+static int
+nae_channel_vhost_rx_burst(struct nae_channel *chan, struct dp_packet **pkts,
+                           int max)
+{
+    struct nae_channel_vhost *c = nae_channel_vhost_cast(chan);
+    uint64_t bytes = 0;
+    int vid, n;
+
+    if (!nae_channel_vhost_enabled(c, NAE_VHOST_TXQ(c->qp))) {
+        return 0;
+    }
+    vid = nae_channel_vhost_enter(c);
+    if (vid < 0) {
+        return 0;
+    }
+    /* rte_vhost validates every descriptor against the VM's memory table
+     * and copies the frames into our mbufs. */
+    n = rte_vhost_dequeue_burst(vid, NAE_VHOST_TXQ(c->qp), c->mp,
+                                (struct rte_mbuf **) pkts, max);
+    nae_channel_vhost_leave(c);
+    if (n) {
+        for (int i = 0; i < n; i++) {
+            bytes += dp_packet_size(pkts[i]);
+        }
+        nae_stat_add(&c->rx_packets, n);
+        nae_stat_add(&c->rx_bytes, bytes);
+    }
+    return n;
+}
+
+/* What the virtio-net header needs of a frame OVS hands us for TSO or
+ * checksum offload, as netdev-dpdk prepares its vhost ports' frames.
+ * Returns false if the frame cannot be offloaded. */
+static bool
+nae_channel_vhost_prep_offload(struct rte_mbuf *m)
+{
+    struct dp_packet *pkt = CONTAINER_OF(m, struct dp_packet, mbuf);
+
+    if (m->ol_flags & RTE_MBUF_F_TX_L4_MASK) {
+        m->l2_len = (char *) dp_packet_l3(pkt) - (char *) dp_packet_eth(pkt);
+        m->l3_len = (char *) dp_packet_l4(pkt) - (char *) dp_packet_l3(pkt);
+        m->outer_l2_len = 0;
+        m->outer_l3_len = 0;
+    }
+    if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) {
+        struct tcp_header *th = dp_packet_l4(pkt);
+
+        if (!th) {
+            return false;
+        }
+        m->l4_len = TCP_OFFSET(th->tcp_ctl) * 4;
+        m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
+    }
+    return true;
+}
+
+static void
+nae_channel_vhost_tx_burst(struct nae_channel *chan, struct dp_packet **pkts,
+                           int n_pkts)
+{
+    struct nae_channel_vhost *c = nae_channel_vhost_cast(chan);
+    struct rte_mbuf *mbufs[NETDEV_MAX_BURST];
+    uint64_t no_mbuf = 0, oversize = 0, bytes = 0;
+    int n = 0, sent = 0, vid;
+
+    if (!nae_channel_vhost_enabled(c, NAE_VHOST_RXQ(c->qp))
+        || (vid = nae_channel_vhost_enter(c)) < 0) {
+        nae_stat_add_shared(&c->tx_not_running, n_pkts);
+        nae_packets_free(pkts, n_pkts);
+        return;
+    }
+
+    n_pkts = nae_packets_to_mbufs(pkts, n_pkts, c->mp, mbufs, &no_mbuf);
+    for (int i = 0; i < n_pkts; i++) {
+        struct rte_mbuf *m = mbufs[i];
+
+        if (OVS_UNLIKELY(m->nb_segs > 1
+                         || (m->pkt_len > c->max_frame
+                             && !(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG))
+                         || (c->vh->tso
+                             && !nae_channel_vhost_prep_offload(m)))) {
+            rte_pktmbuf_free(m);
+            oversize++;
+            continue;
+        }
+        bytes += m->pkt_len;
+        mbufs[n++] = m;
+    }
+
+    /* rte_vhost serializes the threads that send to one vring, copies the
+     * frames into the VM's buffers, logs the pages it dirties and
+     * interrupts the VM. */
+    for (int tries = 0; sent < n && tries <= NAE_VHOST_TX_RETRIES; tries++) {
+        int k = rte_vhost_enqueue_burst(vid, NAE_VHOST_RXQ(c->qp),
+                                        mbufs + sent, n - sent);
+        if (!k) {
+            break;
+        }
+        if (tries) {
+            COVERAGE_INC(nae_vhost_tx_retry);
+        }
+        sent += k;
+    }
+    nae_channel_vhost_leave(c);
+
+    for (int i = sent; i < n; i++) {
+        bytes -= mbufs[i]->pkt_len;
+    }
+    rte_pktmbuf_free_bulk(mbufs, n);
+    nae_stat_add_shared(&c->tx_packets, sent);
+    nae_stat_add_shared(&c->tx_bytes, bytes);
+    if (OVS_UNLIKELY(sent < n)) {
+        nae_stat_add_shared(&c->tx_ring_full, n - sent);
+    }
+    if (OVS_UNLIKELY(oversize)) {
+        nae_stat_add_shared(&c->tx_oversize, oversize);
+    }
+    if (OVS_UNLIKELY(no_mbuf)) {
+        nae_stat_add_shared(&c->tx_no_mbuf, no_mbuf);
+    }
+}
+
+static const struct nae_channel_class nae_channel_vhost_class = {
+    .type = "vhost",
+    .close = nae_channel_vhost_close,
+    .link = nae_channel_vhost_link,
+    .get_stats = nae_channel_vhost_get_stats,
+    .format = nae_channel_vhost_format,
+    .rx_burst = nae_channel_vhost_rx_burst,
+    .tx_burst = nae_channel_vhost_tx_burst,
+};
+
+static const struct rte_vhost_device_ops nae_vhost_ops = {
+    .new_device = nae_vhost_new_device,
+    .destroy_device = nae_vhost_destroy_device,
+    .vring_state_changed = nae_vhost_vring_state_changed,
+    .features_changed = nae_vhost_features_changed,
+    .new_connection = nae_vhost_new_connection,
+    .destroy_connection = nae_vhost_destroy_connection,
+};

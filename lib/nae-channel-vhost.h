@@ -1,0 +1,92 @@
+/*
+ * Copyright (c) 2026 The ovs-nae authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef NAE_CHANNEL_VHOST_H
+#define NAE_CHANNEL_VHOST_H 1
+
+/* The VM channel kind: the virtio-net queue pairs of a QEMU VM, reached
+ * through DPDK's vhost-user library (rte_vhost), which speaks the protocol,
+ * maps the VM's memory table, validates and walks its descriptor rings,
+ * fills the virtio-net header and logs dirty pages during migration.
+ *
+ * One 'struct nae_vhost' is one VM NIC: QEMU is the vhost-user server and
+ * the switch its client, so that either side restarts without the other.
+ * While the VM's driver runs there is one vhost device, and each of its
+ * queue pairs the port serves is a channel (struct nae_channel).
+ *
+ * Threads: rte_vhost runs its protocol in its own thread, which changes the
+ * device's state and calls 'changed' (never under a lock of ours); the
+ * port re-reads the state in its reconfigure().  Before the VM's memory
+ * goes, that thread waits until no data path thread is inside a burst. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nae-channel.h"
+
+struct ds;
+struct rte_mempool;
+
+struct nae_vhost;
+
+/* What the port is told. */
+typedef void nae_vhost_changed_cb(void *aux);
+
+/* What the VM's device looks like now. */
+struct nae_vhost_state {
+    bool connected;             /* QEMU's socket is connected. */
+    bool running;               /* The VM's driver started the device. */
+    bool logging;               /* Dirty-page logging (QEMU migrates). */
+    int n_queue_pairs;          /* The device's, when running. */
+    uint64_t features;          /* Negotiated virtio features. */
+    uint64_t sessions;          /* Devices started since open. */
+    uint32_t mtu;               /* The VM's, if it negotiated one, or 0. */
+};
+
+/* Connects to QEMU's vhost-user socket 'server_path' (and again whenever
+ * it goes), negotiating TSO and checksum offload with the VM if 'tso'.
+ * Returns 0 and the NIC in '*vhp', or an errno value with '*errp' set. */
+int nae_vhost_open(const char *owner, const char *server_path, bool tso,
+                   nae_vhost_changed_cb *, void *aux, struct nae_vhost **vhp,
+                   char **errp);
+void nae_vhost_close(struct nae_vhost *);
+
+void nae_vhost_get_state(const struct nae_vhost *, struct nae_vhost_state *);
+const char *nae_vhost_path(const struct nae_vhost *);
+
+/* Transmit drops by reason. */
+struct nae_vhost_drops {
+    uint64_t ring_full;         /* The VM gave no receive buffers. */
+    uint64_t not_running;       /* No device, or the queue is disabled. */
+    uint64_t over_mtu;          /* Larger than the MTU, without TSO. */
+    uint64_t no_mbuf;           /* No mbuf to copy a packet into. */
+};
+/* The counters of all channels together, since open(). */
+void nae_vhost_get_stats(const struct nae_vhost *, struct nae_channel_stats *,
+                         struct nae_vhost_drops *);
+
+/* Channel 'i', queue pair 'i' of the device, for i < NAE_MAX_CHANNELS. */
+struct nae_channel *nae_vhost_channel(struct nae_vhost *, int i);
+
+/* Gives the channels receive buffers from 'mp' and a frame bound ('max_frame'
+ * bytes, for frames without TSO).  Only while no data path thread uses
+ * them. */
+void nae_vhost_set_mempool(struct nae_vhost *, struct rte_mempool *mp,
+                           uint32_t max_frame);
+
+bool nae_channel_is_vhost(const struct nae_channel *);
+
+#endif /* nae-channel-vhost.h */
