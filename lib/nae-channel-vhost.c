@@ -314,6 +314,18 @@ static const struct rte_vhost_device_ops nae_vhost_ops;
 
 /* --- Control path ----------------------------------------------------- */
 
+/* Forgets 'vh', whose socket rte_vhost no longer has. */
+static void
+nae_vhost_free(struct nae_vhost *vh)
+{
+    ovs_mutex_lock(&nae_vhost_mutex);
+    ovs_list_remove(&vh->node);
+    ovs_mutex_unlock(&nae_vhost_mutex);
+    free(vh->owner);
+    free(vh->path);
+    free(vh);
+}
+
 int
 nae_vhost_open(const char *owner, const char *server_path, bool tso,
                nae_vhost_changed_cb *changed, void *aux,
@@ -326,15 +338,21 @@ nae_vhost_open(const char *owner, const char *server_path, bool tso,
     struct nae_vhost *vh;
     int err;
 
+    /* Without the guest's own announcement, QEMU announces a migrated VM
+     * itself the moment it resumes on the destination: it asks us for a
+     * RARP with the VM's MAC (VHOST_USER_SEND_RARP), which rte_vhost puts
+     * first in the next burst we receive, so the bridge learns the VM's
+     * new port before the guest has run at all. */
+    unsupported = 1ULL << VIRTIO_NET_F_GUEST_ANNOUNCE;
     if (tso) {
         /* Large frames from the VM in buffers of their size. */
         flags |= RTE_VHOST_USER_EXTBUF_SUPPORT;
-        unsupported = (1ULL << VIRTIO_NET_F_HOST_ECN
-                       | 1ULL << VIRTIO_NET_F_HOST_UFO);
+        unsupported |= (1ULL << VIRTIO_NET_F_HOST_ECN
+                        | 1ULL << VIRTIO_NET_F_HOST_UFO);
     } else {
         /* No checksum offload, and so none of what depends on it (TSO,
          * UFO, ECN), as the virtio spec says. */
-        unsupported = 1ULL << VIRTIO_NET_F_CSUM;
+        unsupported |= 1ULL << VIRTIO_NET_F_CSUM;
     }
 
     vh = xzalloc(sizeof *vh);
@@ -377,12 +395,7 @@ nae_vhost_open(const char *owner, const char *server_path, bool tso,
     return 0;
 
 error:
-    ovs_mutex_lock(&nae_vhost_mutex);
-    ovs_list_remove(&vh->node);
-    ovs_mutex_unlock(&nae_vhost_mutex);
-    free(vh->owner);
-    free(vh->path);
-    free(vh);
+    nae_vhost_free(vh);
     return EINVAL;
 }
 
@@ -395,12 +408,7 @@ nae_vhost_close(struct nae_vhost *vh)
     }
     /* Stops the device (destroy_device() runs here) and the callbacks. */
     rte_vhost_driver_unregister(vh->path);
-    ovs_mutex_lock(&nae_vhost_mutex);
-    ovs_list_remove(&vh->node);
-    ovs_mutex_unlock(&nae_vhost_mutex);
-    free(vh->owner);
-    free(vh->path);
-    free(vh);
+    nae_vhost_free(vh);
 }
 
 void
@@ -409,6 +417,7 @@ nae_vhost_get_state(const struct nae_vhost *vh_, struct nae_vhost_state *st)
     struct nae_vhost *vh = CONST_CAST(struct nae_vhost *, vh_);
     int vid;
 
+    memset(st, 0, sizeof *st);  /* The port hashes it, padding and all. */
     atomic_read(&vh->vid, &vid);
     atomic_read_relaxed(&vh->connected, &st->connected);
     st->running = vid >= 0;

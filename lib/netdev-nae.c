@@ -55,6 +55,7 @@
 #include "dirs.h"
 #include "dp-packet.h"
 #include "dpdk.h"
+#include "hash.h"
 #include "nae-channel-ring.h"
 #include "nae-channel-vf.h"
 #include "nae-channel-vhost.h"
@@ -142,6 +143,7 @@ struct netdev_nae {
     uint64_t max_guest_mem OVS_GUARDED;     /* Bytes; for new sessions. */
     bool dp_resync OVS_GUARDED;         /* Guest session changed state. */
     bool dp_running OVS_GUARDED;        /* 'rings' drive a started device. */
+    uint64_t vm_seen OVS_GUARDED;       /* The VM state run() last saw. */
     enum netdev_flags flags OVS_GUARDED;
 
     /* Hardware channel configuration and placement.  'hw_devargs' may name
@@ -659,13 +661,16 @@ netdev_nae_destruct(struct netdev *netdev)
     ovs_mutex_destroy(&dev->mutex);
 }
 
-/* rte_vhost's thread: the VM's device changed; reconfigure() reads it. */
+/* rte_vhost's thread: the VM's device changed; reconfigure() reads it,
+ * and the bridge refreshes the port's status (as for OVS's vhost ports,
+ * both only bump sequence numbers). */
 static void
 netdev_nae_vhost_changed(void *dev_)
 {
     struct netdev_nae *dev = dev_;
 
     netdev_request_reconfigure(&dev->up);
+    netdev_change_seq_changed(&dev->up);
 }
 
 static char *
@@ -1017,6 +1022,20 @@ static void
 netdev_nae_run_one(struct netdev_nae *dev)
     OVS_REQUIRES(dev->mutex)
 {
+    if (dev->vhost) {
+        /* rte_vhost's thread bumps the port's change sequence, but the
+         * bridge can read it between that thread's two steps and miss the
+         * change for good: say it again from here. */
+        struct nae_vhost_state st;
+        uint64_t seen;
+
+        nae_vhost_get_state(dev->vhost, &st);
+        seen = hash_bytes(&st, sizeof st, 0);
+        if (seen != dev->vm_seen) {
+            dev->vm_seen = seen;
+            netdev_change_seq_changed(&dev->up);
+        }
+    }
     if (!dev->ctl) {
         return;
     }

@@ -27,18 +27,25 @@ def connect(path, deadline):
             time.sleep(0.2)
 
 
+def recv(sock, deadline):
+    """What arrives before 'deadline': bytes, b"" at EOF, None if none."""
+    left = deadline - time.time()
+    if left <= 0:
+        return None
+    sock.settimeout(left)
+    try:
+        return sock.recv(65536)
+    except socket.timeout:
+        return None
+
+
 def read_until(sock, marker, deadline):
     buf = b""
     while marker not in buf:
-        left = deadline - time.time()
-        if left <= 0:
+        data = recv(sock, deadline)
+        if data is None:
             sys.stderr.write("timed out\n")
             sys.exit(124)
-        sock.settimeout(left)
-        try:
-            data = sock.recv(65536)
-        except socket.timeout:
-            continue
         if not data:
             break
         buf += data
@@ -77,24 +84,21 @@ def main():
 
     buf = b""
     while True:
-        left = deadline - time.time()
-        if left <= 0:
+        data = recv(sock, deadline)
+        if data is None:
             sys.stdout.write(buf.decode(errors="replace"))
             sys.stderr.write("timed out after %g s\n" % timeout)
             return 124
-        sock.settimeout(left)
-        try:
-            data = sock.recv(65536)
-        except socket.timeout:
-            continue
         if not data:
             sys.stderr.write("the VM's serial port closed\n")
             return 125
         buf += data
         i = buf.find(end)
         if i >= 0 and buf.find(b"\n", i) >= 0:
-            # Output of earlier commands that timed out is not ours.
-            out = buf[:i].replace(b"\r", b"")
+            # What an earlier command that timed out printed is not ours.
+            start = buf.rfind(b"NAE-VM-END ", 0, i)
+            start = buf.find(b"\n", start) + 1 if start >= 0 else 0
+            out = buf[start:i].replace(b"\r", b"")
             status = int(buf[i + len(end):buf.find(b"\n", i)])
             sys.stdout.write(out.decode(errors="replace"))
             return status

@@ -2,6 +2,7 @@
 dist_noinst_SCRIPTS += \
 	utilities/install-deps.sh \
 	utilities/nae-sandbox.sh \
+	utilities/bench-lib.sh \
 	utilities/hw-bench.sh \
 	utilities/nae-bench.sh \
 	utilities/nae-vm-image.sh \

@@ -63,35 +63,10 @@ naegen=$builddir/utilities/nae-gen
 [ -x "$gen" ] && [ -x "$naegen" ] && [ -x "$vfgen" ] \
     || { echo "$0: run make first" >&2; exit 1; }
 
-bench=$builddir/bench
-export OVS_RUNDIR=$bench OVS_LOGDIR=$bench OVS_DBDIR=$bench
-export OVS_SYSCONFDIR=$bench
 export PATH=$builddir/vswitchd-plugin:$ovs_builddir/utilities:$ovs_builddir/ovsdb:$PATH
-
-cleanup() {
-    set +e
-    for p in "$bench"/*.pid; do
-        [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null
-    done
-    sleep 1
-    umount "$bench/huge" 2>/dev/null
-    if [ -n "$old_huge" ]; then
-        echo "$old_huge" > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
-    fi
-}
-trap cleanup EXIT
-
-rm -rf "$bench"
-mkdir -p "$bench/huge"
-cd "$bench"
-
+. "$(dirname "$0")/bench-lib.sh"
 # 3 GiB of 2 MiB hugepages: OVS's pool plus one per generator process.
-huge=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
-old_huge=$(cat $huge)
-if [ "$old_huge" -lt 1536 ]; then
-    echo 1536 > $huge
-fi
-mount -t hugetlbfs -o pagesize=2M nodev "$bench/huge"
+bench_prepare "$builddir/bench" 1536
 
 ovsdb-tool create conf.db "$ovs_srcdir/vswitchd/vswitch.ovsschema"
 ovsdb-server --detach --no-chdir --pidfile --log-file \

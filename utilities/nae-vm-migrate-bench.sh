@@ -29,35 +29,14 @@ srcdir=$(cd "$(dirname "$0")/.." && pwd)
 image=$builddir/tests/vm
 [ -f "$image/initrd.img" ] || { echo "$0: run make vm-image first" >&2; exit 1; }
 
-bench=$builddir/bench-vm
-export OVS_RUNDIR=$bench OVS_LOGDIR=$bench OVS_DBDIR=$bench
-export OVS_SYSCONFDIR=$bench
 export PATH=$builddir/vswitchd-plugin:$ovs_builddir/utilities:$ovs_builddir/ovsdb:$PATH
 cmd="python3 $srcdir/tests/nae-vm-cmd.py"
 
-cleanup() {
-    set +e
+. "$srcdir/utilities/bench-lib.sh"
+bench_cleanup_extra() {
     pkill -f "qemu-system-x86_64 -name nbench-" 2>/dev/null
-    for p in "$bench"/*.pid; do
-        [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null
-    done
-    sleep 1
-    umount "$bench/huge" 2>/dev/null
-    if [ -n "$old_huge" ]; then
-        echo "$old_huge" > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
-    fi
 }
-trap cleanup EXIT
-
-rm -rf "$bench"
-mkdir -p "$bench/huge"
-cd "$bench"
-huge=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
-old_huge=$(cat $huge)
-if [ "$old_huge" -lt 512 ]; then
-    echo 512 > $huge
-fi
-mount -t hugetlbfs -o pagesize=2M nodev "$bench/huge"
+bench_prepare "$builddir/bench-vm" 512
 
 ovsdb-tool create conf.db "$ovs_srcdir/vswitchd/vswitch.ovsschema"
 ovsdb-server --detach --no-chdir --pidfile --log-file \
