@@ -406,8 +406,17 @@ nae_vhost_close(struct nae_vhost *vh)
     if (!vh) {
         return;
     }
-    /* Stops the device (destroy_device() runs here) and the callbacks. */
-    rte_vhost_driver_unregister(vh->path);
+    /* Stops the device (destroy_device() runs here) and the callbacks.
+     * rte_vhost refuses while one of its threads is inside a callback of
+     * ours, which then still needs 'vh'. */
+    for (int tries = 0; rte_vhost_driver_unregister(vh->path); tries++) {
+        if (tries == 100) {
+            VLOG_ERR("%s: rte_vhost keeps %s busy; leaking its state",
+                     vh->owner, vh->path);
+            return;
+        }
+        xnanosleep(10 * 1000 * 1000);
+    }
     nae_vhost_free(vh);
 }
 
