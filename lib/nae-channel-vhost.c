@@ -93,7 +93,6 @@ struct nae_vhost {
     atomic_bool connected;
     atomic_uint64_t features;
     atomic_int n_queue_pairs;
-    atomic_uint32_t mtu;
     atomic_uint64_t sessions;
     atomic_bool vring_enabled[2 * NAE_MAX_CHANNELS];
 
@@ -112,12 +111,6 @@ nae_channel_vhost_cast(const struct nae_channel *chan)
 {
     ovs_assert(chan->class == &nae_channel_vhost_class);
     return CONTAINER_OF(chan, struct nae_channel_vhost, up);
-}
-
-bool
-nae_channel_is_vhost(const struct nae_channel *chan)
-{
-    return chan && chan->class == &nae_channel_vhost_class;
 }
 
 /* --- rte_vhost's thread ----------------------------------------------- */
@@ -160,14 +153,10 @@ static void
 nae_vhost_device_up(struct nae_vhost *vh, int vid, void *arg OVS_UNUSED)
 {
     uint64_t features = 0;
-    uint16_t mtu = 0;
     size_t n_vrings = rte_vhost_get_vring_num(vid);
     int n_qp = n_vrings / 2;
 
     rte_vhost_get_negotiated_features(vid, &features);
-    if (rte_vhost_get_mtu(vid, &mtu)) {
-        mtu = 0;
-    }
     for (size_t i = 0; i < n_vrings; i++) {
         struct rte_vhost_vring vring;
 
@@ -184,7 +173,6 @@ nae_vhost_device_up(struct nae_vhost *vh, int vid, void *arg OVS_UNUSED)
     }
     atomic_store_relaxed(&vh->features, features);
     atomic_store_relaxed(&vh->n_queue_pairs, n_qp);
-    atomic_store_relaxed(&vh->mtu, mtu);
     nae_stat_add_shared(&vh->sessions, 1);
     atomic_store(&vh->vid, vid);
     VLOG_INFO("%s: VM device %d started on %s: %d queue pair(s), virtio "
@@ -433,17 +421,10 @@ nae_vhost_get_state(const struct nae_vhost *vh_, struct nae_vhost_state *st)
     atomic_read_relaxed(&vh->features, &st->features);
     st->logging = RTE_VHOST_NEED_LOG(st->features) != 0;
     atomic_read_relaxed(&vh->n_queue_pairs, &st->n_queue_pairs);
-    atomic_read_relaxed(&vh->mtu, &st->mtu);
     st->sessions = nae_stat_get(&vh->sessions);
     if (!st->running) {
         st->n_queue_pairs = 0;
     }
-}
-
-const char *
-nae_vhost_path(const struct nae_vhost *vh)
-{
-    return vh->path;
 }
 
 struct nae_channel *
@@ -518,19 +499,17 @@ nae_vhost_get_stats(const struct nae_vhost *vh, struct nae_channel_stats *st,
     memset(d, 0, sizeof *d);
     for (int i = 0; i < NAE_MAX_CHANNELS; i++) {
         const struct nae_channel_vhost *c = &vh->chans[i];
-        struct nae_channel_stats cs;
 
-        nae_channel_vhost_get_stats(&c->up, &cs);
-        st->rx_packets += cs.rx_packets;
-        st->rx_bytes += cs.rx_bytes;
-        st->tx_packets += cs.tx_packets;
-        st->tx_bytes += cs.tx_bytes;
-        st->tx_dropped += cs.tx_dropped;
+        st->rx_packets += nae_stat_get(&c->rx_packets);
+        st->rx_bytes += nae_stat_get(&c->rx_bytes);
+        st->tx_packets += nae_stat_get(&c->tx_packets);
+        st->tx_bytes += nae_stat_get(&c->tx_bytes);
         d->ring_full += nae_stat_get(&c->tx_ring_full);
         d->not_running += nae_stat_get(&c->tx_not_running);
         d->over_mtu += nae_stat_get(&c->tx_oversize);
         d->no_mbuf += nae_stat_get(&c->tx_no_mbuf);
     }
+    st->tx_dropped = d->ring_full + d->not_running + d->over_mtu + d->no_mbuf;
 }
 
 static void

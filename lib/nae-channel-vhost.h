@@ -53,7 +53,6 @@ struct nae_vhost_state {
     int n_queue_pairs;          /* The device's, when running. */
     uint64_t features;          /* Negotiated virtio features. */
     uint64_t sessions;          /* Devices started since open. */
-    uint32_t mtu;               /* The VM's, if it negotiated one, or 0. */
 };
 
 /* Connects to QEMU's vhost-user socket 'server_path' (and again whenever
@@ -65,7 +64,6 @@ int nae_vhost_open(const char *owner, const char *server_path, bool tso,
 void nae_vhost_close(struct nae_vhost *);
 
 void nae_vhost_get_state(const struct nae_vhost *, struct nae_vhost_state *);
-const char *nae_vhost_path(const struct nae_vhost *);
 
 /* Transmit drops by reason. */
 struct nae_vhost_drops {
@@ -86,7 +84,5 @@ struct nae_channel *nae_vhost_channel(struct nae_vhost *, int i);
  * them. */
 void nae_vhost_set_mempool(struct nae_vhost *, struct rte_mempool *mp,
                            uint32_t max_frame);
-
-bool nae_channel_is_vhost(const struct nae_channel *);
 
 #endif /* nae-channel-vhost.h */

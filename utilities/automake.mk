@@ -7,6 +7,7 @@ dist_noinst_SCRIPTS += \
 	utilities/nae-bench.sh \
 	utilities/nae-vm-image.sh \
 	utilities/nae-vm-migrate-bench.sh \
+	utilities/nae-vm-qemu.sh \
 	utilities/splitio-bench.sh
 
 # "make sandbox", as in OVS: a private ovsdb-server and our ovs-vswitchd,

@@ -3,8 +3,8 @@
 # bench_prepare DIR HUGEPAGES: makes DIR (emptied) the benchmark's directory
 # and the current one, OVS's run, log and database directory, with at
 # least HUGEPAGES 2 MiB hugepages mounted on DIR/huge.  On exit: kills
-# every daemon with a pid file in DIR, runs bench_cleanup_extra if the
-# script defines it, unmounts the hugepages and gives them back.
+# every process with a pid file in DIR, unmounts the hugepages and gives
+# them back.
 bench_prepare() {
     bench=$1
     bench_huge_pages=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
@@ -23,9 +23,6 @@ bench_prepare() {
 
 bench_cleanup() {
     set +e
-    if declare -F bench_cleanup_extra > /dev/null; then
-        bench_cleanup_extra
-    fi
     for p in "$bench"/*.pid; do
         [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null
     done

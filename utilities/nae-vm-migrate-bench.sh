@@ -33,9 +33,6 @@ export PATH=$builddir/vswitchd-plugin:$ovs_builddir/utilities:$ovs_builddir/ovsd
 cmd="python3 $srcdir/tests/nae-vm-cmd.py"
 
 . "$srcdir/utilities/bench-lib.sh"
-bench_cleanup_extra() {
-    pkill -f "qemu-system-x86_64 -name nbench-" 2>/dev/null
-}
 bench_prepare "$builddir/bench-vm" 512
 
 ovsdb-tool create conf.db "$ovs_srcdir/vswitchd/vswitch.ovsschema"
@@ -56,24 +53,13 @@ for p in peer src dst; do
             options:vhost-server-path="$bench/vhost-$p.sock"
 done
 
-# vm NAME SOCKET MAC ADDRESS [QEMU-ARGS...]: boots a VM in the background.
+# vm NAME SOCKET MAC ADDRESS [QEMU-ARGS...]: boots a VM in the background
+# (bench_cleanup kills it by its pid file if the round does not).
 vm() {
     local name=$1 sock=$2 mac=$3 addr=$4
     shift 4
-    qemu-system-x86_64 -name nbench-$name \
-        -accel "${NAE_QEMU_ACCEL:-tcg,thread=multi}" -m 256 \
-        -object memory-backend-memfd,id=mem,size=256M,share=on \
-        -numa node,memdev=mem -kernel "$image/vmlinuz" \
-        -initrd "$image/initrd.img" \
-        -append "console=ttyS0 quiet panic=-1 nae.ip=$addr" -no-reboot \
-        -display none -nodefaults \
-        -monitor unix:$name-mon.sock,server=on,wait=off \
-        -serial file:$name-console.log \
-        -serial unix:$name-cmd.sock,server=on,wait=off \
-        -chardev socket,id=nic0,path=$sock,server=on,wait=off \
-        -netdev vhost-user,id=nic0,chardev=nic0 \
-        -device virtio-net-pci,netdev=nic0,mac=$mac,vectors=0 \
-        "$@" > $name-qemu.log 2>&1 &
+    sh "$srcdir/utilities/nae-vm-qemu.sh" "$image" $name $sock $mac $addr \
+        "" "" "$@" > $name-qemu.log 2>&1 &
     echo $! > $name-qemu.pid
 }
 
@@ -111,7 +97,9 @@ round() {
     $cmd --hmp $p-src-mon.sock quit > /dev/null 2>&1 || true
     sleep 12
     $cmd $p-peer-cmd.sock 'cat /tmp/ping.out /tmp/udp.out' > $p-traffic.out
-    pkill -f "qemu-system-x86_64 -name nbench-$p-" || true
+    kill $(cat $p-peer-qemu.pid $p-src-qemu.pid $p-dst-qemu.pid) \
+        2>/dev/null || true
+    rm -f $p-*-qemu.pid
     sleep 1
     local down sent recv udp
     down=$(awk '/^downtime:/ { print $2 }' $p-migrate.info)
