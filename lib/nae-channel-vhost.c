@@ -55,6 +55,10 @@ COVERAGE_DEFINE(nae_vhost_tx_retry);
  * burst, as netdev-dpdk's vhost ports retry. */
 #define NAE_VHOST_TX_RETRIES 8
 
+/* Empty polls of a from-VM queue between two looks at whether it holds
+ * buffers rte_vhost does not take (see nae_channel_vhost_audit_rx()). */
+#define NAE_VHOST_STALL_POLLS 256
+
 struct nae_channel_vhost {
     struct nae_channel up;
     struct nae_vhost *vh;
@@ -76,6 +80,16 @@ struct nae_channel_vhost {
     atomic_uint64_t tx_not_running;     /* No device, or queue disabled. */
     atomic_uint64_t tx_oversize;        /* Larger than the MTU, no TSO. */
     atomic_uint64_t tx_no_mbuf;         /* No mbuf for a copy. */
+
+    /* What the VM's transmit ring holds that is no frame.  Written by the
+     * one thread that polls the queue, like the state below. */
+    atomic_uint64_t rx_refused;         /* Chains rte_vhost dropped. */
+    atomic_uint64_t rx_stalls;          /* Heads rte_vhost cannot map. */
+    uint64_t rx_session;                /* Device session of 'rx_avail'. */
+    uint16_t rx_avail;                  /* rte_vhost's last_avail_idx. */
+    unsigned int rx_idle_polls;
+    bool rx_pending;                    /* Buffers left at the last look. */
+    atomic_bool rx_stalled;             /* Counted already. */
 };
 
 /* Our sockets, for rte_vhost's callbacks, which name a device by 'vid'. */
@@ -508,6 +522,8 @@ nae_vhost_get_stats(const struct nae_vhost *vh, struct nae_channel_stats *st,
         d->not_running += nae_stat_get(&c->tx_not_running);
         d->over_mtu += nae_stat_get(&c->tx_oversize);
         d->no_mbuf += nae_stat_get(&c->tx_no_mbuf);
+        d->rx_refused += nae_stat_get(&c->rx_refused);
+        d->rx_stalls += nae_stat_get(&c->rx_stalls);
     }
     st->tx_dropped = d->ring_full + d->not_running + d->over_mtu + d->no_mbuf;
 }
@@ -516,6 +532,7 @@ static void
 nae_channel_vhost_format(const struct nae_channel *chan, struct ds *s)
 {
     const struct nae_channel_vhost *c = nae_channel_vhost_cast(chan);
+    bool stalled;
 
     ds_put_format(s, ", virtio queue pair %d (vrings %s/%s)", c->qp,
                   nae_channel_vhost_enabled(c, NAE_VHOST_RXQ(c->qp))
@@ -528,6 +545,11 @@ nae_channel_vhost_format(const struct nae_channel *chan, struct ds *s)
                   nae_stat_get(&c->tx_not_running),
                   nae_stat_get(&c->tx_oversize),
                   nae_stat_get(&c->tx_no_mbuf));
+    atomic_read_relaxed(&CONST_CAST(struct nae_channel_vhost *, c)
+                        ->rx_stalled, &stalled);
+    ds_put_format(s, "\n    from the VM: refused %"PRIu64", ring stalls "
+                  "%"PRIu64"%s", nae_stat_get(&c->rx_refused),
+                  nae_stat_get(&c->rx_stalls), stalled ? " (stuck now)" : "");
 }
 
 /* Enters a burst: returns the device's vid, or -1 (then the caller must not
@@ -554,6 +576,67 @@ nae_channel_vhost_leave(struct nae_channel_vhost *c)
     atomic_sub(&c->users, 1, &orig);
 }
 
+/* Accounts, after a dequeue of 'n' frames from the VM, for what rte_vhost
+ * refused without telling us.  A descriptor chain it can map but not turn
+ * into a frame (no longer than the virtio-net header, larger than our
+ * buffers) it consumes and drops: the ring's index moves further than 'n'.
+ * A chain it cannot map (an address outside the VM's memory, a loop, a
+ * head index past the ring) it leaves at the head: the queue stops there
+ * until the guest repairs the chain or resets the device, which hurts only
+ * that VM; we count each such stop once.  Called inside a burst. */
+static void
+nae_channel_vhost_audit_rx(struct nae_channel_vhost *c, int vid, int n)
+{
+    uint16_t vring = NAE_VHOST_TXQ(c->qp);
+    uint16_t last_avail, last_used;
+    uint64_t session;
+
+    if (!n && ++c->rx_idle_polls < NAE_VHOST_STALL_POLLS) {
+        return;
+    }
+    c->rx_idle_polls = 0;
+    if (rte_vhost_get_vring_base(vid, vring, &last_avail, &last_used)) {
+        return;
+    }
+    atomic_read_relaxed(&c->vh->sessions, &session);
+    if (session != c->rx_session) {
+        /* A new device: rte_vhost started where QEMU told it to. */
+        c->rx_session = session;
+        c->rx_pending = false;
+        atomic_store_relaxed(&c->rx_stalled, false);
+    } else if (last_avail != c->rx_avail) {
+        uint16_t consumed = last_avail - c->rx_avail;
+
+        /* A RARP rte_vhost makes up on QEMU's request is one of 'n'. */
+        if (OVS_UNLIKELY(consumed > n)) {
+            nae_stat_add(&c->rx_refused, consumed - n);
+        }
+        c->rx_pending = false;
+        atomic_store_relaxed(&c->rx_stalled, false);
+    } else if (!n) {
+        struct rte_vhost_vring vr;
+        bool pending, stalled;
+
+        pending = (!rte_vhost_get_vhost_vring(vid, vring, &vr) && vr.avail
+                   && (*(volatile uint16_t *) &vr.avail->idx) != last_avail);
+        /* Two looks apart, and not for want of our own mbufs. */
+        atomic_read_relaxed(&c->rx_stalled, &stalled);
+        if (pending && c->rx_pending && !stalled
+            && rte_mempool_avail_count(c->mp) >= NETDEV_MAX_BURST) {
+            static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+
+            atomic_store_relaxed(&c->rx_stalled, true);
+            nae_stat_add(&c->rx_stalls, 1);
+            VLOG_WARN_RL(&rl, "%s: queue pair %d: the VM's transmit ring is "
+                         "stuck on a descriptor chain outside its memory, "
+                         "looping or past the ring (index %"PRIu16")",
+                         c->vh->owner, c->qp, last_avail);
+        }
+        c->rx_pending = pending;
+    }
+    c->rx_avail = last_avail;
+}
+
 static int
 nae_channel_vhost_rx_burst(struct nae_channel *chan, struct dp_packet **pkts,
                            int max)
@@ -573,6 +656,7 @@ nae_channel_vhost_rx_burst(struct nae_channel *chan, struct dp_packet **pkts,
      * and copies the frames into our mbufs. */
     n = rte_vhost_dequeue_burst(vid, NAE_VHOST_TXQ(c->qp), c->mp,
                                 (struct rte_mbuf **) pkts, max);
+    nae_channel_vhost_audit_rx(c, vid, n);
     nae_channel_vhost_leave(c);
     if (n) {
         for (int i = 0; i < n; i++) {

@@ -65,12 +65,17 @@ void nae_vhost_close(struct nae_vhost *);
 
 void nae_vhost_get_state(const struct nae_vhost *, struct nae_vhost_state *);
 
-/* Transmit drops by reason. */
+/* Drops by reason. */
 struct nae_vhost_drops {
-    uint64_t ring_full;         /* The VM gave no receive buffers. */
+    /* To the VM. */
+    uint64_t ring_full;         /* The VM gave no (usable) receive buffers. */
     uint64_t not_running;       /* No device, or the queue is disabled. */
     uint64_t over_mtu;          /* Larger than the MTU, without TSO. */
     uint64_t no_mbuf;           /* No mbuf to copy a packet into. */
+
+    /* From the VM. */
+    uint64_t rx_refused;        /* Descriptor chains that were no frame. */
+    uint64_t rx_stalls;         /* Times a queue stopped on one unmappable. */
 };
 /* The counters of all channels together, since open(). */
 void nae_vhost_get_stats(const struct nae_vhost *, struct nae_channel_stats *,

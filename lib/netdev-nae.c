@@ -1291,6 +1291,7 @@ netdev_nae_get_stats(const struct netdev *netdev, struct netdev_stats *stats)
     struct netdev_nae *dev = netdev_nae_cast(netdev);
     struct nae_channel_stats hw;
     struct nae_rings_totals t;
+    uint64_t vm_rx_errors = 0;
 
     ovs_mutex_lock(&dev->mutex);
     netdev_nae_sum_stats(dev, &t);
@@ -1304,6 +1305,7 @@ netdev_nae_get_stats(const struct netdev *netdev, struct netdev_stats *stats)
         t.tx_packets += vm.tx_packets;
         t.tx_bytes += vm.tx_bytes;
         t.tx_drops[NAE_DROP_NOT_RUNNING] += vm.tx_dropped;
+        vm_rx_errors = drops.rx_refused;
     }
     hw = netdev_nae_hw_stats(dev, dev->path.hw);
     ovs_mutex_unlock(&dev->mutex);
@@ -1315,7 +1317,7 @@ netdev_nae_get_stats(const struct netdev *netdev, struct netdev_stats *stats)
     stats->tx_packets = t.tx_packets + hw.tx_packets;
     stats->tx_bytes = t.tx_bytes;
     stats->rx_dropped = t.rx_drops[NAE_DROP_NO_MBUF];
-    stats->rx_errors = 0;
+    stats->rx_errors = vm_rx_errors;
     stats->tx_dropped = hw.tx_dropped;
     for (int r = 0; r < NAE_N_DROPS; r++) {
         if (r != NAE_DROP_NO_MBUF) {
@@ -1352,6 +1354,8 @@ netdev_nae_get_custom_stats(const struct netdev *netdev,
                        "vm_tx_not_running");
         nae_custom_add(cs, &n, d.over_mtu, "vm_tx_over_mtu");
         nae_custom_add(cs, &n, d.no_mbuf, "vm_tx_no_mbuf");
+        nae_custom_add(cs, &n, d.rx_refused, "vm_rx_refused");
+        nae_custom_add(cs, &n, d.rx_stalls, "vm_rx_ring_stalls");
     } else {
         for (int r = 0; r < NAE_N_DROPS; r++) {
             if (nae_drop_applies(r, NAE_RX)) {

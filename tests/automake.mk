@@ -17,7 +17,7 @@ TESTSUITE_AT = \
 # autotest finds package.m4 on its include path, ours before OVS's.
 EXTRA_DIST += $(TESTSUITE_AT) tests/testsuite tests/atlocal.in package.m4 \
 	tests/sio-inject.py tests/dpi-http.py tests/udp-seq.py \
-	tests/nae-vm-cmd.py
+	tests/nae-vm-cmd.py tests/nae-vhost-hostile.py
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
 
