@@ -599,18 +599,16 @@ nae_channel_vhost_audit_rx(struct nae_channel_vhost *c, int vid, int n)
         return;
     }
     atomic_read_relaxed(&c->vh->sessions, &session);
-    if (session != c->rx_session) {
-        /* A new device: rte_vhost started where QEMU told it to. */
-        c->rx_session = session;
-        c->rx_pending = false;
-        atomic_store_relaxed(&c->rx_stalled, false);
-    } else if (last_avail != c->rx_avail) {
+    if (session != c->rx_session || last_avail != c->rx_avail) {
+        /* The queue moved on, or a new device started where QEMU told
+         * rte_vhost to (nothing to compare with then). */
         uint16_t consumed = last_avail - c->rx_avail;
 
         /* A RARP rte_vhost makes up on QEMU's request is one of 'n'. */
-        if (OVS_UNLIKELY(consumed > n)) {
+        if (session == c->rx_session && OVS_UNLIKELY(consumed > n)) {
             nae_stat_add(&c->rx_refused, consumed - n);
         }
+        c->rx_session = session;
         c->rx_pending = false;
         atomic_store_relaxed(&c->rx_stalled, false);
     } else if (!n) {
