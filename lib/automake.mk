@@ -12,6 +12,7 @@
 #   nae-channel-vf.*    its hardware kind: a VF through its representor
 #   nae-channel-vhost.* its VM kind: virtio queues through rte_vhost
 #   nae-path.*      the make-before-break path switch between channels
+#   nae-hold.*      frames kept for a VM that left by migration
 #   nae-place.*     placement of scarce VFs over ports (a pure function)
 #   netdev-shared.* what the netdev classes share (rxqs, flags, counters)
 #   netdev-nae.*    the "nae" netdev class (glue over the above)
@@ -37,6 +38,8 @@ lib_libnae_la_SOURCES = \
 	lib/nae-ctl.h \
 	lib/nae-dev.c \
 	lib/nae-dev.h \
+	lib/nae-hold.c \
+	lib/nae-hold.h \
 	lib/nae-mbuf.c \
 	lib/nae-mbuf.h \
 	lib/nae-mem.c \

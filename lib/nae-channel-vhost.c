@@ -29,6 +29,7 @@
 #include "dp-packet.h"
 #include "nae-channel-vhost.h"
 #include "nae-abi.h"
+#include "nae-hold.h"
 #include "nae-mbuf.h"
 #include "nae-stat.h"
 #include "netdev.h"
@@ -36,8 +37,11 @@
 #include "openvswitch/list.h"
 #include "openvswitch/vlog.h"
 #include "ovs-atomic.h"
+#include "ovs-rcu.h"
 #include "ovs-thread.h"
 #include "packets.h"
+#include "rculist.h"
+#include "timeval.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(nae_channel_vhost);
@@ -45,6 +49,7 @@ VLOG_DEFINE_THIS_MODULE(nae_channel_vhost);
 COVERAGE_DEFINE(nae_vhost_new_device);
 COVERAGE_DEFINE(nae_vhost_destroy_device);
 COVERAGE_DEFINE(nae_vhost_tx_retry);
+COVERAGE_DEFINE(nae_vhost_hold_claimed);
 
 /* rte_vhost's queue numbering: queue pair 'i' is vring 2i (to the VM) and
  * vring 2i + 1 (from the VM). */
@@ -58,6 +63,12 @@ COVERAGE_DEFINE(nae_vhost_tx_retry);
 /* Empty polls of a from-VM queue between two looks at whether it holds
  * buffers rte_vhost does not take (see nae_channel_vhost_audit_rx()). */
 #define NAE_VHOST_STALL_POLLS 256
+
+/* How long, and how many frames, a port keeps for a VM that left it by
+ * live migration (see nae-hold.h): well beyond QEMU's downtime plus the
+ * bridge's revalidation of the VM's flows after its announcement. */
+#define NAE_VHOST_HOLD_MS 2000
+#define NAE_VHOST_HOLD_MAX 1024
 
 struct nae_channel_vhost {
     struct nae_channel up;
@@ -90,6 +101,7 @@ struct nae_channel_vhost {
     unsigned int rx_idle_polls;
     bool rx_pending;                    /* Buffers left at the last look. */
     atomic_bool rx_stalled;             /* Counted already. */
+    struct eth_addr rx_mac;             /* The VM's, from its last frame. */
 };
 
 /* Our sockets, for rte_vhost's callbacks, which name a device by 'vid'. */
@@ -109,14 +121,20 @@ struct nae_vhost {
     atomic_int n_queue_pairs;
     atomic_uint64_t sessions;
     atomic_bool vring_enabled[2 * NAE_MAX_CHANNELS];
+    /* rte_vhost's index in each from-VM ring when the device started. */
+    atomic_uint16_t start_avail[NAE_MAX_CHANNELS];
 
-    struct ovs_list node OVS_GUARDED_BY(nae_vhost_mutex);
+    /* Frames for the VM after it left by migration. */
+    struct nae_hold hold;
+
+    /* In 'nae_vhost_list': changed under 'nae_vhost_mutex', read under RCU
+     * by a data path thread looking for a migrated VM's hold. */
+    struct rculist node;
     struct nae_channel_vhost chans[NAE_MAX_CHANNELS];  /* Queue pairs. */
 };
 
-
-static struct ovs_list nae_vhost_list OVS_GUARDED_BY(nae_vhost_mutex)
-    = OVS_LIST_INITIALIZER(&nae_vhost_list);
+static struct rculist nae_vhost_list;  /* Initialized by the first open. */
+static bool nae_vhost_list_ready OVS_GUARDED_BY(nae_vhost_mutex);
 
 static const struct nae_channel_class nae_channel_vhost_class;
 
@@ -147,7 +165,7 @@ nae_vhost_with(int vid, void (*fn)(struct nae_vhost *, int vid, void *),
         return false;
     }
     ovs_mutex_lock(&nae_vhost_mutex);
-    LIST_FOR_EACH (vh, node, &nae_vhost_list) {
+    RCULIST_FOR_EACH_PROTECTED (vh, node, &nae_vhost_list) {
         if (!strcmp(vh->path, ifname)) {
             fn(vh, vid, arg);
             changed = vh->changed;
@@ -185,6 +203,13 @@ nae_vhost_device_up(struct nae_vhost *vh, int vid, void *arg OVS_UNUSED)
             atomic_store(&vh->vring_enabled[i], true);
         }
     }
+    for (int i = 0; i < n_qp && i < NAE_MAX_CHANNELS; i++) {
+        uint16_t last_avail = 0, last_used;
+
+        rte_vhost_get_vring_base(vid, NAE_VHOST_TXQ(i), &last_avail,
+                                 &last_used);
+        atomic_store_relaxed(&vh->start_avail[i], last_avail);
+    }
     atomic_store_relaxed(&vh->features, features);
     atomic_store_relaxed(&vh->n_queue_pairs, n_qp);
     nae_stat_add_shared(&vh->sessions, 1);
@@ -218,6 +243,30 @@ nae_vhost_quiesce(struct nae_vhost *vh)
     }
 }
 
+/* QEMU stops a VM it migrates with dirty-page logging still on, first
+ * disabling its queues, then stopping the device: from the first of these
+ * (before a data path thread can see it, so that nothing falls between)
+ * until the VM's announcement on its new port moves its traffic there,
+ * keep what comes for it. */
+static void
+nae_vhost_hold_start(struct nae_vhost *vh)
+{
+    struct eth_addr mac = eth_addr_zero;
+    uint64_t features;
+
+    atomic_read_relaxed(&vh->features, &features);
+    if (!RTE_VHOST_NEED_LOG(features) || nae_hold_is_active(&vh->hold)) {
+        return;
+    }
+    for (int i = 0; i < NAE_MAX_CHANNELS && eth_addr_is_zero(mac); i++) {
+        mac = vh->chans[i].rx_mac;
+    }
+    nae_hold_start(&vh->hold, mac, time_msec(), NAE_VHOST_HOLD_MS);
+    VLOG_INFO("%s: VM "ETH_ADDR_FMT" stopped for migration: keeping frames "
+              "for its new port for up to %d ms", vh->owner,
+              ETH_ADDR_ARGS(mac), NAE_VHOST_HOLD_MS);
+}
+
 static void
 nae_vhost_device_down(struct nae_vhost *vh, int vid, void *arg OVS_UNUSED)
 {
@@ -227,6 +276,8 @@ nae_vhost_device_down(struct nae_vhost *vh, int vid, void *arg OVS_UNUSED)
     if (cur != vid) {
         return;
     }
+
+    nae_vhost_hold_start(vh);
     atomic_store(&vh->vid, -1);
     for (size_t i = 0; i < ARRAY_SIZE(vh->vring_enabled); i++) {
         atomic_store_relaxed(&vh->vring_enabled[i], false);
@@ -253,11 +304,19 @@ nae_vhost_vring_change(struct nae_vhost *vh, int vid OVS_UNUSED, void *arg)
 {
     const struct nae_vring_change *c = arg;
 
-    if (c->queue_id < ARRAY_SIZE(vh->vring_enabled)) {
-        VLOG_DBG("%s: vring %"PRIu16" %s", vh->owner, c->queue_id,
-                 c->enable ? "enabled" : "disabled");
-        atomic_store(&vh->vring_enabled[c->queue_id], c->enable);
+    if (c->queue_id >= ARRAY_SIZE(vh->vring_enabled)) {
+        return;
     }
+    VLOG_DBG("%s: vring %"PRIu16" %s", vh->owner, c->queue_id,
+             c->enable ? "enabled" : "disabled");
+    if (!c->enable && c->queue_id % 2 == 0) {
+        nae_vhost_hold_start(vh);       /* A to-VM queue. */
+    }
+    /* rte_vhost holds every queue's lock while it calls us here: a data
+     * path thread may be waiting for one inside a burst, so do not wait
+     * for bursts (what a burst then gives a disabled queue goes to the
+     * hold) nor send anything. */
+    atomic_store(&vh->vring_enabled[c->queue_id], c->enable);
 }
 
 static int
@@ -316,16 +375,33 @@ static const struct rte_vhost_device_ops nae_vhost_ops;
 
 /* --- Control path ----------------------------------------------------- */
 
-/* Forgets 'vh', whose socket rte_vhost no longer has. */
 static void
-nae_vhost_free(struct nae_vhost *vh)
+nae_vhost_destroy(struct nae_vhost *vh)
 {
-    ovs_mutex_lock(&nae_vhost_mutex);
-    ovs_list_remove(&vh->node);
-    ovs_mutex_unlock(&nae_vhost_mutex);
+    nae_hold_destroy(&vh->hold);
     free(vh->owner);
     free(vh->path);
     free(vh);
+}
+
+/* Forgets 'vh', whose socket rte_vhost no longer has.  Another port's hold
+ * may hand frames to its channels until it forgets them here, and a data
+ * path thread may still look at it: it goes after an RCU grace period. */
+static void
+nae_vhost_free(struct nae_vhost *vh)
+{
+    struct nae_vhost *other;
+
+    ovs_mutex_lock(&nae_vhost_mutex);
+    RCULIST_FOR_EACH_PROTECTED (other, node, &nae_vhost_list) {
+        for (int i = 0; other != vh && i < NAE_MAX_CHANNELS; i++) {
+            nae_hold_forget(&other->hold, &vh->chans[i].up);
+        }
+    }
+    rculist_remove(&vh->node);
+    ovs_mutex_unlock(&nae_vhost_mutex);
+    nae_hold_stop(&vh->hold, NULL, NULL);
+    ovsrcu_postpone(nae_vhost_destroy, vh);
 }
 
 int
@@ -364,6 +440,7 @@ nae_vhost_open(const char *owner, const char *server_path, bool tso,
     vh->aux = aux;
     vh->tso = tso;
     atomic_init(&vh->vid, -1);
+    nae_hold_init(&vh->hold, NAE_VHOST_HOLD_MAX);
     for (int i = 0; i < NAE_MAX_CHANNELS; i++) {
         struct nae_channel_vhost *c = &vh->chans[i];
 
@@ -374,7 +451,11 @@ nae_vhost_open(const char *owner, const char *server_path, bool tso,
     }
 
     ovs_mutex_lock(&nae_vhost_mutex);
-    ovs_list_push_back(&nae_vhost_list, &vh->node);
+    if (!nae_vhost_list_ready) {
+        rculist_init(&nae_vhost_list);
+        nae_vhost_list_ready = true;
+    }
+    rculist_push_back(&nae_vhost_list, &vh->node);
     ovs_mutex_unlock(&nae_vhost_mutex);
 
     err = rte_vhost_driver_register(server_path, flags);
@@ -436,6 +517,7 @@ nae_vhost_get_state(const struct nae_vhost *vh_, struct nae_vhost_state *st)
     st->logging = RTE_VHOST_NEED_LOG(st->features) != 0;
     atomic_read_relaxed(&vh->n_queue_pairs, &st->n_queue_pairs);
     st->sessions = nae_stat_get(&vh->sessions);
+    st->holding = nae_hold_is_active(&vh->hold);
     if (!st->running) {
         st->n_queue_pairs = 0;
     }
@@ -456,6 +538,26 @@ nae_vhost_set_mempool(struct nae_vhost *vh, struct rte_mempool *mp,
         vh->chans[i].mp = mp;
         vh->chans[i].max_frame = max_frame;
     }
+}
+
+/* Ends a migration hold whose time is up.  Main thread, now and then. */
+void
+nae_vhost_run(struct nae_vhost *vh)
+{
+    nae_hold_run(&vh->hold, time_msec());
+}
+
+/* Data path: 'n' frames for the VM while it does not run.  If it left by
+ * migration, its hold takes them (and their ownership) and returns true;
+ * otherwise the caller drops them. */
+bool
+nae_vhost_hold_send(struct nae_vhost *vh, struct dp_packet **pkts, int n)
+{
+    if (OVS_LIKELY(!nae_hold_is_active(&vh->hold))) {
+        return false;
+    }
+    nae_hold_send(&vh->hold, pkts, n, time_msec());
+    return true;
 }
 
 /* --- Channel class ---------------------------------------------------- */
@@ -525,7 +627,14 @@ nae_vhost_get_stats(const struct nae_vhost *vh, struct nae_channel_stats *st,
         d->rx_refused += nae_stat_get(&c->rx_refused);
         d->rx_stalls += nae_stat_get(&c->rx_stalls);
     }
-    st->tx_dropped = d->ring_full + d->not_running + d->over_mtu + d->no_mbuf;
+
+    struct nae_hold_stats hs;
+    nae_hold_get_stats(&vh->hold, &hs);
+    d->held = hs.held;
+    d->handed_over = hs.handed_over;
+    d->hold_lost = hs.lost;
+    st->tx_dropped = (d->ring_full + d->not_running + d->over_mtu + d->no_mbuf
+                      + d->hold_lost);
 }
 
 static void
@@ -550,6 +659,17 @@ nae_channel_vhost_format(const struct nae_channel *chan, struct ds *s)
     ds_put_format(s, "\n    from the VM: refused %"PRIu64", ring stalls "
                   "%"PRIu64"%s", nae_stat_get(&c->rx_refused),
                   nae_stat_get(&c->rx_stalls), stalled ? " (stuck now)" : "");
+    if (!c->qp) {
+        struct nae_hold_stats hs;
+
+        /* The port's, shown once. */
+        nae_hold_get_stats(&c->vh->hold, &hs);
+        ds_put_format(s, "\n    migration hold: kept %"PRIu64", handed over "
+                      "%"PRIu64", lost %"PRIu64"%s", hs.held, hs.handed_over,
+                      hs.lost, (!hs.active ? ""
+                                : hs.claimed ? " (forwarding to the new port)"
+                                : " (keeping)"));
+    }
 }
 
 /* Enters a burst: returns the device's vid, or -1 (then the caller must not
@@ -583,32 +703,40 @@ nae_channel_vhost_leave(struct nae_channel_vhost *c)
  * A chain it cannot map (an address outside the VM's memory, a loop, a
  * head index past the ring) it leaves at the head: the queue stops there
  * until the guest repairs the chain or resets the device, which hurts only
- * that VM; we count each such stop once.  Called inside a burst. */
-static void
+ * that VM; we count each such stop once.  Returns how many of the 'n'
+ * frames took no buffer of the VM: rte_vhost made them up (QEMU's RARP,
+ * first in the burst).  Called inside a burst. */
+static int
 nae_channel_vhost_audit_rx(struct nae_channel_vhost *c, int vid, int n)
 {
     uint16_t vring = NAE_VHOST_TXQ(c->qp);
-    uint16_t last_avail, last_used;
+    uint16_t last_avail, last_used, consumed;
     uint64_t session;
+    int made_up = 0;
 
     if (!n && ++c->rx_idle_polls < NAE_VHOST_STALL_POLLS) {
-        return;
+        return 0;
     }
     c->rx_idle_polls = 0;
     if (rte_vhost_get_vring_base(vid, vring, &last_avail, &last_used)) {
-        return;
+        return 0;
     }
     atomic_read_relaxed(&c->vh->sessions, &session);
-    if (session != c->rx_session || last_avail != c->rx_avail) {
-        /* The queue moved on, or a new device started where QEMU told
-         * rte_vhost to (nothing to compare with then). */
-        uint16_t consumed = last_avail - c->rx_avail;
-
-        /* A RARP rte_vhost makes up on QEMU's request is one of 'n'. */
-        if (session == c->rx_session && OVS_UNLIKELY(consumed > n)) {
-            nae_stat_add(&c->rx_refused, consumed - n);
-        }
+    if (session != c->rx_session) {
+        /* A new device: its ring starts where QEMU told rte_vhost. */
+        atomic_read_relaxed(&c->vh->start_avail[c->qp], &c->rx_avail);
         c->rx_session = session;
+        c->rx_pending = false;
+        atomic_store_relaxed(&c->rx_stalled, false);
+    }
+
+    consumed = last_avail - c->rx_avail;
+    if (OVS_UNLIKELY(consumed > n)) {
+        nae_stat_add(&c->rx_refused, consumed - n);
+    } else {
+        made_up = n - consumed;
+    }
+    if (consumed) {
         c->rx_pending = false;
         atomic_store_relaxed(&c->rx_stalled, false);
     } else if (!n) {
@@ -633,6 +761,38 @@ nae_channel_vhost_audit_rx(struct nae_channel_vhost *c, int vid, int n)
         c->rx_pending = pending;
     }
     c->rx_avail = last_avail;
+    return made_up;
+}
+
+/* QEMU announced its VM on this port with 'pkt', a RARP rte_vhost made up
+ * (the guest cannot: it took no buffer of the VM).  If the VM left another
+ * port of ours by migration, what that port kept for it comes here now,
+ * before the announcement reaches the bridge. */
+static void
+nae_channel_vhost_announced(struct nae_channel_vhost *c,
+                            const struct dp_packet *pkt)
+{
+    const struct eth_header *eth = dp_packet_data(pkt);
+    struct nae_vhost *other;
+    long long int now;
+
+    if (dp_packet_size(pkt) < ETH_HEADER_LEN
+        || eth->eth_type != htons(ETH_TYPE_RARP)) {
+        return;
+    }
+    now = time_msec();
+    RCULIST_FOR_EACH (other, node, &nae_vhost_list) {
+        if (other != c->vh
+            && nae_hold_claim(&other->hold, eth->eth_src, &c->up, now)) {
+            static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+
+            COVERAGE_INC(nae_vhost_hold_claimed);
+            VLOG_INFO_RL(&rl, "%s: VM "ETH_ADDR_FMT" resumed here after "
+                         "leaving %s: frames kept for it there handed over",
+                         c->vh->owner, ETH_ADDR_ARGS(eth->eth_src),
+                         other->owner);
+        }
+    }
 }
 
 static int
@@ -641,7 +801,7 @@ nae_channel_vhost_rx_burst(struct nae_channel *chan, struct dp_packet **pkts,
 {
     struct nae_channel_vhost *c = nae_channel_vhost_cast(chan);
     uint64_t bytes = 0;
-    int vid, n;
+    int vid, n, made_up;
 
     if (!nae_channel_vhost_enabled(c, NAE_VHOST_TXQ(c->qp))) {
         return 0;
@@ -654,9 +814,17 @@ nae_channel_vhost_rx_burst(struct nae_channel *chan, struct dp_packet **pkts,
      * and copies the frames into our mbufs. */
     n = rte_vhost_dequeue_burst(vid, NAE_VHOST_TXQ(c->qp), c->mp,
                                 (struct rte_mbuf **) pkts, max);
-    nae_channel_vhost_audit_rx(c, vid, n);
+    made_up = nae_channel_vhost_audit_rx(c, vid, n);
     nae_channel_vhost_leave(c);
     if (n) {
+        const struct eth_header *eth = dp_packet_data(pkts[n - 1]);
+
+        if (OVS_LIKELY(dp_packet_size(pkts[n - 1]) >= ETH_HEADER_LEN)) {
+            c->rx_mac = eth->eth_src;
+        }
+        if (OVS_UNLIKELY(made_up)) {
+            nae_channel_vhost_announced(c, pkts[0]);
+        }
         for (int i = 0; i < n; i++) {
             bytes += dp_packet_size(pkts[i]);
         }
@@ -692,21 +860,17 @@ nae_channel_vhost_prep_offload(struct rte_mbuf *m)
     return true;
 }
 
+/* Sends up to NETDEV_MAX_BURST frames to queue pair 'c' of the running
+ * device 'vid'.  What the VM does not take is dropped, or given to the
+ * port's migration hold if 'may_hold' (not while delivering from it). */
 static void
-nae_channel_vhost_tx_burst(struct nae_channel *chan, struct dp_packet **pkts,
-                           int n_pkts)
+nae_channel_vhost_enqueue__(struct nae_channel_vhost *c, int vid,
+                            struct dp_packet **pkts, int n_pkts,
+                            bool may_hold)
 {
-    struct nae_channel_vhost *c = nae_channel_vhost_cast(chan);
     struct rte_mbuf *mbufs[NETDEV_MAX_BURST];
     uint64_t no_mbuf = 0, oversize = 0, bytes = 0;
-    int n = 0, sent = 0, vid;
-
-    if (!nae_channel_vhost_enabled(c, NAE_VHOST_RXQ(c->qp))
-        || (vid = nae_channel_vhost_enter(c)) < 0) {
-        nae_stat_add_shared(&c->tx_not_running, n_pkts);
-        nae_packets_free(pkts, n_pkts);
-        return;
-    }
+    int n = 0, sent = 0;
 
     n_pkts = nae_packets_to_mbufs(pkts, n_pkts, c->mp, mbufs, &no_mbuf);
     for (int i = 0; i < n_pkts; i++) {
@@ -739,10 +903,23 @@ nae_channel_vhost_tx_burst(struct nae_channel *chan, struct dp_packet **pkts,
         }
         sent += k;
     }
-    nae_channel_vhost_leave(c);
 
     for (int i = sent; i < n; i++) {
         bytes -= mbufs[i]->pkt_len;
+    }
+    if (OVS_UNLIKELY(sent < n) && may_hold
+        && !nae_channel_vhost_enabled(c, NAE_VHOST_RXQ(c->qp))) {
+        /* QEMU disabled the queue under this burst (rte_vhost then takes
+         * nothing): if it stops the VM to migrate it, the hold takes the
+         * rest. */
+        struct dp_packet *rest[NETDEV_MAX_BURST];
+
+        for (int i = sent; i < n; i++) {
+            rest[i - sent] = CONTAINER_OF(mbufs[i], struct dp_packet, mbuf);
+        }
+        if (nae_vhost_hold_send(c->vh, rest, n - sent)) {
+            n = sent;
+        }
     }
     rte_pktmbuf_free_bulk(mbufs, n);
     nae_stat_add_shared(&c->tx_packets, sent);
@@ -756,6 +933,58 @@ nae_channel_vhost_tx_burst(struct nae_channel *chan, struct dp_packet **pkts,
     if (OVS_UNLIKELY(no_mbuf)) {
         nae_stat_add_shared(&c->tx_no_mbuf, no_mbuf);
     }
+}
+
+/* The same for any number of frames (a hold hands over more at once). */
+static void
+nae_channel_vhost_enqueue(struct nae_channel_vhost *c, int vid,
+                          struct dp_packet **pkts, int n_pkts, bool may_hold)
+{
+    for (int i = 0; i < n_pkts; i += NETDEV_MAX_BURST) {
+        nae_channel_vhost_enqueue__(c, vid, pkts + i,
+                                    MIN(n_pkts - i, NETDEV_MAX_BURST),
+                                    may_hold);
+    }
+}
+
+struct nae_vhost_own {
+    struct nae_channel_vhost *c;
+    int vid;
+};
+
+static void
+nae_vhost_deliver_own(void *own_, struct dp_packet **pkts, int n)
+{
+    struct nae_vhost_own *own = own_;
+
+    nae_channel_vhost_enqueue(own->c, own->vid, pkts, n, false);
+}
+
+static void
+nae_channel_vhost_tx_burst(struct nae_channel *chan, struct dp_packet **pkts,
+                           int n_pkts)
+{
+    struct nae_channel_vhost *c = nae_channel_vhost_cast(chan);
+    int vid;
+
+    if (!nae_channel_vhost_enabled(c, NAE_VHOST_RXQ(c->qp))
+        || (vid = nae_channel_vhost_enter(c)) < 0) {
+        if (!nae_vhost_hold_send(c->vh, pkts, n_pkts)) {
+            nae_stat_add_shared(&c->tx_not_running, n_pkts);
+            nae_packets_free(pkts, n_pkts);
+        }
+        return;
+    }
+    if (OVS_UNLIKELY(nae_hold_is_active(&c->vh->hold))) {
+        /* The VM runs here again (a new device, or the same one after
+         * QEMU gave up its migration): what the port kept goes first,
+         * unless the VM's new port claimed it. */
+        struct nae_vhost_own own = { .c = c, .vid = vid };
+
+        nae_hold_stop(&c->vh->hold, nae_vhost_deliver_own, &own);
+    }
+    nae_channel_vhost_enqueue(c, vid, pkts, n_pkts, true);
+    nae_channel_vhost_leave(c);
 }
 
 static const struct nae_channel_class nae_channel_vhost_class = {

@@ -50,6 +50,7 @@ struct nae_vhost_state {
     bool connected;             /* QEMU's socket is connected. */
     bool running;               /* The VM's driver started the device. */
     bool logging;               /* Dirty-page logging (QEMU migrates). */
+    bool holding;               /* Left by migration: frames kept for it. */
     int n_queue_pairs;          /* The device's, when running. */
     uint64_t features;          /* Negotiated virtio features. */
     uint64_t sessions;          /* Devices started since open. */
@@ -64,6 +65,12 @@ int nae_vhost_open(const char *owner, const char *server_path, bool tso,
 void nae_vhost_close(struct nae_vhost *);
 
 void nae_vhost_get_state(const struct nae_vhost *, struct nae_vhost_state *);
+void nae_vhost_run(struct nae_vhost *);
+
+/* Data path: offers 'n' frames for a VM that does not run to its migration
+ * hold; false (the frames still the caller's) if there is none. */
+struct dp_packet;
+bool nae_vhost_hold_send(struct nae_vhost *, struct dp_packet **, int n);
 
 /* Drops by reason. */
 struct nae_vhost_drops {
@@ -76,6 +83,13 @@ struct nae_vhost_drops {
     /* From the VM. */
     uint64_t rx_refused;        /* Descriptor chains that were no frame. */
     uint64_t rx_stalls;         /* Times a queue stopped on one unmappable. */
+
+    /* To the VM after it left by migration (nae-hold.h): kept, delivered
+     * at its new port (or back here), and lost (the hold full or over, or
+     * not addressed to the VM). */
+    uint64_t held;
+    uint64_t handed_over;
+    uint64_t hold_lost;
 };
 /* The counters of all channels together, since open(). */
 void nae_vhost_get_stats(const struct nae_vhost *, struct nae_channel_stats *,

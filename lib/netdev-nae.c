@@ -661,15 +661,17 @@ netdev_nae_destruct(struct netdev *netdev)
     ovs_mutex_destroy(&dev->mutex);
 }
 
-/* rte_vhost's thread: the VM's device changed; reconfigure() reads it,
- * and the bridge refreshes the port's status (as for OVS's vhost ports,
- * both only bump sequence numbers). */
+/* rte_vhost's thread: the VM's device changed; run() reads it, and the
+ * bridge refreshes the port's status.  No reconfigure(), unlike OVS's
+ * vhost ports: the data path follows the device by itself (see
+ * netdev_nae_send_vm()), and the datapath takes a port it reconfigures
+ * away from its PMD threads for a moment, dropping what they send to it,
+ * just when a migrating VM's traffic moves between two ports. */
 static void
 netdev_nae_vhost_changed(void *dev_)
 {
     struct netdev_nae *dev = dev_;
 
-    netdev_request_reconfigure(&dev->up);
     netdev_change_seq_changed(&dev->up);
 }
 
@@ -1029,10 +1031,12 @@ netdev_nae_run_one(struct netdev_nae *dev)
         struct nae_vhost_state st;
         uint64_t seen;
 
+        nae_vhost_run(dev->vhost);
         nae_vhost_get_state(dev->vhost, &st);
         seen = hash_bytes(&st, sizeof st, 0);
         if (seen != dev->vm_seen) {
             dev->vm_seen = seen;
+            netdev_nae_sync_vm_chans(dev);
             netdev_change_seq_changed(&dev->up);
         }
     }
@@ -1142,6 +1146,62 @@ netdev_nae_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch,
     return 0;
 }
 
+/* Sends 'batch' over the 'n' channels in 'chans' by the packets' RSS hash,
+ * as a multi-queue NIC spreads flows over its queues. */
+static void
+netdev_nae_spread(struct nae_channel **chans, int n,
+                  struct dp_packet_batch *batch)
+{
+    struct dp_packet *per_chan[NAE_MAX_CHANNELS][NETDEV_MAX_BURST];
+    int counts[NAE_MAX_CHANNELS] = { 0 };
+    struct dp_packet *pkt;
+
+    DP_PACKET_BATCH_FOR_EACH (i, pkt, batch) {
+        uint32_t hash = dp_packet_rss_valid(pkt)
+                        ? dp_packet_get_rss_hash(pkt) : 0;
+        int c = hash % n;
+
+        per_chan[c][counts[c]++] = pkt;
+    }
+    for (int c = 0; c < n; c++) {
+        if (counts[c]) {
+            nae_channel_tx_burst(chans[c], per_chan[c], counts[c]);
+        }
+    }
+}
+
+/* Sends 'batch' to a VM, spreading flows over the queue pairs its driver
+ * enabled, read from the device as it is now.  A VM's channel keeps what
+ * comes while the VM moves away (nae-hold.h), or drops it. */
+static void
+netdev_nae_send_vm(struct netdev_nae *dev, struct dp_packet_batch *batch)
+{
+    size_t n_pkts = dp_packet_batch_size(batch);
+    struct nae_channel *active[NAE_MAX_CHANNELS];
+    int n_active = 0;
+
+    if (OVS_UNLIKELY(!dev->n_chans)) {
+        nae_stat_add_shared(&dev->tx_not_running, n_pkts);
+        nae_packets_free(batch->packets, n_pkts);
+        return;
+    } else if (dev->n_chans == 1) {
+        nae_channel_tx_burst(dev->chans[0], batch->packets, n_pkts);
+        return;
+    }
+    for (int i = 0; i < dev->n_chans; i++) {
+        if (nae_channel_link(dev->chans[i])) {
+            active[n_active++] = dev->chans[i];
+        }
+    }
+    if (n_active <= 1) {
+        /* One queue pair, or none: channel 0 holds or drops. */
+        nae_channel_tx_burst(n_active ? active[0] : dev->chans[0],
+                             batch->packets, n_pkts);
+    } else {
+        netdev_nae_spread(active, n_active, batch);
+    }
+}
+
 /* PMD thread (or main thread): sends 'batch' to the guest, through the
  * hardware channel when it carries the port's traffic, else spreading flows
  * over the active channels by their RSS hash, as a multi-queue NIC does. */
@@ -1155,7 +1215,9 @@ netdev_nae_send(struct netdev *netdev, int qid OVS_UNUSED,
     size_t n_pkts = dp_packet_batch_size(batch);
 
     dp_packet_batch_apply_cutlen(batch);
-    if (nae_path_tx_on_hw(&dev->path)) {
+    if (dev->vhost) {
+        netdev_nae_send_vm(dev, batch);
+    } else if (nae_path_tx_on_hw(&dev->path)) {
         nae_channel_tx_burst(dev->path.hw, batch->packets, n_pkts);
     } else if (OVS_UNLIKELY(!n_chans)) {
         nae_stat_add_shared(&dev->tx_not_running, n_pkts);
@@ -1164,23 +1226,12 @@ netdev_nae_send(struct netdev *netdev, int qid OVS_UNUSED,
         nae_channel_tx_burst(dev->chans[dev->tx_chans[0]],
                              batch->packets, n_pkts);
     } else {
-        struct dp_packet *per_chan[NAE_MAX_CHANNELS][NETDEV_MAX_BURST];
-        int counts[NAE_MAX_CHANNELS] = { 0 };
-        struct dp_packet *pkt;
+        struct nae_channel *active[NAE_MAX_CHANNELS];
 
-        DP_PACKET_BATCH_FOR_EACH (i, pkt, batch) {
-            uint32_t hash = dp_packet_rss_valid(pkt)
-                            ? dp_packet_get_rss_hash(pkt) : 0;
-            int c = hash % n_chans;
-
-            per_chan[c][counts[c]++] = pkt;
-        }
         for (int c = 0; c < n_chans; c++) {
-            if (counts[c]) {
-                nae_channel_tx_burst(dev->chans[dev->tx_chans[c]],
-                                     per_chan[c], counts[c]);
-            }
+            active[c] = dev->chans[dev->tx_chans[c]];
         }
+        netdev_nae_spread(active, n_chans, batch);
     }
     dp_packet_batch_init(batch);
     return 0;
@@ -1356,6 +1407,9 @@ netdev_nae_get_custom_stats(const struct netdev *netdev,
         nae_custom_add(cs, &n, d.no_mbuf, "vm_tx_no_mbuf");
         nae_custom_add(cs, &n, d.rx_refused, "vm_rx_refused");
         nae_custom_add(cs, &n, d.rx_stalls, "vm_rx_ring_stalls");
+        nae_custom_add(cs, &n, d.held, "vm_tx_migration_held");
+        nae_custom_add(cs, &n, d.handed_over, "vm_tx_migration_handed_over");
+        nae_custom_add(cs, &n, d.hold_lost, "vm_tx_migration_lost");
     } else {
         for (int r = 0; r < NAE_N_DROPS; r++) {
             if (nae_drop_applies(r, NAE_RX)) {
@@ -1419,6 +1473,7 @@ nae_guest_state(const struct netdev_nae *dev)
         nae_vhost_get_state(dev->vhost, &st);
         return (st.running && st.logging ? "running (migrating)"
                 : st.running ? "running"
+                : st.holding ? "migrated (frames kept for its new port)"
                 : st.connected ? "connected"
                 : "disconnected");
     }

@@ -77,6 +77,7 @@ noinst_PROGRAMS += tests/ovstest
 tests_ovstest_SOURCES = \
 	tests/test-nae-ctl.c \
 	tests/test-nae-dev.c \
+	tests/test-nae-hold.c \
 	tests/test-nae-path.c \
 	tests/test-nae-place.c \
 	tests/test-nae-rxtx.c \

@@ -83,6 +83,11 @@ round() {
         -incoming unix:$bench/migrate.sock
     wait_ready $p-peer
     wait_ready $p-src
+    # A receive buffer for 2 s of the stream: a burst of what the switch
+    # kept while the VM moved must not overflow the guest's socket.
+    $cmd $p-src-cmd.sock \
+        'for f in max default; do echo 4194304 > /proc/sys/net/core/rmem_$f; done' \
+        > /dev/null
     $cmd $p-src-cmd.sock 'iperf3 -s -D' > /dev/null
     $cmd $p-peer-cmd.sock 'ping -c 3 -W 3 10.9.0.2' > /dev/null || true
     $cmd $p-peer-cmd.sock 'ping -i 0.05 -c 240 -W 1 10.9.0.2 > /tmp/ping.out 2>&1 &' > /dev/null
