@@ -178,19 +178,21 @@ range() {
          "one generator thread; the emulated NIC's eswitch thread unpinned"
     echo "$rounds alternating rounds per size, each ${warmup}s warm-up +" \
          "${duration}s measured; rings 1024; medians, range in brackets"
-    printf '%-6s %10s %10s %7s %10s %7s %10s %7s %10s %10s %8s %8s\n' \
+    printf '%-6s %10s %10s %7s %10s %7s %10s %7s %10s %10s %8s %8s %8s\n' \
         frame "nae Mpps" "vhost Mpps" ratio "naeVM Mpps" "VM/vh" \
-        "VF Mpps" "VF/vh" "nae Gb/s" "vhost Gb/s" "nae cpp" "vh cpp"
+        "VF Mpps" "VF/vh" "nae Gb/s" "vhost Gb/s" "nae cpp" "vh cpp" \
+        "VM cpp"
 } | tee results.txt
 for size in $sizes; do
     nae_pps=() vhost_pps=() hw_pps=() nae_cpps=() vhost_cpps=() vm_pps=()
+    vm_cpps=()
     for r in $(seq "$rounds"); do
         read -r pps cpp < <(run_nae "$size")
         nae_pps+=("$pps") nae_cpps+=("$cpp")
         read -r pps cpp < <(run_vhost "$size")
         vhost_pps+=("$pps") vhost_cpps+=("$cpp")
         read -r pps cpp < <(run_naevm "$size")
-        vm_pps+=("$pps")
+        vm_pps+=("$pps") vm_cpps+=("$cpp")
         read -r pps cpp < <(run_hw "$size")
         hw_pps+=("$pps")
     done
@@ -198,7 +200,7 @@ for size in $sizes; do
     nae=$(median "${nae_pps[@]}")
     vhost=$(median "${vhost_pps[@]}")
     hw=$(median "${hw_pps[@]}")
-    printf '%-6s %10.3f %10.3f %6.2fx %10.3f %6.2fx %10.3f %6.2fx %10.2f %10.2f %8.1f %8.1f\n' \
+    printf '%-6s %10.3f %10.3f %6.2fx %10.3f %6.2fx %10.3f %6.2fx %10.2f %10.2f %8.1f %8.1f %8.1f\n' \
         "${size}B" "$(echo "$nae / 1000000" | bc -l)" \
         "$(echo "$vhost / 1000000" | bc -l)" \
         "$(echo "if ($vhost > 0) $nae / $vhost else 0" | bc -l)" \
@@ -209,11 +211,18 @@ for size in $sizes; do
         "$(echo "$nae * $size * 8 / 1000000000" | bc -l)" \
         "$(echo "$vhost * $size * 8 / 1000000000" | bc -l)" \
         "$(median "${nae_cpps[@]}")" "$(median "${vhost_cpps[@]}")" \
-        | tee -a results.txt
+        "$(median "${vm_cpps[@]}")" | tee -a results.txt
     echo "       range: nae [$(range "${nae_pps[@]}")]," \
          "vhost [$(range "${vhost_pps[@]}")]," \
          "naeVM [$(range "${vm_pps[@]}")]," \
          "VF [$(range "${hw_pps[@]}")] Mpps" | tee -a results.txt
+    # Each round, so that runs can be pooled: the bench is noisy.
+    for side in nae vhost vm hw; do
+        eval "vals=(\"\${${side}_pps[@]}\")"
+        echo "       rounds $side: $(printf '%s\n' "${vals[@]}" \
+            | awk '{ printf "%s%.3f", (NR > 1 ? " " : ""), $1 / 1e6 }')" \
+            | tee -a results.txt
+    done
 done
 echo "VF: OVS offloaded the VF-to-VF flow into the eswitch" \
      "($(ovs-appctl dpctl/dump-flows type=offloaded | grep -c 'in_port') flow(s)" \
