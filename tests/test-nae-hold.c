@@ -50,11 +50,10 @@ fake_tx_burst(struct nae_channel *chan, struct dp_packet **pkts, int n)
 
     for (int i = 0; i < n; i++) {
         const struct eth_header *eth = dp_packet_data(pkts[i]);
-        const uint32_t *seq = (const uint32_t *) (eth + 1);
 
         ovs_assert(f->n < FAKE_MAX);
         f->dst[f->n] = eth->eth_dst;
-        f->seq[f->n++] = *seq;
+        memcpy(&f->seq[f->n++], eth + 1, sizeof f->seq[0]);
         dp_packet_delete(pkts[i]);
     }
 }
