@@ -5,7 +5,10 @@
 #                  eswitch thread (struct esw_flow_switch for each port)
 #   esw-flow.*     the rte_flow front end: transfer rules -> table rules
 #   esw-table.*    the flow table, a pure classifier (no DPDK)
-#   esw-pkt.*      a frame's lookup key and the rules' rewrites (no DPDK)  It registers by constructor, so its objects are linked
+#   esw-pkt.*      a frame's lookup key and the rules' rewrites (no DPDK)
+#   esw-virtio.*   a VM's virtqueues, device side, for VFs in virtio mode
+#                  (no DPDK)
+# The driver registers by constructor, so its objects are linked
 # directly into each program rather than through a library the linker
 # could drop.
 ESW_SOURCES = \
@@ -16,6 +19,8 @@ ESW_SOURCES = \
 	emunic/esw-pkt.h \
 	emunic/esw-table.c \
 	emunic/esw-table.h \
+	emunic/esw-virtio.c \
+	emunic/esw-virtio.h \
 	emunic/rte_pmd_nae_esw.h
 # Driver headers are internal DPDK API.
 ESW_CPPFLAGS = -I$(top_srcdir)/include -I$(top_srcdir)/emunic \

@@ -46,6 +46,7 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +68,7 @@
 #include <rte_ring.h>
 
 #include "esw-flow.h"
+#include "esw-virtio.h"
 #include "rte_pmd_nae_esw.h"
 
 #ifndef CONTAINER_OF
@@ -105,6 +107,31 @@ struct esw_port {
     atomic_uint_fast64_t tx_packets, tx_bytes, tx_errors;
 };
 
+/* A VF in virtio mode (a vDPA VF, rte_pmd_nae_esw_vf_virtio_attach()):
+ * its queues are a VM's virtio rings, in the VM's memory as the NIC maps
+ * it. */
+struct esw_vio {
+    struct esw_vio_mem mem;
+    void *maps[ESW_VIO_MAX_REGIONS];
+    size_t map_lens[ESW_VIO_MAX_REGIONS];
+    uint64_t features;
+    struct esw_vq rxq;                  /* The VM receives. */
+    struct esw_vq txq;                  /* The VM transmits. */
+    bool running;                       /* Between start and stop. */
+    bool busy;                          /* Switching frames it took. */
+    struct esw_vq_stats closed;         /* Of queues stopped before. */
+};
+
+/* Unmaps the VM's memory and frees 'vio'. */
+static void
+esw_vio_unmap(struct esw_vio *vio)
+{
+    for (int i = 0; i < vio->mem.n; i++) {
+        munmap(vio->maps[i], vio->map_lens[i]);
+    }
+    free(vio);
+}
+
 /* A VF.  Its queues are the current generation's memfd, mapped at 'shm';
  * the guest is untrusted, so everything the NIC obeys is here, not there:
  * whether the VF is enabled, and the NIC's own ring indices (it writes
@@ -120,6 +147,7 @@ struct esw_vf {
     uint8_t mac[6];
     atomic_bool enabled;
     bool claimed;                       /* The socket hands out nothing. */
+    struct esw_vio *vio;                /* Virtio mode, or NULL. */
 
     char path[108];                     /* The VF's socket. */
     int lsock;                          /* Listening on 'path', or -1. */
@@ -371,7 +399,8 @@ esw_ctl_thread(void *nic_)
                 continue;
             }
             rte_spinlock_lock(&v->lock);
-            bool free_vf = !v->claimed && atomic_load(&v->enabled);
+            bool free_vf = (!v->claimed && !v->vio
+                            && atomic_load(&v->enabled));
             rte_spinlock_unlock(&v->lock);
             if (!free_vf || esw_vf_renew(v, i)
                 || esw_vf_send_memory(v, conn)) {
@@ -394,6 +423,37 @@ esw_to_wire(struct esw_nic *nic, const uint8_t *frame, uint32_t len)
     }
 }
 
+/* esw_to_vf() for a VF in virtio mode, with its lock, which this
+ * releases: the frame goes into the VM's receive queue, published by the
+ * next esw_vio_flush(). */
+static int
+esw_to_vio(struct esw_vf *v, const uint8_t *frame, uint32_t len)
+{
+    struct esw_vio *vio = v->vio;
+    int error;
+
+    if (!vio->running || !atomic_load(&v->enabled)) {
+        rte_spinlock_unlock(&v->lock);
+        atomic_fetch_add(&v->rx_down, 1);
+        return ENETDOWN;
+    }
+    error = esw_vq_push(&vio->rxq, &vio->mem, frame, len);
+    rte_spinlock_unlock(&v->lock);
+    return error == EINVAL ? EMSGSIZE : error;
+}
+
+/* Publishes what the NIC put in a virtio VF's receive queue, and
+ * interrupts the VM if it asked. */
+static void
+esw_vio_flush(struct esw_vf *v)
+{
+    rte_spinlock_lock(&v->lock);
+    if (v->vio && v->vio->running) {
+        esw_vq_flush(&v->vio->rxq, false);
+    }
+    rte_spinlock_unlock(&v->lock);
+}
+
 /* Copies a frame into VF 'vf''s receive ring.  Returns 0, ENOBUFS if the
  * ring is full (not counted: the caller decides whether that is a drop),
  * or ENETDOWN/EMSGSIZE (counted drops). */
@@ -408,6 +468,9 @@ esw_to_vf(struct esw_nic *nic, int vf, const uint8_t *frame, uint32_t len)
         return EMSGSIZE;
     }
     rte_spinlock_lock(&v->lock);
+    if (v->vio) {
+        return esw_to_vio(v, frame, len);
+    }
     if (!atomic_load(&v->enabled) || !v->shm) {
         rte_spinlock_unlock(&v->lock);
         atomic_fetch_add(&v->rx_down, 1);
@@ -547,6 +610,49 @@ esw_switch(struct esw_nic *nic, struct esw_port *src, uint8_t *frame,
     esw_apply(nic, acts, n, &frame, &len, ESW_HEADROOM);
 }
 
+/* The eswitch thread's work on a virtio VF: a burst of what the VM
+ * queued, switched.  A stop waits for 'busy' to clear, so that when it
+ * returns every frame the NIC took is where the eswitch put it.  Returns
+ * how many chains it took. */
+static int
+esw_vio_poll(struct esw_nic *nic, int vf,
+             uint8_t (*burst)[ESW_HEADROOM + ESW_VF_BUF], uint32_t *lens)
+{
+    struct esw_vf *v = &nic->vfs[vf];
+    struct esw_port *p = nic->reprs[vf];
+    struct esw_vio *vio;
+    int n = 0, work = 0;
+
+    rte_spinlock_lock(&v->lock);
+    vio = v->vio;
+    if (!vio || !vio->running || !p || !atomic_load(&v->enabled)) {
+        rte_spinlock_unlock(&v->lock);
+        return 0;
+    }
+    for (; work < ESW_BURST; work++) {
+        int r = esw_vq_pop(&vio->txq, &vio->mem, burst[n] + ESW_HEADROOM,
+                           ESW_VF_MAX_FRAME, &lens[n]);
+        if (!r) {
+            break;
+        } else if (r > 0) {
+            n++;
+        }
+    }
+    esw_vq_flush(&vio->txq, false);
+    vio->busy = n > 0;
+    rte_spinlock_unlock(&v->lock);
+
+    for (int k = 0; k < n; k++) {
+        esw_switch(nic, p, burst[k] + ESW_HEADROOM, lens[k]);
+    }
+    if (n) {
+        rte_spinlock_lock(&v->lock);
+        vio->busy = false;
+        rte_spinlock_unlock(&v->lock);
+    }
+    return work;
+}
+
 /* The eswitch thread: the NIC's switching hardware. */
 static void *
 esw_thread(void *nic_)
@@ -567,6 +673,10 @@ esw_thread(void *nic_)
             uint32_t tail = 0, gen = 0;
             int n = 0;
 
+            if (__atomic_load_n(&v->vio, __ATOMIC_RELAXED)) {
+                work += esw_vio_poll(nic, i, burst, burst_len);
+                continue;
+            }
             if (!p || !atomic_load(&v->enabled)) {
                 continue;
             }
@@ -629,6 +739,11 @@ esw_thread(void *nic_)
                 }
                 esw_switch(nic, nic->uplink, buf + ESW_HEADROOM, len);
                 work++;
+            }
+        }
+        for (int i = 0; i < nic->n_vfs; i++) {
+            if (__atomic_load_n(&nic->vfs[i].vio, __ATOMIC_RELAXED)) {
+                esw_vio_flush(&nic->vfs[i]);
             }
         }
         if (!work) {
@@ -963,6 +1078,16 @@ esw_rx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
     return rte_ring_sc_dequeue_burst(p->rx_ring, (void **) pkts, n, NULL);
 }
 
+/* A transmit burst on 'p' is over: a VM behind it sees what came. */
+static void
+esw_tx_done(struct esw_port *p)
+{
+    if (p->kind == ESW_REPR
+        && __atomic_load_n(&p->nic->vfs[p->vf].vio, __ATOMIC_RELAXED)) {
+        esw_vio_flush(&p->nic->vfs[p->vf]);
+    }
+}
+
 static uint16_t
 esw_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -989,6 +1114,7 @@ esw_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
             if (error == ENOBUFS) {
                 /* The VF's receive queue is full: like a full transmit
                  * ring, the rest is the caller's to retry or drop. */
+                esw_tx_done(p);
                 return i;
             } else if (error) {
                 atomic_fetch_add(&p->tx_errors, 1);
@@ -1000,6 +1126,7 @@ esw_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
         atomic_fetch_add(&p->tx_bytes, len);
         rte_pktmbuf_free(m);
     }
+    esw_tx_done(p);
     return n;
 }
 
@@ -1160,6 +1287,18 @@ esw_nic_free(struct esw_nic *nic)
         struct esw_vf *v = &nic->vfs[i];
 
         esw_vf_withdraw(v);
+        if (v->vio) {
+            /* The eswitch thread is gone. */
+            for (int q = 0; q < 2; q++) {
+                struct esw_vq *vq = q ? &v->vio->txq : &v->vio->rxq;
+
+                if (v->vio->running && vq->callfd >= 0) {
+                    close(vq->callfd);
+                }
+            }
+            esw_vio_unmap(v->vio);
+            v->vio = NULL;
+        }
         if (v->lsock >= 0) {
             close(v->lsock);
             unlink(v->path);
@@ -1456,6 +1595,238 @@ rte_pmd_nae_esw_vf_memfd(uint16_t repr_port)
     int error = v->memfd < 0 ? ENETDOWN : errno;
     rte_spinlock_unlock(&v->lock);
     return fd >= 0 ? fd : -error;
+}
+
+/* Virtio mode: the VF as a vDPA device. */
+
+static void
+esw_vq_stats_add(struct esw_vq_stats *sum, const struct esw_vq_stats *st)
+{
+    sum->frames += st->frames;
+    sum->bad_chain += st->bad_chain;
+    sum->bad_index += st->bad_index;
+    sum->refused += st->refused;
+    sum->no_buffers += st->no_buffers;
+    sum->interrupts += st->interrupts;
+}
+
+int
+rte_pmd_nae_esw_vf_virtio_attach(
+    uint16_t repr_port, const struct rte_pmd_nae_esw_vio_region *regions,
+    int n_regions, uint64_t features)
+{
+    struct esw_port *p = esw_repr_of(repr_port);
+    struct esw_vio *vio;
+    struct esw_vf *v;
+
+    if (!p) {
+        return -ENODEV;
+    }
+    if (n_regions < 1 || n_regions > ESW_VIO_MAX_REGIONS) {
+        return -EINVAL;
+    }
+    if (esw_vio_unsupported(features)) {
+        return -ENOTSUP;
+    }
+    vio = calloc(1, sizeof *vio);
+    if (!vio) {
+        return -ENOMEM;
+    }
+    vio->features = features;
+    for (int i = 0; i < n_regions; i++) {
+        const struct rte_pmd_nae_esw_vio_region *r = &regions[i];
+        struct stat st;
+        void *map;
+
+        /* A file shorter than what we map would fault (SIGBUS). */
+        if (!r->size || r->fd_offset > r->mmap_size
+            || r->size > r->mmap_size - r->fd_offset
+            || fstat(r->fd, &st) || (uint64_t) st.st_size < r->mmap_size) {
+            esw_vio_unmap(vio);
+            return -EINVAL;
+        }
+        map = mmap(NULL, r->mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+                   r->fd, 0);
+        if (map == MAP_FAILED) {
+            int error = -errno;
+
+            esw_vio_unmap(vio);
+            return error;
+        }
+        vio->maps[i] = map;
+        vio->map_lens[i] = r->mmap_size;
+        vio->mem.r[i].gpa = r->guest_phys_addr;
+        vio->mem.r[i].size = r->size;
+        vio->mem.r[i].va = (uint8_t *) map + r->fd_offset;
+        vio->mem.n = i + 1;
+    }
+
+    v = &p->nic->vfs[p->vf];
+    rte_spinlock_lock(&v->lock);
+    if (v->vio) {
+        rte_spinlock_unlock(&v->lock);
+        esw_vio_unmap(vio);
+        return -EBUSY;
+    }
+    __atomic_store_n(&v->vio, vio, __ATOMIC_RELAXED);
+    rte_spinlock_unlock(&v->lock);
+    ESW_LOG(INFO, "%s: VF %d in virtio mode (%d memory regions)\n",
+            p->nic->name, p->vf, n_regions);
+    return 0;
+}
+
+int
+rte_pmd_nae_esw_vf_virtio_start(
+    uint16_t repr_port, const struct rte_pmd_nae_esw_vio_queue q[2])
+{
+    struct esw_port *p = esw_repr_of(repr_port);
+    struct esw_vq rxq, txq;
+    struct esw_vio *vio;
+    struct esw_vf *v;
+    int fds[2] = { -1, -1 };
+    int error = 0;
+
+    if (!p) {
+        return -ENODEV;
+    }
+    v = &p->nic->vfs[p->vf];
+    for (int i = 0; i < 2; i++) {
+        /* The NIC's own reference to the VM's interrupt. */
+        if (q[i].callfd >= 0 && (fds[i] = dup(q[i].callfd)) < 0) {
+            error = -errno;
+        }
+    }
+    rte_spinlock_lock(&v->lock);
+    vio = v->vio;
+    if (error) {
+        /* Closed below. */
+    } else if (!vio || vio->running) {
+        error = vio ? -EBUSY : -EINVAL;
+    } else if (esw_vq_init(&rxq, &vio->mem, q[0].desc, q[0].avail, q[0].used,
+                           q[0].size, vio->features, q[0].last_avail_idx,
+                           q[0].last_used_idx, fds[0])
+               || esw_vq_init(&txq, &vio->mem, q[1].desc, q[1].avail,
+                              q[1].used, q[1].size, vio->features,
+                              q[1].last_avail_idx, q[1].last_used_idx,
+                              fds[1])) {
+        error = -EINVAL;
+    } else {
+        vio->rxq = rxq;
+        vio->txq = txq;
+        vio->running = true;
+    }
+    rte_spinlock_unlock(&v->lock);
+    if (error) {
+        for (int i = 0; i < 2; i++) {
+            if (fds[i] >= 0) {
+                close(fds[i]);
+            }
+        }
+    }
+    return error;
+}
+
+int
+rte_pmd_nae_esw_vf_virtio_stop(uint16_t repr_port,
+                               struct rte_pmd_nae_esw_vio_queue q[2])
+{
+    struct esw_port *p = esw_repr_of(repr_port);
+    struct esw_vio *vio;
+    struct esw_vf *v;
+
+    if (!p) {
+        return -ENODEV;
+    }
+    v = &p->nic->vfs[p->vf];
+    rte_spinlock_lock(&v->lock);
+    vio = v->vio;
+    if (!vio || !vio->running) {
+        rte_spinlock_unlock(&v->lock);
+        return -EINVAL;
+    }
+    vio->running = false;
+    /* A burst the eswitch thread took is switched before we answer. */
+    while (vio->busy) {
+        rte_spinlock_unlock(&v->lock);
+        sched_yield();
+        rte_spinlock_lock(&v->lock);
+    }
+    struct esw_vq *qs[2] = { &vio->rxq, &vio->txq };
+    for (int i = 0; i < 2; i++) {
+        /* The next owner starts from here; the VM sees all we did. */
+        esw_vq_flush(qs[i], true);
+        q[i].last_avail_idx = qs[i]->last_avail;
+        q[i].last_used_idx = qs[i]->last_used;
+        if (qs[i]->callfd >= 0) {
+            close(qs[i]->callfd);
+            qs[i]->callfd = -1;
+        }
+        esw_vq_stats_add(&vio->closed, &qs[i]->stats);
+        memset(&qs[i]->stats, 0, sizeof qs[i]->stats);
+    }
+    rte_spinlock_unlock(&v->lock);
+    return 0;
+}
+
+int
+rte_pmd_nae_esw_vf_virtio_detach(uint16_t repr_port)
+{
+    struct esw_port *p = esw_repr_of(repr_port);
+    struct rte_pmd_nae_esw_vio_queue q[2];
+    struct esw_vio *vio;
+    struct esw_vf *v;
+
+    if (!p) {
+        return -ENODEV;
+    }
+    v = &p->nic->vfs[p->vf];
+    rte_pmd_nae_esw_vf_virtio_stop(repr_port, q);
+    rte_spinlock_lock(&v->lock);
+    vio = v->vio;
+    __atomic_store_n(&v->vio, NULL, __ATOMIC_RELAXED);
+    rte_spinlock_unlock(&v->lock);
+    if (!vio) {
+        return -EINVAL;
+    }
+    esw_vio_unmap(vio);
+    ESW_LOG(INFO, "%s: VF %d back from virtio mode\n", p->nic->name, p->vf);
+    return 0;
+}
+
+int
+rte_pmd_nae_esw_vf_virtio_stats(uint16_t repr_port,
+                                struct rte_pmd_nae_esw_vio_stats *stats)
+{
+    struct esw_port *p = esw_repr_of(repr_port);
+    struct esw_vq_stats sum, rx, tx;
+    struct esw_vf *v;
+
+    if (!p) {
+        return -ENODEV;
+    }
+    v = &p->nic->vfs[p->vf];
+    memset(&rx, 0, sizeof rx);
+    memset(&tx, 0, sizeof tx);
+    rte_spinlock_lock(&v->lock);
+    memset(&sum, 0, sizeof sum);
+    if (v->vio) {
+        sum = v->vio->closed;
+        if (v->vio->running) {
+            rx = v->vio->rxq.stats;
+            tx = v->vio->txq.stats;
+        }
+    }
+    stats->running = v->vio && v->vio->running;
+    rte_spinlock_unlock(&v->lock);
+    esw_vq_stats_add(&sum, &rx);
+    esw_vq_stats_add(&sum, &tx);
+    stats->frames = sum.frames;
+    stats->bad_chain = sum.bad_chain;
+    stats->bad_index = sum.bad_index;
+    stats->refused = sum.refused;
+    stats->no_buffers = sum.no_buffers;
+    stats->interrupts = sum.interrupts;
+    return 0;
 }
 
 static struct rte_vdev_driver esw_driver = {

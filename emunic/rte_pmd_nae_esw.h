@@ -66,4 +66,62 @@ int rte_pmd_nae_esw_vf_claim(uint16_t repr_port, bool claim);
  * VF is withdrawn (a replug gives it new memory), -ENODEV. */
 int rte_pmd_nae_esw_vf_memfd(uint16_t repr_port);
 
+/* Virtio mode: the VF as a vDPA device, whose queues are a VM's virtio-net
+ * rings in the VM's memory, read and written by the NIC itself (as mlx5,
+ * ifcvf or sfc vDPA NICs do; see emunic/README for what is modelled).
+ * The host (the switch, holding the VM's vhost-user session) hands the
+ * rings over and takes them back at any time: their state is the two
+ * indexes of each queue, as rte_vhost's get/set_vring_base carry it.
+ *
+ * attach: gives the NIC the VM's memory (its IOMMU mapping: the NIC maps
+ * each region's file itself) and the negotiated virtio features; -ENOTSUP
+ * if the VM negotiated one the NIC does not implement.  While attached the
+ * VF's socket hands nothing out.
+ * start: the NIC runs the receive (q[0], to the VM) and transmit (q[1])
+ * queues from the given indexes; frames the VM sends are switched by the
+ * eswitch (a miss goes up the representor), the representor's transmit and
+ * rules to the VF fill the VM's receive buffers.
+ * stop: at a burst boundary (every frame the NIC took is where the eswitch
+ * put it), stores the indexes to resume from in q[], after publishing the
+ * used ring and interrupting the VM.
+ * detach: stops and unmaps.
+ * Each returns 0 or -errno. */
+struct rte_pmd_nae_esw_vio_region {
+    uint64_t guest_phys_addr;
+    uint64_t size;
+    int fd;                     /* The memory's file; not kept. */
+    uint64_t fd_offset;         /* Where the region starts in it. */
+    uint64_t mmap_size;         /* How much of the file to map, from 0. */
+};
+
+struct rte_pmd_nae_esw_vio_queue {
+    uint64_t desc, avail, used; /* Guest-physical. */
+    uint16_t size;
+    uint16_t last_avail_idx;
+    uint16_t last_used_idx;
+    int callfd;                 /* The VM's interrupt (dup'ed), or -1. */
+};
+
+/* Counters of the VF's virtio mode since attach (0 if not attached). */
+struct rte_pmd_nae_esw_vio_stats {
+    bool running;
+    uint64_t frames;            /* Taken from and given to the VM. */
+    uint64_t bad_chain;         /* Descriptor chains refused. */
+    uint64_t bad_index;         /* Polls whose avail index lied. */
+    uint64_t refused;           /* Frames not acceptable (size, GSO). */
+    uint64_t no_buffers;        /* Frames the VM had no room for. */
+    uint64_t interrupts;
+};
+
+int rte_pmd_nae_esw_vf_virtio_attach(
+    uint16_t repr_port, const struct rte_pmd_nae_esw_vio_region *,
+    int n_regions, uint64_t features);
+int rte_pmd_nae_esw_vf_virtio_start(
+    uint16_t repr_port, const struct rte_pmd_nae_esw_vio_queue q[2]);
+int rte_pmd_nae_esw_vf_virtio_stop(uint16_t repr_port,
+                                   struct rte_pmd_nae_esw_vio_queue q[2]);
+int rte_pmd_nae_esw_vf_virtio_detach(uint16_t repr_port);
+int rte_pmd_nae_esw_vf_virtio_stats(uint16_t repr_port,
+                                    struct rte_pmd_nae_esw_vio_stats *);
+
 #endif /* rte_pmd_nae_esw.h */

@@ -28,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -274,6 +276,275 @@ rule(uint32_t priority, const struct rte_flow_item *pattern,
 
     *err = f ? 0 : rte_errno;
     return f;
+}
+
+/* A VM's side of a VF in virtio mode: guest memory (a memfd at
+ * guest-physical VM_GPA) holding a receive and a transmit split ring of
+ * VQ_SIZE entries each, and buffers, driven as virtio-net's driver drives
+ * them. */
+#define VM_GPA 0x100000ULL
+#define VM_MEM (1 << 20)
+#define VQ_SIZE 16
+#define VQ_RX 0x0000            /* Ring offsets in guest memory. */
+#define VQ_TX 0x1000
+#define VQ_BUFS 0x10000         /* 2 KiB buffers from here. */
+#define VQ_HDR 12               /* virtio_net_hdr_mrg_rxbuf */
+
+struct vm {
+    int fd;
+    uint8_t *mem;
+    uint16_t avail_idx[2];      /* rx, tx */
+    uint16_t used_seen[2];
+};
+
+static uint8_t *
+vm_at(struct vm *vm, uint64_t off)
+{
+    return vm->mem + off;
+}
+
+static void
+vm_desc(struct vm *vm, uint64_t ring, uint16_t i, uint64_t gpa, uint32_t len,
+        uint16_t flags, uint16_t next)
+{
+    uint8_t *d = vm_at(vm, ring + 16 * i);
+
+    memcpy(d, &gpa, 8);
+    memcpy(d + 8, &len, 4);
+    memcpy(d + 12, &flags, 2);
+    memcpy(d + 14, &next, 2);
+}
+
+/* Rings: desc at +0 (16 * 16), avail at +0x100, used at +0x200. */
+static void
+vm_post(struct vm *vm, int q, uint16_t head)
+{
+    uint64_t ring = q ? VQ_TX : VQ_RX;
+    uint16_t *avail = (uint16_t *) vm_at(vm, ring + 0x100);
+
+    avail[2 + vm->avail_idx[q] % VQ_SIZE] = head;
+    vm->avail_idx[q]++;
+    __atomic_store_n(&avail[1], vm->avail_idx[q], __ATOMIC_RELEASE);
+}
+
+static uint16_t
+vm_used_idx(struct vm *vm, int q)
+{
+    uint16_t *used = (uint16_t *) vm_at(vm, (q ? VQ_TX : VQ_RX) + 0x200);
+
+    return __atomic_load_n(&used[1], __ATOMIC_ACQUIRE);
+}
+
+/* Waits up to a second for used entry 'vm->used_seen[q]' of queue 'q';
+ * returns its length, or -1. */
+static int64_t
+vm_wait_used(struct vm *vm, int q, uint32_t *id)
+{
+    double end = now() + 1;
+    uint8_t *e;
+    uint32_t len;
+
+    while (vm_used_idx(vm, q) == vm->used_seen[q]) {
+        if (now() > end) {
+            return -1;
+        }
+    }
+    e = vm_at(vm, (q ? VQ_TX : VQ_RX) + 0x204 + 8 * (vm->used_seen[q]
+                                                    % VQ_SIZE));
+    memcpy(id, e, 4);
+    memcpy(&len, e + 4, 4);
+    vm->used_seen[q]++;
+    return len;
+}
+
+static void
+vm_queue(struct rte_pmd_nae_esw_vio_queue *q, uint64_t ring, int callfd)
+{
+    q->desc = VM_GPA + ring;
+    q->avail = VM_GPA + ring + 0x100;
+    q->used = VM_GPA + ring + 0x200;
+    q->size = VQ_SIZE;
+    q->callfd = callfd;
+}
+
+/* Transmits 'frame' as descriptor 'i' (header) and 'i + 1' (frame), with
+ * 'hdr' as its virtio-net header. */
+static void
+vm_send(struct vm *vm, uint16_t i, const uint8_t *hdr, const uint8_t *frame,
+        uint32_t len)
+{
+    uint64_t buf = VQ_BUFS + 0x40000 + 0x800 * i;
+
+    memcpy(vm_at(vm, buf), hdr, VQ_HDR);
+    memcpy(vm_at(vm, buf + 0x100), frame, len);
+    vm_desc(vm, VQ_TX, i, VM_GPA + buf, VQ_HDR, 1 /* NEXT */, i + 1);
+    vm_desc(vm, VQ_TX, i + 1, VM_GPA + buf + 0x100, len, 0, 0);
+    vm_post(vm, 1, i);
+}
+
+static void
+test_virtio_mode(uint16_t port, uint8_t *buf, uint8_t *out)
+{
+    const uint8_t peer[6] = { 2, 0, 0, 0, 0, 9 };
+    const uint8_t me[6] = { 2, 0, 0, 0, 0, 8 };
+    uint64_t features = (1ULL << 32 /* VERSION_1 */ | 1ULL << 15 /* MRG */
+                         | 1ULL << 28 /* INDIRECT */ | 1ULL << 0 /* CSUM */);
+    struct rte_pmd_nae_esw_vio_region region = {
+        .guest_phys_addr = VM_GPA, .size = VM_MEM, .fd_offset = 0,
+        .mmap_size = VM_MEM,
+    };
+    struct rte_pmd_nae_esw_vio_queue q[2];
+    struct rte_pmd_nae_esw_vio_stats st;
+    uint8_t hdr[VQ_HDR] = { 0 };
+    struct rte_mbuf *m;
+    struct vm vm = { 0 };
+    uint32_t id;
+    int64_t used;
+    size_t len;
+    int callfd;
+
+    vm.fd = memfd_create("esw-test-vm", MFD_CLOEXEC);
+    CHECK(vm.fd >= 0 && !ftruncate(vm.fd, VM_MEM), "guest memory");
+    vm.mem = mmap(NULL, VM_MEM, PROT_READ | PROT_WRITE, MAP_SHARED, vm.fd, 0);
+    CHECK(vm.mem != MAP_FAILED, "map");
+    region.fd = vm.fd;
+    callfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    CHECK(callfd >= 0, "eventfd");
+
+    CHECK(rte_pmd_nae_esw_vf_virtio_attach(port, &region, 1,
+                                           features | 1ULL << 11 /* TSO4 */)
+          == -ENOTSUP, "TSO from the VM is not modelled");
+    region.mmap_size = VM_MEM * 2;
+    CHECK(rte_pmd_nae_esw_vf_virtio_attach(port, &region, 1, features)
+          == -EINVAL, "a region past its file");
+    region.mmap_size = VM_MEM;
+    CHECK(!rte_pmd_nae_esw_vf_virtio_attach(port, &region, 1, features),
+          "attach");
+    vm_queue(&q[0], VQ_RX, callfd);
+    vm_queue(&q[1], VQ_TX, callfd);
+    q[0].last_avail_idx = q[0].last_used_idx = 0;
+    q[1].last_avail_idx = q[1].last_used_idx = 0;
+    q[1].used = VM_GPA + VM_MEM - 8;
+    CHECK(rte_pmd_nae_esw_vf_virtio_start(port, q) == -EINVAL,
+          "a ring outside the VM's memory");
+    vm_queue(&q[1], VQ_TX, callfd);
+    CHECK(!rte_pmd_nae_esw_vf_virtio_start(port, q), "start");
+
+    /* OVS sends on the representor: the frame lands in the VM's buffer,
+     * behind a header, and the VM is interrupted. */
+    for (uint16_t i = 0; i < 4; i++) {
+        vm_desc(&vm, VQ_RX, i, VM_GPA + VQ_BUFS + 0x800 * i, 0x800,
+                2 /* WRITE */, 0);
+        vm_post(&vm, 0, i);
+    }
+    len = frame(buf, me, peer, 41);
+    m = rte_pktmbuf_alloc(pool);
+    memcpy(rte_pktmbuf_append(m, len), buf, len);
+    CHECK(rte_eth_tx_burst(port, 0, &m, 1) == 1, "tx on representor");
+    used = vm_wait_used(&vm, 0, &id);
+    CHECK(used == VQ_HDR + (int64_t) len && id == 0, "used %"PRId64, used);
+    CHECK(vm_at(&vm, VQ_BUFS)[10] == 1 /* num_buffers */
+          && !memcmp(vm_at(&vm, VQ_BUFS + VQ_HDR), buf, len), "delivered");
+    uint64_t ticks = 0;
+    CHECK(read(callfd, &ticks, 8) == 8 && ticks >= 1, "interrupted");
+
+    /* The VM sends: a miss comes up the representor; one with a checksum
+     * request gets its checksum. */
+    len = frame(buf, peer, me, 42);
+    vm_send(&vm, 0, hdr, buf, len);
+    m = port_wait(port);
+    CHECK(m && m->pkt_len == len
+          && !memcmp(rte_pktmbuf_mtod(m, void *), buf, len), "VM -> repr");
+    rte_pktmbuf_free(m);
+    CHECK(vm_wait_used(&vm, 1, &id) == 0 && id == 0, "tx used");
+    hdr[0] = 1;                                 /* NEEDS_CSUM */
+    hdr[6] = 34; hdr[7] = 0;                    /* csum_start */
+    hdr[8] = 6; hdr[9] = 0;                     /* csum_offset */
+    vm_send(&vm, 2, hdr, buf, len);
+    m = port_wait(port);
+    CHECK(m && m->pkt_len == len, "checksummed frame");
+    const uint8_t *u = rte_pktmbuf_mtod(m, const uint8_t *);
+    uint32_t sum = 0;
+    for (size_t i = 34; i + 1 < len; i += 2) {
+        sum += (u[i] << 8) | u[i + 1];
+    }
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    CHECK(sum == 0xffff && (u[40] || u[41]), "checksum filled in");
+    rte_pktmbuf_free(m);
+    CHECK(vm_wait_used(&vm, 1, &id) == 0 && id == 2, "tx used");
+    memset(hdr, 0, sizeof hdr);
+
+    /* Through an indirect table. */
+    uint64_t table = VQ_BUFS + 0x80000;
+    memcpy(vm_at(&vm, VQ_BUFS + 0x81000), hdr, VQ_HDR);
+    memcpy(vm_at(&vm, VQ_BUFS + 0x81100), buf, len);
+    vm_desc(&vm, table, 0, VM_GPA + VQ_BUFS + 0x81000, VQ_HDR, 1, 1);
+    vm_desc(&vm, table, 1, VM_GPA + VQ_BUFS + 0x81100, len, 0, 0);
+    vm_desc(&vm, VQ_TX, 4, VM_GPA + table, 32, 4 /* INDIRECT */, 0);
+    vm_post(&vm, 1, 4);
+    m = port_wait(port);
+    CHECK(m && m->pkt_len == len, "indirect chain");
+    rte_pktmbuf_free(m);
+    CHECK(vm_wait_used(&vm, 1, &id) == 0 && id == 4, "tx used");
+
+    /* A hostile VM: a buffer outside its memory, a loop, a head past the
+     * ring, an avail index a ring ahead.  Each is refused and counted, and
+     * the next good frame goes through. */
+    vm_desc(&vm, VQ_TX, 5, VM_GPA + VM_MEM - 4, 64, 0, 0);
+    vm_post(&vm, 1, 5);
+    vm_desc(&vm, VQ_TX, 6, VM_GPA + VQ_BUFS, 64, 1, 6);
+    vm_post(&vm, 1, 6);
+    vm_post(&vm, 1, 999);
+    for (int i = 0; i < 3; i++) {
+        CHECK(vm_wait_used(&vm, 1, &id) == 0, "bad chain given back");
+    }
+    uint16_t *tx_avail = (uint16_t *) vm_at(&vm, VQ_TX + 0x100);
+    __atomic_store_n(&tx_avail[1], vm.avail_idx[1] + 100, __ATOMIC_RELEASE);
+    usleep(2000);
+    CHECK(vm_used_idx(&vm, 1) == vm.used_seen[1], "a lying index: nothing");
+    __atomic_store_n(&tx_avail[1], vm.avail_idx[1], __ATOMIC_RELEASE);
+    vm_send(&vm, 8, hdr, buf, len);
+    m = port_wait(port);
+    CHECK(m && m->pkt_len == len, "a good frame after the bad ones");
+    rte_pktmbuf_free(m);
+    CHECK(vm_wait_used(&vm, 1, &id) == 0 && id == 8, "tx used");
+    CHECK(!rte_pmd_nae_esw_vf_virtio_stats(port, &st) && st.running
+          && st.bad_chain == 3 && st.bad_index >= 1 && st.frames == 5,
+          "counted: %"PRIu64" bad chains, %"PRIu64" frames", st.bad_chain,
+          st.frames);
+
+    /* Stop: the indexes to resume from; the queues are still; a start
+     * from them goes on where the NIC left off. */
+    CHECK(!rte_pmd_nae_esw_vf_virtio_stop(port, q), "stop");
+    CHECK(q[0].last_avail_idx == 1 && q[0].last_used_idx == 1
+          && q[1].last_avail_idx == 7 && q[1].last_used_idx == 7,
+          "indexes %u/%u %u/%u", q[0].last_avail_idx, q[0].last_used_idx,
+          q[1].last_avail_idx, q[1].last_used_idx);
+    vm_send(&vm, 10, hdr, buf, len);
+    CHECK(!port_wait(port), "a stopped queue is not read");
+    CHECK(vm_used_idx(&vm, 1) == vm.used_seen[1], "nor completed");
+    vm_queue(&q[0], VQ_RX, callfd);
+    vm_queue(&q[1], VQ_TX, callfd);
+    CHECK(!rte_pmd_nae_esw_vf_virtio_start(port, q), "restart");
+    m = port_wait(port);
+    CHECK(m && m->pkt_len == len, "the frame queued while stopped");
+    rte_pktmbuf_free(m);
+    CHECK(vm_wait_used(&vm, 1, &id) == 0 && id == 10, "tx used");
+    len = frame(buf, me, peer, 43);
+    m = rte_pktmbuf_alloc(pool);
+    memcpy(rte_pktmbuf_append(m, len), buf, len);
+    CHECK(rte_eth_tx_burst(port, 0, &m, 1) == 1, "tx on representor");
+    CHECK(vm_wait_used(&vm, 0, &id) == VQ_HDR + (int64_t) len && id == 1,
+          "into the VM's next buffer");
+    CHECK(vm_at(&vm, VQ_BUFS + 0x800 + VQ_HDR + 63)[0] == 43, "content");
+
+    CHECK(!rte_pmd_nae_esw_vf_virtio_detach(port), "detach");
+    CHECK(rte_pmd_nae_esw_vf_virtio_detach(port) == -EINVAL, "once");
+    close(callfd);
+    munmap(vm.mem, VM_MEM);
+    close(vm.fd);
 }
 
 int
@@ -568,6 +839,9 @@ main(int argc, char *argv[])
     esw_vf_detach(&vf[1]);
     CHECK(!esw_vf_attach(&vf[1], vf_path[1]), "the socket serves it again");
     printf("sealed memory, revocation: ok\n");
+
+    test_virtio_mode(repr[0], buf, out);
+    printf("virtio mode: a VM's rings run by the NIC, stopped, resumed: ok\n");
 
     for (int i = 0; i < 2; i++) {
         esw_vf_detach(&vf[i]);

@@ -9,7 +9,8 @@ EXTRA_DIST += \
 	tests/fuzz/fuzz-dpi.c \
 	tests/fuzz/fuzz-dpi-tcp.c \
 	tests/fuzz/fuzz-dpi-util.h \
-	tests/fuzz/fuzz-esw.c
+	tests/fuzz/fuzz-esw.c \
+	tests/fuzz/fuzz-esw-virtio.c
 CLEANFILES += $(FUZZ_TARGETS)
 
 FUZZ_TARGETS = \
@@ -18,7 +19,8 @@ FUZZ_TARGETS = \
 	tests/fuzz/fuzz-splitio \
 	tests/fuzz/fuzz-dpi \
 	tests/fuzz/fuzz-dpi-tcp \
-	tests/fuzz/fuzz-esw
+	tests/fuzz/fuzz-esw \
+	tests/fuzz/fuzz-esw-virtio
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined $(OVS_DPDK_CFLAGS)
 # (Plain variables, not automake programs: automake cannot switch
@@ -76,6 +78,13 @@ tests/fuzz/fuzz-esw: $(srcdir)/tests/fuzz/fuzz-esw.c \
 	@$(MKDIR_P) tests/fuzz
 	$(AM_V_GEN)$(CLANG) $(FUZZ_CFLAGS) -I$(srcdir)/include \
 		-I$(srcdir)/emunic -o $@ $^
+
+# A VM's virtqueues as the emulated NIC's virtio-mode VF runs them: C
+# library only.
+tests/fuzz/fuzz-esw-virtio: $(srcdir)/tests/fuzz/fuzz-esw-virtio.c \
+		$(srcdir)/emunic/esw-virtio.c
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_GEN)$(CLANG) $(FUZZ_CFLAGS) -I$(srcdir)/emunic -o $@ $^
 
 # Runs every target for FUZZ_SECONDS; fails on the first crash.
 fuzz: $(FUZZ_TARGETS)
