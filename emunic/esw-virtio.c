@@ -33,6 +33,7 @@
 #include <linux/virtio_ring.h>
 
 #define ESW_VQ_MAX_SIZE 32768
+#define ESW_VQ_MAX_MERGE 8      /* Receive chains one frame may take. */
 
 /* What a descriptor chain is, once validated: its buffers, in order. */
 struct esw_vq_seg {
@@ -356,7 +357,7 @@ esw_vq_push(struct esw_vq *vq, const struct esw_vio_mem *mem,
             const uint8_t *frame, uint32_t len)
 {
     /* Chains for the frame, validated before any is taken. */
-    struct esw_vq_chain chains[8];
+    struct esw_vq_chain chains[ESW_VQ_MAX_MERGE];
     uint64_t need = vq->hdr_len + (uint64_t) len, room = 0;
     int pending = esw_vq_pending(vq), n = 0;
     struct virtio_net_hdr_mrg_rxbuf hdr;
@@ -367,7 +368,7 @@ esw_vq_push(struct esw_vq *vq, const struct esw_vio_mem *mem,
     while (room < need) {
         uint16_t head;
 
-        if (n == pending || n == (vq->mrg_rxbuf ? 8 : 1)) {
+        if (n == pending || n == (vq->mrg_rxbuf ? ESW_VQ_MAX_MERGE : 1)) {
             if (n < pending) {
                 /* Buffers too small for one frame without merging. */
                 break;
