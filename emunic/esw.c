@@ -119,7 +119,6 @@ struct esw_vio {
     struct esw_vq txq;                  /* The VM transmits. */
     bool running;                       /* Between start and stop. */
     bool busy;                          /* Switching frames it took. */
-    struct esw_vq_stats closed;         /* Of queues stopped before. */
 };
 
 /* Unmaps the VM's memory and frees 'vio'. */
@@ -148,6 +147,9 @@ struct esw_vf {
     atomic_bool enabled;
     bool claimed;                       /* The socket hands out nothing. */
     struct esw_vio *vio;                /* Virtio mode, or NULL. */
+    struct esw_vq_stats vio_closed;     /* Of virtio queues stopped before,
+                                         * over the VF's life. */
+    uint64_t vio_attaches;              /* Times put in virtio mode. */
 
     char path[108];                     /* The VF's socket. */
     int lsock;                          /* Listening on 'path', or -1. */
@@ -1669,6 +1671,7 @@ rte_pmd_nae_esw_vf_virtio_attach(
         return -EBUSY;
     }
     __atomic_store_n(&v->vio, vio, __ATOMIC_RELAXED);
+    v->vio_attaches++;
     rte_spinlock_unlock(&v->lock);
     ESW_LOG(INFO, "%s: VF %d in virtio mode (%d memory regions)\n",
             p->nic->name, p->vf, n_regions);
@@ -1761,7 +1764,7 @@ rte_pmd_nae_esw_vf_virtio_stop(uint16_t repr_port,
             close(qs[i]->callfd);
             qs[i]->callfd = -1;
         }
-        esw_vq_stats_add(&vio->closed, &qs[i]->stats);
+        esw_vq_stats_add(&v->vio_closed, &qs[i]->stats);
         memset(&qs[i]->stats, 0, sizeof qs[i]->stats);
     }
     rte_spinlock_unlock(&v->lock);
@@ -1808,13 +1811,14 @@ rte_pmd_nae_esw_vf_virtio_stats(uint16_t repr_port,
     memset(&rx, 0, sizeof rx);
     memset(&tx, 0, sizeof tx);
     rte_spinlock_lock(&v->lock);
-    memset(&sum, 0, sizeof sum);
-    if (v->vio) {
-        sum = v->vio->closed;
-        if (v->vio->running) {
-            rx = v->vio->rxq.stats;
-            tx = v->vio->txq.stats;
-        }
+    if (!v->vio_attaches) {
+        rte_spinlock_unlock(&v->lock);
+        return -ENOENT;
+    }
+    sum = v->vio_closed;
+    if (v->vio && v->vio->running) {
+        rx = v->vio->rxq.stats;
+        tx = v->vio->txq.stats;
     }
     stats->running = v->vio && v->vio->running;
     rte_spinlock_unlock(&v->lock);

@@ -102,7 +102,8 @@ struct rte_pmd_nae_esw_vio_queue {
     int callfd;                 /* The VM's interrupt (dup'ed), or -1. */
 };
 
-/* Counters of the VF's virtio mode since attach (0 if not attached). */
+/* Counters of the VF's virtio mode over the VF's life (the stats call
+ * returns -ENOENT if it was never in virtio mode). */
 struct rte_pmd_nae_esw_vio_stats {
     bool running;
     uint64_t frames;            /* Taken from and given to the VM. */

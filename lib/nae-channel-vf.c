@@ -46,6 +46,7 @@ struct nae_channel_vf {
     char *owner;                /* The nae port's name, for logs. */
     uint16_t port;              /* Representor ethdev. */
     uint16_t vf;                /* The VF's number on its NIC. */
+    const struct nae_vf_assigner *assigner;     /* Its NIC's, or NULL. */
     struct rte_mempool *mp;     /* Receive buffers; copies on transmit. */
 
     /* Data path. */
@@ -95,7 +96,7 @@ nae_channel_vf_mempool(const struct nae_channel *chan)
 static void
 nae_channel_vf_claim(const struct nae_channel_vf *vf, bool claim)
 {
-    const struct nae_vf_assigner *a = nae_vf_assigner_find(vf->port);
+    const struct nae_vf_assigner *a = vf->assigner;
     int error = a ? a->claim(vf->port, claim) : 0;
 
     if (error) {
@@ -109,10 +110,73 @@ int
 nae_channel_vf_guest_fd(const struct nae_channel *chan)
 {
     const struct nae_channel_vf *vf = nae_channel_vf_cast(chan);
-    const struct nae_vf_assigner *a = nae_vf_assigner_find(vf->port);
+    const struct nae_vf_assigner *a = vf->assigner;
     int fd = a ? a->guest_fd(vf->port) : -1;
 
     return fd >= 0 ? fd : -1;
+}
+
+bool
+nae_channel_vf_has_virtio(const struct nae_channel *chan)
+{
+    const struct nae_channel_vf *vf = nae_channel_vf_cast(chan);
+
+    return vf->assigner && vf->assigner->virtio_attach;
+}
+
+int
+nae_channel_vf_virtio_attach(struct nae_channel *chan,
+                             const struct nae_vdpa_region *regions, int n,
+                             uint64_t features)
+{
+    const struct nae_channel_vf *vf = nae_channel_vf_cast(chan);
+
+    return (nae_channel_vf_has_virtio(chan)
+            ? -vf->assigner->virtio_attach(vf->port, regions, n, features)
+            : EOPNOTSUPP);
+}
+
+int
+nae_channel_vf_virtio_start(struct nae_channel *chan,
+                            const struct nae_vdpa_queue q[2])
+{
+    const struct nae_channel_vf *vf = nae_channel_vf_cast(chan);
+
+    return (nae_channel_vf_has_virtio(chan)
+            ? -vf->assigner->virtio_start(vf->port, q)
+            : EOPNOTSUPP);
+}
+
+int
+nae_channel_vf_virtio_stop(struct nae_channel *chan,
+                           struct nae_vdpa_queue q[2])
+{
+    const struct nae_channel_vf *vf = nae_channel_vf_cast(chan);
+
+    return (nae_channel_vf_has_virtio(chan)
+            ? -vf->assigner->virtio_stop(vf->port, q)
+            : EOPNOTSUPP);
+}
+
+int
+nae_channel_vf_virtio_stats(const struct nae_channel *chan,
+                            struct nae_vdpa_stats *stats)
+{
+    const struct nae_channel_vf *vf = nae_channel_vf_cast(chan);
+
+    return (nae_channel_vf_has_virtio(chan) && vf->assigner->virtio_stats
+            ? -vf->assigner->virtio_stats(vf->port, stats)
+            : EOPNOTSUPP);
+}
+
+void
+nae_channel_vf_virtio_detach(struct nae_channel *chan)
+{
+    const struct nae_channel_vf *vf = nae_channel_vf_cast(chan);
+
+    if (nae_channel_vf_has_virtio(chan)) {
+        vf->assigner->virtio_detach(vf->port);
+    }
 }
 
 struct nae_channel *
@@ -157,6 +221,7 @@ nae_channel_vf_open(const char *owner, uint16_t port, struct rte_mempool *mp,
     vf->owner = xstrdup(owner);
     vf->port = port;
     vf->mp = mp;
+    vf->assigner = nae_vf_assigner_find(port);
     ovs_spin_init(&vf->tx_lock);
     atomic_init(&vf->rx_packets, 0);
     atomic_init(&vf->tx_packets, 0);
@@ -232,11 +297,21 @@ nae_channel_vf_get_stats(const struct nae_channel *chan,
 static void
 nae_channel_vf_format(const struct nae_channel *chan, struct ds *s)
 {
+    struct nae_channel_vf *vf = nae_channel_vf_cast(chan);
+    struct nae_vdpa_stats vs;
     struct rte_eth_stats st;
 
-    if (!rte_eth_stats_get(nae_channel_vf_cast(chan)->port, &st)) {
+    if (!rte_eth_stats_get(vf->port, &st)) {
         ds_put_format(s, ", nic rx missed %"PRIu64", nic tx errors %"PRIu64,
                       st.imissed, st.oerrors);
+    }
+    if (!nae_channel_vf_virtio_stats(chan, &vs)) {
+        ds_put_format(s, "\n    virtio mode: %s, %"PRIu64" frames, no VM "
+                      "buffers %"PRIu64", refused %"PRIu64", bad chains "
+                      "%"PRIu64", bad indexes %"PRIu64", interrupts %"PRIu64,
+                      vs.running ? "running" : "stopped", vs.frames,
+                      vs.no_buffers, vs.refused, vs.bad_chain, vs.bad_index,
+                      vs.interrupts);
     }
 }
 

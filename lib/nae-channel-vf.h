@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "nae-channel.h"
+#include "nae-vf-assign.h"
 
 struct rte_mempool;
 
@@ -46,5 +47,23 @@ struct rte_mempool *nae_channel_vf_mempool(const struct nae_channel *);
 /* A new descriptor for the port's guest to map the VF with, or -1 if the
  * VF does not reach guests that way.  Main thread. */
 int nae_channel_vf_guest_fd(const struct nae_channel *);
+
+/* The VF's virtio mode (nae-vf-assign.h), if its NIC has one: a VM's port
+ * lends the VM's rings to the VF through these.  has_virtio() says whether
+ * it can; the others return 0 or a positive errno value (EOPNOTSUPP
+ * without a virtio mode), and are called from the main thread, or from
+ * rte_vhost's when it takes the rings back. */
+bool nae_channel_vf_has_virtio(const struct nae_channel *);
+int nae_channel_vf_virtio_attach(struct nae_channel *,
+                                 const struct nae_vdpa_region *, int n,
+                                 uint64_t features);
+int nae_channel_vf_virtio_start(struct nae_channel *,
+                                const struct nae_vdpa_queue q[2]);
+int nae_channel_vf_virtio_stop(struct nae_channel *,
+                               struct nae_vdpa_queue q[2]);
+void nae_channel_vf_virtio_detach(struct nae_channel *);
+/* The VF's virtio counters (ENOENT: never in virtio mode); any thread. */
+int nae_channel_vf_virtio_stats(const struct nae_channel *,
+                                struct nae_vdpa_stats *);
 
 #endif /* nae-channel-vf.h */

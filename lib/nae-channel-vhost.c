@@ -29,6 +29,7 @@
 #include "dp-packet.h"
 #include "nae-channel-vhost.h"
 #include "nae-abi.h"
+#include "nae-channel-vf.h"
 #include "nae-hold.h"
 #include "nae-mbuf.h"
 #include "nae-stat.h"
@@ -50,6 +51,8 @@ COVERAGE_DEFINE(nae_vhost_new_device);
 COVERAGE_DEFINE(nae_vhost_destroy_device);
 COVERAGE_DEFINE(nae_vhost_tx_retry);
 COVERAGE_DEFINE(nae_vhost_hold_claimed);
+COVERAGE_DEFINE(nae_vhost_lend);
+COVERAGE_DEFINE(nae_vhost_take_back);
 
 /* rte_vhost's queue numbering: queue pair 'i' is vring 2i (to the VM) and
  * vring 2i + 1 (from the VM). */
@@ -107,6 +110,15 @@ struct nae_channel_vhost {
 /* Our sockets, for rte_vhost's callbacks, which name a device by 'vid'. */
 static struct ovs_mutex nae_vhost_mutex = OVS_MUTEX_INITIALIZER;
 
+/* Whose queue pair 0's rings are (see the header). */
+enum nae_vhost_lend {
+    NAE_LEND_NONE,              /* rte_vhost's. */
+    NAE_LEND_MOVING,            /* Changing hands: the data path waits. */
+    NAE_LEND_LENT,              /* The VF's: the data path goes through it. */
+    NAE_LEND_BACK,              /* rte_vhost's again, taken back by its
+                                 * thread: receive waits for the port. */
+};
+
 struct nae_vhost {
     char *owner;                /* The nae port, for logs. */
     char *path;                 /* QEMU's socket. */
@@ -127,6 +139,29 @@ struct nae_vhost {
     /* Frames for the VM after it left by migration. */
     struct nae_hold hold;
 
+    /* Queue pair 0's rings lent to a VF.  'lend' is read by the data
+     * path, which uses 'lend_vf' while it says NAE_LEND_LENT; both change
+     * under 'lend_mutex', taken by the main thread and by rte_vhost's
+     * (after 'nae_vhost_mutex').  'reclaim_wanted': rte_vhost's thread
+     * waits for 'lend_mutex', perhaps holding the queues' locks that a
+     * data path thread the main thread waits for is blocked on; the main
+     * thread gives up a lend then. */
+    struct ovs_mutex lend_mutex OVS_ACQ_AFTER(nae_vhost_mutex);
+    atomic_int lend;                    /* enum nae_vhost_lend. */
+    atomic_bool reclaim_wanted;
+    struct nae_channel *lend_vf;
+    int lend_vid OVS_GUARDED;
+    uint64_t lend_refused OVS_GUARDED;  /* Session, or 0. */
+    char *lend_error OVS_GUARDED;       /* Why. */
+    atomic_uint64_t n_lent;
+    atomic_uint64_t n_reclaimed;
+    atomic_uint64_t n_taken_back;
+    atomic_uint64_t n_lend_refused;
+    atomic_uint64_t n_lend_aborted;
+    atomic_uint64_t lend_tx_waits;
+    atomic_uint64_t last_handover_us;   /* Written under 'lend_mutex'. */
+    atomic_uint64_t max_handover_us;    /* Written under 'lend_mutex'. */
+
     /* In 'nae_vhost_list': changed under 'nae_vhost_mutex', read under RCU
      * by a data path thread looking for a migrated VM's hold. */
     struct rculist node;
@@ -143,6 +178,121 @@ nae_channel_vhost_cast(const struct nae_channel *chan)
 {
     ovs_assert(chan->class == &nae_channel_vhost_class);
     return CONTAINER_OF(chan, struct nae_channel_vhost, up);
+}
+
+/* --- Lending the rings to a VF --------------------------------------- */
+
+/* Waits until no data path thread is inside a burst of channel 'c'.  With
+ * 'abortable', gives up (returns false) once rte_vhost's thread wants the
+ * lend mutex. */
+static bool
+nae_channel_vhost_wait_idle(struct nae_channel_vhost *c, bool abortable)
+{
+    for (;;) {
+        unsigned int users;
+        bool wanted;
+
+        atomic_read(&c->users, &users);
+        if (!users) {
+            return true;
+        }
+        atomic_read(&c->vh->reclaim_wanted, &wanted);
+        if (abortable && wanted) {
+            return false;
+        }
+        sched_yield();
+    }
+}
+
+/* Records a hand-over that began at 'start' (time_usec()) and returns its
+ * duration in microseconds: the time the data path waited. */
+static uint64_t
+nae_vhost_handover_done(struct nae_vhost *vh, long long int start)
+    OVS_REQUIRES(vh->lend_mutex)
+{
+    uint64_t us = MAX(time_usec() - start, 0);
+    uint64_t max = nae_stat_get(&vh->max_handover_us);
+
+    atomic_store_relaxed(&vh->last_handover_us, us);
+    if (us > max) {
+        atomic_store_relaxed(&vh->max_handover_us, us);
+    }
+    return us;
+}
+
+/* Takes lent rings back from the VF, at a burst boundary of the NIC's,
+ * and gives rte_vhost the indexes to go on from.  'by_port' false:
+ * rte_vhost's thread, for a device event; software receive then waits for
+ * nae_vhost_reclaim(). */
+static void
+nae_vhost_take_back(struct nae_vhost *vh, bool by_port)
+    OVS_REQUIRES(vh->lend_mutex)
+{
+    struct nae_channel_vhost *c = &vh->chans[0];
+    struct nae_vdpa_queue q[2];
+    long long int start, bursts_us;
+    int lend, error;
+    uint64_t us;
+
+    atomic_read(&vh->lend, &lend);
+    if (lend != NAE_LEND_LENT) {
+        if (by_port && lend == NAE_LEND_BACK) {
+            atomic_store(&vh->lend, NAE_LEND_NONE);
+        }
+        return;
+    }
+    start = time_usec();
+    atomic_store(&vh->lend, NAE_LEND_MOVING);
+    nae_channel_vhost_wait_idle(c, false);
+    bursts_us = time_usec() - start;
+
+    memset(q, 0, sizeof q);
+    error = nae_channel_vf_virtio_stop(vh->lend_vf, q);
+    if (error) {
+        /* The rings stay where rte_vhost left them: the VM sees a stall
+         * or duplicates until its driver resets the device. */
+        VLOG_ERR("%s: the VF did not give the rings back (%s)", vh->owner,
+                 ovs_strerror(error));
+    } else {
+        rte_vhost_set_vring_base(vh->lend_vid, NAE_VHOST_RXQ(0),
+                                 q[0].last_avail_idx, q[0].last_used_idx);
+        rte_vhost_set_vring_base(vh->lend_vid, NAE_VHOST_TXQ(0),
+                                 q[1].last_avail_idx, q[1].last_used_idx);
+        /* What the NIC took from the VM is no refusal of rte_vhost's
+         * (nae_channel_vhost_audit_rx()). */
+        c->rx_avail = q[1].last_avail_idx;
+        c->rx_pending = false;
+        c->rx_idle_polls = 0;
+    }
+    atomic_store(&vh->lend, by_port ? NAE_LEND_NONE : NAE_LEND_BACK);
+    us = nae_vhost_handover_done(vh, start);
+    /* No burst uses the VF any more: unmapping the VM's memory from it
+     * need not hold the data path up. */
+    nae_channel_vf_virtio_detach(vh->lend_vf);
+    vh->lend_vf = NULL;
+    COVERAGE_INC(nae_vhost_take_back);
+    nae_stat_add_shared(by_port ? &vh->n_reclaimed : &vh->n_taken_back, 1);
+    VLOG_INFO("%s: the VM's rings are back in software in %"PRIu64" us, "
+              "%lld us of it waiting for bursts (%s; rx %"PRIu16"/%"PRIu16
+              ", tx %"PRIu16"/%"PRIu16")", vh->owner, us, bursts_us,
+              by_port ? "the port's path switch" : "a device event",
+              q[0].last_avail_idx, q[0].last_used_idx, q[1].last_avail_idx,
+              q[1].last_used_idx);
+}
+
+/* rte_vhost's thread, under 'nae_vhost_mutex': the device is about to
+ * change under lent rings. */
+static void
+nae_vhost_take_back_for_event(struct nae_vhost *vh)
+    OVS_NO_THREAD_SAFETY_ANALYSIS
+{
+    /* A lend under way gives up rather than wait for bursts that may be
+     * blocked on the queue locks this thread holds. */
+    atomic_store(&vh->reclaim_wanted, true);
+    ovs_mutex_lock(&vh->lend_mutex);
+    atomic_store(&vh->reclaim_wanted, false);
+    nae_vhost_take_back(vh, false);
+    ovs_mutex_unlock(&vh->lend_mutex);
 }
 
 /* --- rte_vhost's thread ----------------------------------------------- */
@@ -278,6 +428,9 @@ nae_vhost_device_down(struct nae_vhost *vh, int vid, void *arg OVS_UNUSED)
     }
 
     nae_vhost_hold_start(vh);
+    /* rte_vhost answers QEMU's GET_VRING_BASE with its indexes once we
+     * return: the NIC's must be there. */
+    nae_vhost_take_back_for_event(vh);
     atomic_store(&vh->vid, -1);
     for (size_t i = 0; i < ARRAY_SIZE(vh->vring_enabled); i++) {
         atomic_store_relaxed(&vh->vring_enabled[i], false);
@@ -312,10 +465,14 @@ nae_vhost_vring_change(struct nae_vhost *vh, int vid OVS_UNUSED, void *arg)
     if (!c->enable && c->queue_id % 2 == 0) {
         nae_vhost_hold_start(vh);       /* A to-VM queue. */
     }
+    if (!c->enable && c->queue_id < 2) {
+        nae_vhost_take_back_for_event(vh);
+    }
     /* rte_vhost holds every queue's lock while it calls us here: a data
      * path thread may be waiting for one inside a burst, so do not wait
-     * for bursts (what a burst then gives a disabled queue goes to the
-     * hold) nor send anything. */
+     * for bursts into rte_vhost (what a burst then gives a disabled queue
+     * goes to the hold) nor send anything.  Taking lent rings back waits
+     * only for bursts through the VF, which take no queue lock. */
     atomic_store(&vh->vring_enabled[c->queue_id], c->enable);
 }
 
@@ -339,6 +496,11 @@ nae_vhost_features_change(struct nae_vhost *vh, int vid OVS_UNUSED,
                   RTE_VHOST_NEED_LOG(features) ? "on" : "off",
                   RTE_VHOST_NEED_LOG(features) ? "migrates the VM"
                                                : "ended a migration");
+    }
+    if (features != old) {
+        /* The NIC runs the rings with the features it was given, and logs
+         * no dirty pages: software must, from now on. */
+        nae_vhost_take_back_for_event(vh);
     }
     atomic_store_relaxed(&vh->features, features);
 }
@@ -377,8 +539,11 @@ static const struct rte_vhost_device_ops nae_vhost_ops;
 
 static void
 nae_vhost_destroy(struct nae_vhost *vh)
+    OVS_NO_THREAD_SAFETY_ANALYSIS
 {
     nae_hold_destroy(&vh->hold);
+    ovs_mutex_destroy(&vh->lend_mutex);
+    free(vh->lend_error);
     free(vh->owner);
     free(vh->path);
     free(vh);
@@ -429,8 +594,13 @@ nae_vhost_open(const char *owner, const char *server_path, bool tso,
                         | 1ULL << VIRTIO_NET_F_HOST_UFO);
     } else {
         /* No checksum offload, and so none of what depends on it (TSO,
-         * UFO, ECN), as the virtio spec says. */
-        unsupported |= 1ULL << VIRTIO_NET_F_CSUM;
+         * UFO, ECN), as the virtio spec says: a guest driver may still
+         * accept HOST_ECN alone, which a VF in virtio mode refuses. */
+        unsupported |= (1ULL << VIRTIO_NET_F_CSUM
+                        | 1ULL << VIRTIO_NET_F_HOST_TSO4
+                        | 1ULL << VIRTIO_NET_F_HOST_TSO6
+                        | 1ULL << VIRTIO_NET_F_HOST_ECN
+                        | 1ULL << VIRTIO_NET_F_HOST_UFO);
     }
 
     vh = xzalloc(sizeof *vh);
@@ -441,6 +611,9 @@ nae_vhost_open(const char *owner, const char *server_path, bool tso,
     vh->tso = tso;
     atomic_init(&vh->vid, -1);
     nae_hold_init(&vh->hold, NAE_VHOST_HOLD_MAX);
+    ovs_mutex_init(&vh->lend_mutex);
+    atomic_init(&vh->lend, NAE_LEND_NONE);
+    atomic_init(&vh->reclaim_wanted, false);
     for (int i = 0; i < NAE_MAX_CHANNELS; i++) {
         struct nae_channel_vhost *c = &vh->chans[i];
 
@@ -518,6 +691,9 @@ nae_vhost_get_state(const struct nae_vhost *vh_, struct nae_vhost_state *st)
     atomic_read_relaxed(&vh->n_queue_pairs, &st->n_queue_pairs);
     st->sessions = nae_stat_get(&vh->sessions);
     st->holding = nae_hold_is_active(&vh->hold);
+    int lend;
+    atomic_read(&vh->lend, &lend);
+    st->lent = lend == NAE_LEND_LENT;
     if (!st->running) {
         st->n_queue_pairs = 0;
     }
@@ -558,6 +734,204 @@ nae_vhost_hold_send(struct nae_vhost *vh, struct dp_packet **pkts, int n)
     }
     nae_hold_send(&vh->hold, pkts, n, time_msec());
     return true;
+}
+
+/* The guest-physical address of our mapping 'hva' of the VM's memory, or
+ * 0 if it is in none of its regions. */
+static uint64_t
+nae_vhost_hva_to_gpa(const struct rte_vhost_memory *mem, const void *hva)
+{
+    uint64_t a = (uintptr_t) hva;
+
+    for (uint32_t i = 0; a && i < mem->nregions; i++) {
+        const struct rte_vhost_mem_region *r = &mem->regions[i];
+
+        if (a >= r->host_user_addr && a - r->host_user_addr < r->size) {
+            return r->guest_phys_addr + (a - r->host_user_addr);
+        }
+    }
+    return 0;
+}
+
+bool
+nae_vhost_can_lend(const struct nae_vhost *vh_, const char **why)
+    OVS_NO_THREAD_SAFETY_ANALYSIS
+{
+    struct nae_vhost *vh = CONST_CAST(struct nae_vhost *, vh_);
+    struct nae_vhost_state st;
+    bool rx, tx;
+
+    nae_vhost_get_state(vh, &st);
+    atomic_read_relaxed(&vh->vring_enabled[NAE_VHOST_RXQ(0)], &rx);
+    atomic_read_relaxed(&vh->vring_enabled[NAE_VHOST_TXQ(0)], &tx);
+    /* 'lend_refused' and 'lend_error' change only on this thread. */
+    *why = (!st.running ? "the VM's device is not running"
+            : st.n_queue_pairs != 1 ? "the VM has several queue pairs (a "
+                                      "VF in virtio mode runs one)"
+            : !rx || !tx ? "the VM's driver has not enabled its queues"
+            : st.logging ? "QEMU migrates the VM (software logs the pages "
+                           "it dirties)"
+            : vh->lend_refused == st.sessions ? vh->lend_error
+            : NULL);
+    return !*why;
+}
+
+int
+nae_vhost_lend(struct nae_vhost *vh, struct nae_channel *vf, char **errp)
+{
+    struct nae_vdpa_region regions[NAE_VDPA_MAX_REGIONS];
+    struct nae_channel_vhost *c = &vh->chans[0];
+    struct rte_vhost_memory *mem = NULL;
+    struct nae_vdpa_queue q[2];
+    uint64_t features, session, us;
+    long long int start, bursts_us;
+    const char *why;
+    int vid, lend, error = 0;
+
+    ovs_mutex_lock(&vh->lend_mutex);
+    atomic_read(&vh->lend, &lend);
+    if (lend == NAE_LEND_LENT) {
+        goto out;
+    }
+    if (lend == NAE_LEND_BACK || !nae_vhost_can_lend(vh, &why)) {
+        *errp = xstrdup(lend == NAE_LEND_BACK
+                        ? "the rings were just taken back" : why);
+        error = EAGAIN;
+        goto out;
+    }
+    atomic_read(&vh->vid, &vid);
+    atomic_read_relaxed(&vh->features, &features);
+    session = nae_stat_get(&vh->sessions);
+
+    /* The VM's memory and rings, as the NIC's IOMMU and queue registers
+     * would be programmed. */
+    memset(q, 0, sizeof q);
+    if (rte_vhost_get_mem_table(vid, &mem) || !mem->nregions
+        || mem->nregions > NAE_VDPA_MAX_REGIONS) {
+        *errp = xstrdup("the VM's memory table is unreadable");
+        error = EINVAL;
+        goto out;
+    }
+    for (uint32_t i = 0; i < mem->nregions; i++) {
+        const struct rte_vhost_mem_region *r = &mem->regions[i];
+
+        regions[i] = (struct nae_vdpa_region) {
+            .guest_phys_addr = r->guest_phys_addr,
+            .size = r->size,
+            .fd = r->fd,
+            .fd_offset = r->host_user_addr - (uintptr_t) r->mmap_addr,
+            .mmap_size = r->mmap_size,
+        };
+    }
+    for (int i = 0; i < 2; i++) {
+        struct rte_vhost_vring vr;
+
+        if (rte_vhost_get_vhost_vring(vid, i, &vr)) {
+            error = EINVAL;
+            break;
+        }
+        q[i].desc = nae_vhost_hva_to_gpa(mem, vr.desc);
+        q[i].avail = nae_vhost_hva_to_gpa(mem, vr.avail);
+        q[i].used = nae_vhost_hva_to_gpa(mem, vr.used);
+        q[i].size = vr.size;
+        q[i].callfd = vr.callfd;
+        if (!q[i].desc || !q[i].avail || !q[i].used) {
+            error = EINVAL;
+        }
+    }
+    if (error) {
+        *errp = xstrdup("the VM's rings are outside its memory table");
+        goto refused;
+    }
+    error = nae_channel_vf_virtio_attach(vf, regions, mem->nregions,
+                                         features);
+    if (error) {
+        *errp = xasprintf("the VF's virtio mode refused the VM's memory or "
+                          "features 0x%"PRIx64" (%s)", features,
+                          ovs_strerror(error));
+        goto refused;
+    }
+
+    /* From here until the NIC runs the rings, bursts wait (transmit) or
+     * come back empty (receive). */
+    start = time_usec();
+    atomic_store(&vh->lend, NAE_LEND_MOVING);
+    if (!nae_channel_vhost_wait_idle(c, true)) {
+        atomic_store(&vh->lend, NAE_LEND_NONE);
+        nae_channel_vf_virtio_detach(vf);
+        nae_stat_add_shared(&vh->n_lend_aborted, 1);
+        *errp = xstrdup("a device event came first");
+        error = EAGAIN;
+        goto out;
+    }
+    bursts_us = time_usec() - start;
+    for (int i = 0; i < 2; i++) {
+        rte_vhost_get_vring_base(vid, i, &q[i].last_avail_idx,
+                                 &q[i].last_used_idx);
+    }
+    error = nae_channel_vf_virtio_start(vf, q);
+    if (error) {
+        atomic_store(&vh->lend, NAE_LEND_NONE);
+        nae_channel_vf_virtio_detach(vf);
+        *errp = xasprintf("the VF's virtio mode refused the VM's rings (%s)",
+                          ovs_strerror(error));
+        goto refused;
+    }
+    vh->lend_vf = vf;
+    vh->lend_vid = vid;
+    COVERAGE_INC(nae_vhost_lend);
+    nae_stat_add_shared(&vh->n_lent, 1);
+    atomic_store(&vh->lend, NAE_LEND_LENT);
+    us = nae_vhost_handover_done(vh, start);
+    VLOG_INFO("%s: the VM's rings are lent to the VF in %"PRIu64" us, "
+              "%lld us of it waiting for bursts (rx %"PRIu16"/%"PRIu16", tx "
+              "%"PRIu16"/%"PRIu16")", vh->owner, us, bursts_us,
+              q[0].last_avail_idx, q[0].last_used_idx, q[1].last_avail_idx,
+              q[1].last_used_idx);
+    goto out;
+
+refused:
+    /* Not again for this device: its memory, rings and features stay. */
+    vh->lend_refused = session;
+    free(vh->lend_error);
+    vh->lend_error = xstrdup(*errp);
+    nae_stat_add_shared(&vh->n_lend_refused, 1);
+out:
+    ovs_mutex_unlock(&vh->lend_mutex);
+    free(mem);
+    return error;
+}
+
+void
+nae_vhost_reclaim(struct nae_vhost *vh)
+{
+    ovs_mutex_lock(&vh->lend_mutex);
+    nae_vhost_take_back(vh, true);
+    ovs_mutex_unlock(&vh->lend_mutex);
+}
+
+bool
+nae_vhost_taken_back(const struct nae_vhost *vh_)
+{
+    struct nae_vhost *vh = CONST_CAST(struct nae_vhost *, vh_);
+    int lend;
+
+    atomic_read(&vh->lend, &lend);
+    return lend == NAE_LEND_BACK;
+}
+
+void
+nae_vhost_get_lend_stats(const struct nae_vhost *vh,
+                         struct nae_vhost_lend_stats *st)
+{
+    st->lent = nae_stat_get(&vh->n_lent);
+    st->reclaimed = nae_stat_get(&vh->n_reclaimed);
+    st->taken_back = nae_stat_get(&vh->n_taken_back);
+    st->refused = nae_stat_get(&vh->n_lend_refused);
+    st->aborted = nae_stat_get(&vh->n_lend_aborted);
+    st->tx_waits = nae_stat_get(&vh->lend_tx_waits);
+    st->last_handover_us = nae_stat_get(&vh->last_handover_us);
+    st->max_handover_us = nae_stat_get(&vh->max_handover_us);
 }
 
 /* --- Channel class ---------------------------------------------------- */
@@ -672,19 +1046,29 @@ nae_channel_vhost_format(const struct nae_channel *chan, struct ds *s)
     }
 }
 
-/* Enters a burst: returns the device's vid, or -1 (then the caller must not
- * touch the device, and has left already). */
+/* Enters a burst through rte_vhost: returns the device's vid, or -1 (then
+ * the caller must not touch the device, and has left already): no device,
+ * or the rings are not rte_vhost's, as '*lendp' says (a receive burst
+ * also waits, after rte_vhost's thread took them back, for the port). */
 static int
-nae_channel_vhost_enter(struct nae_channel_vhost *c)
+nae_channel_vhost_enter(struct nae_channel_vhost *c, bool rx, int *lendp)
 {
     unsigned int orig;
-    int vid;
+    int vid, lend;
 
     atomic_add(&c->users, 1, &orig);
     atomic_read(&c->vh->vid, &vid);
-    if (vid < 0) {
-        atomic_sub(&c->users, 1, &orig);
+    if (c->qp) {
+        lend = NAE_LEND_NONE;           /* Only queue pair 0 is lent. */
+    } else {
+        atomic_read(&c->vh->lend, &lend);
     }
+    if (vid < 0 || (lend != NAE_LEND_NONE
+                    && (rx || lend != NAE_LEND_BACK))) {
+        atomic_sub(&c->users, 1, &orig);
+        vid = -1;
+    }
+    *lendp = lend;
     return vid;
 }
 
@@ -801,13 +1185,14 @@ nae_channel_vhost_rx_burst(struct nae_channel *chan, struct dp_packet **pkts,
 {
     struct nae_channel_vhost *c = nae_channel_vhost_cast(chan);
     uint64_t bytes = 0;
-    int vid, n, made_up;
+    int vid, n, made_up, lend;
 
     if (!nae_channel_vhost_enabled(c, NAE_VHOST_TXQ(c->qp))) {
         return 0;
     }
-    vid = nae_channel_vhost_enter(c);
+    vid = nae_channel_vhost_enter(c, true, &lend);
     if (vid < 0) {
+        /* Lent, what the VM sends comes up the VF's representor. */
         return 0;
     }
     /* rte_vhost validates every descriptor against the VM's memory table
@@ -965,10 +1350,42 @@ nae_channel_vhost_tx_burst(struct nae_channel *chan, struct dp_packet **pkts,
                            int n_pkts)
 {
     struct nae_channel_vhost *c = nae_channel_vhost_cast(chan);
-    int vid;
+    bool waited = false;
+    int vid, lend;
 
-    if (!nae_channel_vhost_enabled(c, NAE_VHOST_RXQ(c->qp))
-        || (vid = nae_channel_vhost_enter(c)) < 0) {
+    for (;;) {
+        unsigned int orig;
+
+        if (!nae_channel_vhost_enabled(c, NAE_VHOST_RXQ(c->qp))) {
+            vid = -1;
+            break;
+        }
+        vid = nae_channel_vhost_enter(c, false, &lend);
+        if (OVS_LIKELY(vid >= 0) || lend == NAE_LEND_NONE
+            || lend == NAE_LEND_BACK) {
+            break;                      /* rte_vhost's, or no device. */
+        }
+        if (lend == NAE_LEND_LENT) {
+            /* The NIC fills the VM's receive ring from its representor. */
+            atomic_add(&c->users, 1, &orig);
+            atomic_read(&c->vh->lend, &lend);
+            if (lend == NAE_LEND_LENT) {
+                nae_channel_tx_burst(c->vh->lend_vf, pkts, n_pkts);
+                atomic_sub(&c->users, 1, &orig);
+                return;
+            }
+            atomic_sub(&c->users, 1, &orig);
+        } else if (!waited) {
+            /* The rings change hands: what we send must land after what
+             * the old owner queued and before what the new one will.  The
+             * thread moving them waits for nothing of the data path's but
+             * the bursts inside, and for the NIC's current burst: a few
+             * microseconds. */
+            waited = true;
+            nae_stat_add_shared(&c->vh->lend_tx_waits, 1);
+        }
+    }
+    if (vid < 0) {
         if (!nae_vhost_hold_send(c->vh, pkts, n_pkts)) {
             nae_stat_add_shared(&c->tx_not_running, n_pkts);
             nae_packets_free(pkts, n_pkts);

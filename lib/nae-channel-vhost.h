@@ -30,7 +30,20 @@
  * Threads: rte_vhost runs its protocol in its own thread, which changes the
  * device's state and calls 'changed' (never under a lock of ours); the
  * port re-reads the state in its reconfigure().  Before the VM's memory
- * goes, that thread waits until no data path thread is inside a burst. */
+ * goes, that thread waits until no data path thread is inside a burst.
+ *
+ * Lending (docs/vm-hw-channel.md): the port can hand the VM's own rings of
+ * queue pair 0 to a VF in virtio mode (a vDPA VF, nae-channel-vf.h) and
+ * take them back, at a burst boundary each way, with each ring's indexes
+ * carried over as vhost-user's GET/SET_VRING_BASE carry them: the VM sees
+ * one virtio device throughout and nothing lost, duplicated or reordered.
+ * While lent, what the port sends the VM goes through the VF's
+ * representor (the NIC fills the VM's receive buffers) and what the VM
+ * sends reaches the port on the VF's representor.  rte_vhost's thread
+ * takes the rings back itself when the device stops, a queue is disabled
+ * or dirty-page logging starts (the NIC logs nothing): software receive
+ * then waits for the port, whose path switch orders it after what came
+ * up the representor. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -54,6 +67,7 @@ struct nae_vhost_state {
     int n_queue_pairs;          /* The device's, when running. */
     uint64_t features;          /* Negotiated virtio features. */
     uint64_t sessions;          /* Devices started since open. */
+    bool lent;                  /* Queue pair 0's rings are the VF's. */
 };
 
 /* Connects to QEMU's vhost-user socket 'server_path' (and again whenever
@@ -94,6 +108,33 @@ struct nae_vhost_drops {
 /* The counters of all channels together, since open(). */
 void nae_vhost_get_stats(const struct nae_vhost *, struct nae_channel_stats *,
                          struct nae_vhost_drops *);
+
+/* Lending the rings of queue pair 0 to 'vf', a VF channel.  Main thread;
+ * 'vf' stays open until nae_vhost_reclaim() returns. */
+bool nae_vhost_can_lend(const struct nae_vhost *, const char **why);
+int nae_vhost_lend(struct nae_vhost *, struct nae_channel *vf, char **errp);
+
+/* Takes the rings back (if lent) and resumes software receive, which
+ * stays off after rte_vhost's thread took them back itself until this is
+ * called.  Main thread. */
+void nae_vhost_reclaim(struct nae_vhost *);
+
+/* Whether rte_vhost's thread took lent rings back since the last
+ * nae_vhost_reclaim(): the port moves to software at once. */
+bool nae_vhost_taken_back(const struct nae_vhost *);
+
+struct nae_vhost_lend_stats {
+    uint64_t lent;              /* Rings handed to the VF. */
+    uint64_t reclaimed;         /* Taken back by the port. */
+    uint64_t taken_back;        /* By rte_vhost's thread (device events). */
+    uint64_t refused;           /* Lends the VF refused. */
+    uint64_t aborted;           /* Lends a device event cut short. */
+    uint64_t tx_waits;          /* Bursts that waited for a hand-over. */
+    uint64_t last_handover_us;  /* Rings in neither's hands, last time. */
+    uint64_t max_handover_us;   /* ...and at most. */
+};
+void nae_vhost_get_lend_stats(const struct nae_vhost *,
+                              struct nae_vhost_lend_stats *);
 
 /* Channel 'i', queue pair 'i' of the device, for i < NAE_MAX_CHANNELS. */
 struct nae_channel *nae_vhost_channel(struct nae_vhost *, int i);

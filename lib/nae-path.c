@@ -146,7 +146,10 @@ nae_path_force_sw(struct nae_path_machine *m)
         m->ops->offload(m->aux, NAE_OFFLOAD_OFF);
     }
     atomic_store(&m->tx_hw, false);
-    atomic_store(&m->rx_hold, NAE_HOLD_OFF);
+    /* Frames the guest sent on the VF may still be queued there (a VM's
+     * rings taken back by its own device's event): they go first. */
+    atomic_store(&m->rx_hold, (was_hw && m->hw ? NAE_HOLD_UNTIL_HW_EMPTY
+                               : NAE_HOLD_OFF));
     m->switching = false;
     m->announce_pending = false;
     m->releasing = false;
@@ -175,6 +178,7 @@ nae_path_detach(struct nae_path_machine *m)
 
     if (hw) {
         nae_path_force_sw(m);
+        atomic_store(&m->rx_hold, NAE_HOLD_OFF);   /* Nothing to drain. */
         m->hw = NULL;
         m->hw_link = false;
     }

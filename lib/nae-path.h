@@ -151,7 +151,9 @@ void nae_path_run(struct nae_path_machine *, bool want_hw,
                   long long int now);
 
 /* Moves the port to its rings at once, without the guest's consent: its
- * session or its hardware channel is gone. */
+ * session or its hardware channel is gone, or (a VM) its device took its
+ * rings back from the VF.  Software receive waits until the hardware
+ * channel, if still there, has been seen empty. */
 void nae_path_force_sw(struct nae_path_machine *);
 
 /* Tells the guest to let go of its VF (placement gives it to another

@@ -144,6 +144,8 @@ struct netdev_nae {
     bool dp_resync OVS_GUARDED;         /* Guest session changed state. */
     bool dp_running OVS_GUARDED;        /* 'rings' drive a started device. */
     uint64_t vm_seen OVS_GUARDED;       /* The VM state run() last saw. */
+    uint32_t vm_path_ack OVS_GUARDED;   /* Last switch the VM's rings made. */
+    bool vm_lend_failed OVS_GUARDED;    /* The last lend did not happen. */
     enum netdev_flags flags OVS_GUARDED;
 
     /* Hardware channel configuration and placement.  'hw_devargs' may name
@@ -246,11 +248,42 @@ netdev_nae_path_guest_ack(void *dev_, uint32_t *ack)
     struct netdev_nae *dev = dev_;
     const struct nae_dev *guest = dev->ctl ? nae_ctl_dev(dev->ctl) : NULL;
 
+    if (dev->vhost) {
+        /* A VM follows without knowing: its rings move (announce()). */
+        *ack = dev->vm_path_ack;
+        return dev->dp_running;
+    }
     if (!guest || !dev->dp_running) {
         return false;
     }
     *ack = guest->path_ack;
     return true;
+}
+
+/* announce() for a VM: its own virtio rings go to the VF, which runs them
+ * as a vDPA NIC would, or come back, at once; the VM's driver sees one
+ * device throughout. */
+static void
+netdev_nae_path_announce_vm(struct netdev_nae *dev, uint32_t gen,
+                            enum nae_path to)
+    OVS_REQUIRES(dev->mutex)
+{
+    static struct vlog_rate_limit lend_rl = VLOG_RATE_LIMIT_INIT(1, 5);
+
+    if (to == NAE_PATH_HW && dev->path.hw) {
+        char *error = NULL;
+
+        if (nae_vhost_lend(dev->vhost, dev->path.hw, &error)) {
+            VLOG_WARN_RL(&lend_rl, "%s: the VM stays on its software path: "
+                         "%s", netdev_get_name(&dev->up), error);
+            free(error);
+            dev->vm_lend_failed = true;
+            return;
+        }
+    } else {
+        nae_vhost_reclaim(dev->vhost);
+    }
+    dev->vm_path_ack = gen;
 }
 
 static void
@@ -263,6 +296,10 @@ netdev_nae_path_announce(void *dev_, uint32_t gen, enum nae_path to,
                    : NAE_PATH_VF_NONE);
     int vf_fd = -1;
 
+    if (dev->vhost) {
+        netdev_nae_path_announce_vm(dev, gen, to);
+        return;
+    }
     if (!dev->ctl) {
         /* Without a guest, nae_path_run() completes the switch. */
         return;
@@ -377,13 +414,39 @@ nae_path_mode_name(enum nae_path_mode mode)
             : "auto");
 }
 
-/* Whether the port's guest can follow path switches. */
+/* Whether the port's guest can follow path switches: a process guest's
+ * driver says so; a VM's rings can be lent to a VF in virtio mode while
+ * its device runs one queue pair with features the VF runs, and QEMU does
+ * not migrate it.  Stores the reason if not in '*why', if nonnull. */
+static bool
+netdev_nae_guest_follows__(const struct netdev_nae *dev, const char **why)
+    OVS_REQUIRES(dev->mutex)
+{
+    const char *reason = NULL;
+
+    if (dev->vhost) {
+        if (dev->path.hw && !nae_channel_vf_has_virtio(dev->path.hw)) {
+            reason = "the VF has no virtio mode";
+        } else {
+            nae_vhost_can_lend(dev->vhost, &reason);
+        }
+    } else if (!dev->dp_running || !dev->n_tx_chans) {
+        reason = "no guest session";
+    } else if (!(dev->rings[dev->tx_chans[0]].rings.features
+                 & NAE_F_HW_PATH)) {
+        reason = "the guest's driver does not follow path switches";
+    }
+    if (why) {
+        *why = reason;
+    }
+    return !reason;
+}
+
 static bool
 netdev_nae_guest_follows(const struct netdev_nae *dev)
     OVS_REQUIRES(dev->mutex)
 {
-    return (dev->dp_running && dev->n_tx_chans && !dev->vhost
-            && dev->rings[dev->tx_chans[0]].rings.features & NAE_F_HW_PATH);
+    return netdev_nae_guest_follows__(dev, NULL);
 }
 
 /* Runs the path machine with the port's policy: the VF unless nae/set-path
@@ -431,6 +494,10 @@ netdev_nae_hw_close(struct netdev_nae *dev)
 
     if (!dev->path.hw) {
         return;
+    }
+    if (dev->vhost) {
+        /* The NIC stops running the VM's rings before the VF goes. */
+        nae_vhost_reclaim(dev->vhost);
     }
     hw = nae_path_detach(&dev->path);
     nae_offload_port_remove(&dev->up);
@@ -921,7 +988,9 @@ netdev_nae_sync_vm_chans(struct netdev_nae *dev)
                      netdev_get_name(&dev->up), st.n_queue_pairs,
                      dev->n_chans);
     }
-    nae_path_force_sw(&dev->path);
+    if (!st.running) {
+        nae_path_force_sw(&dev->path);
+    }
 }
 
 static int
@@ -1039,6 +1108,19 @@ netdev_nae_run_one(struct netdev_nae *dev)
             netdev_nae_sync_vm_chans(dev);
             netdev_change_seq_changed(&dev->up);
         }
+        if (nae_vhost_taken_back(dev->vhost)) {
+            /* The VM's device took its rings back from the VF (it stops,
+             * disables a queue, or QEMU starts to migrate it): software at
+             * once, after what came up the representor. */
+            nae_path_force_sw(&dev->path);
+            nae_vhost_reclaim(dev->vhost);
+        }
+        netdev_nae_path_run(dev);
+        if (dev->vm_lend_failed) {
+            dev->vm_lend_failed = false;
+            nae_path_force_sw(&dev->path);
+        }
+        return;
     }
     if (!dev->ctl) {
         return;
@@ -1393,7 +1475,7 @@ netdev_nae_get_custom_stats(const struct netdev *netdev,
     ovs_mutex_lock(&dev->mutex);
     netdev_nae_sum_stats(dev, &t);
     cs->counters = xcalloc(2 * NAE_N_DROPS + 2 * dev->n_chans
-                           + NAE_N_REJECTS + 9, sizeof *cs->counters);
+                           + NAE_N_REJECTS + 13, sizeof *cs->counters);
     if (dev->vhost) {
         struct nae_channel_stats vm;
         struct nae_vhost_drops d;
@@ -1455,6 +1537,15 @@ netdev_nae_get_custom_stats(const struct netdev *netdev,
         nae_custom_add(cs, &n, hw.tx_dropped, "hw_tx_dropped");
         nae_custom_add(cs, &n, dev->path.n_switches, "path_switches");
         nae_custom_add(cs, &n, dev->path.n_timeouts, "path_switch_timeouts");
+        if (dev->vhost) {
+            struct nae_vhost_lend_stats ls;
+
+            nae_vhost_get_lend_stats(dev->vhost, &ls);
+            nae_custom_add(cs, &n, ls.lent, "vm_rings_lent");
+            nae_custom_add(cs, &n, ls.reclaimed, "vm_rings_reclaimed");
+            nae_custom_add(cs, &n, ls.taken_back, "vm_rings_taken_back");
+            nae_custom_add(cs, &n, ls.refused, "vm_rings_lend_refused");
+        }
     }
     ovs_mutex_unlock(&dev->mutex);
     cs->size = n;
@@ -1484,29 +1575,30 @@ nae_guest_state(const struct netdev_nae *dev)
             : "connected");
 }
 
-/* The hardware channel in a word or two. */
+/* The hardware channel in a word or two, in 'out' (returned as a
+ * string). */
 static const char *
-netdev_nae_hw_state(const struct netdev_nae *dev)
+netdev_nae_hw_state(const struct netdev_nae *dev, struct ds *out)
     OVS_REQUIRES(dev->mutex)
 {
     const struct nae_dev *guest = dev->ctl ? nae_ctl_dev(dev->ctl) : NULL;
-
     const struct nae_path_machine *m = &dev->path;
-    bool unused = (dev->dp_running && guest && dev->n_tx_chans
-                   && !netdev_nae_guest_follows(dev));
+    const char *why = NULL;
 
-    return (dev->hw_error && !m->hw ? "error"
-            : dev->vhost ? "unused (a VM port carries its traffic on its "
-                           "virtio queues)"
-            : unused
-              ? "unused (the guest's driver does not follow path switches)"
+    if (dev->dp_running && (dev->vhost || (guest && dev->n_tx_chans))
+        && !netdev_nae_guest_follows__(dev, &why)) {
+        ds_put_format(out, "unused (%s)", why);
+        return ds_cstr(out);
+    }
+    ds_put_cstr(out, (dev->hw_error && !m->hw ? "error"
             : !m->hw ? "no VF placed"
             : dev->hw_preempted && m->path == NAE_PATH_SW ? "giving up"
             : !m->hw_link ? (m->hw_released ? "unplugged" : "down")
             : m->switching ? "switching"
             : m->path == NAE_PATH_HW ? "active"
             : dev->path_mode == NAE_MODE_SW ? "standby (path mode sw)"
-            : "standby");
+            : "standby"));
+    return ds_cstr(out);
 }
 
 static int
@@ -1548,7 +1640,10 @@ netdev_nae_get_status(const struct netdev *netdev, struct smap *smap)
         }
     }
     if (dev->hw_devargs) {
-        smap_add(smap, "hw_channel", netdev_nae_hw_state(dev));
+        struct ds state = DS_EMPTY_INITIALIZER;
+
+        smap_add(smap, "hw_channel", netdev_nae_hw_state(dev, &state));
+        ds_destroy(&state);
         if (dev->path.hw) {
             smap_add_format(smap, "hw_port", "%d", netdev_nae_hw_port(dev));
         }
@@ -1579,8 +1674,8 @@ netdev_nae_show_hw(struct ds *s, struct netdev_nae *dev)
                   dev->hw_priority, dev->n_hw_pool,
                   dev->hw_placement ? ", last: " : "",
                   dev->hw_placement ? dev->hw_placement : "");
-    ds_put_format(s, "\n  channel hw: %s, %s", dev->hw_devargs,
-                  netdev_nae_hw_state(dev));
+    ds_put_format(s, "\n  channel hw: %s, ", dev->hw_devargs);
+    netdev_nae_hw_state(dev, s);
     if (m->hw) {
         ds_put_format(s, ", representor port %d, link %s",
                       netdev_nae_hw_port(dev), m->hw_link ? "up" : "down");
@@ -1592,6 +1687,21 @@ netdev_nae_show_hw(struct ds *s, struct netdev_nae *dev)
                   st.rx_packets, st.tx_packets, st.tx_dropped);
     if (m->hw) {
         m->hw->class->format(m->hw, s);
+    }
+    if (dev->vhost) {
+        struct nae_vhost_lend_stats ls;
+        struct nae_vhost_state vs;
+
+        nae_vhost_get_state(dev->vhost, &vs);
+        nae_vhost_get_lend_stats(dev->vhost, &ls);
+        ds_put_format(s, "\n    vm rings: %s; lent %"PRIu64", taken back "
+                      "%"PRIu64" (by device events %"PRIu64"), refused "
+                      "%"PRIu64", aborted %"PRIu64", transmit waits "
+                      "%"PRIu64"; hand-over %"PRIu64" us, at most %"PRIu64
+                      " us", vs.lent ? "on the VF" : "in software",
+                      ls.lent, ls.reclaimed + ls.taken_back, ls.taken_back,
+                      ls.refused, ls.aborted, ls.tx_waits,
+                      ls.last_handover_us, ls.max_handover_us);
     }
     ds_put_char(s, '\n');
 }
@@ -1736,8 +1846,8 @@ netdev_nae_unixctl_set_path(struct unixctl_conn *conn, int argc OVS_UNUSED,
                           : "");
             if (mode == NAE_MODE_HW && !m->switching
                 && m->path != NAE_PATH_HW) {
-                ds_put_format(&s, ": hardware channel %s",
-                              netdev_nae_hw_state(dev));
+                ds_put_cstr(&s, ": hardware channel ");
+                netdev_nae_hw_state(dev, &s);
             }
         }
         ovs_mutex_unlock(&dev->mutex);

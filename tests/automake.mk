@@ -13,7 +13,8 @@ TESTSUITE_AT = \
 	tests/system-ioservice.at \
 	tests/system-emunic.at \
 	tests/system-nae-hw.at \
-	tests/system-nae-vm.at
+	tests/system-nae-vm.at \
+	tests/system-nae-vm-hw.at
 # autotest finds package.m4 on its include path, ours before OVS's.
 EXTRA_DIST += $(TESTSUITE_AT) tests/testsuite tests/atlocal.in package.m4 \
 	tests/sio-inject.py tests/dpi-http.py tests/udp-seq.py \
@@ -27,8 +28,10 @@ AUTOTEST_PATH = $(abs_builddir)/vswitchd-plugin:$(abs_builddir)/guest:$(abs_buil
 
 # The Linux guest of the "qemu" tests, from Debian's packages.
 NAE_VM_IMAGE = tests/vm/initrd.img
-$(NAE_VM_IMAGE): $(srcdir)/utilities/nae-vm-image.sh
-	$(AM_V_GEN)$(SHELL) $(srcdir)/utilities/nae-vm-image.sh tests/vm
+$(NAE_VM_IMAGE): $(srcdir)/utilities/nae-vm-image.sh \
+		utilities/nae-udp-seq$(EXEEXT)
+	$(AM_V_GEN)$(SHELL) $(srcdir)/utilities/nae-vm-image.sh tests/vm \
+		utilities/nae-udp-seq$(EXEEXT)
 vm-image: $(NAE_VM_IMAGE)
 .PHONY: vm-image
 

@@ -58,8 +58,12 @@ def hmp(path, command):
     read_until(sock, b"(qemu) ", deadline)
     sock.sendall(command.encode() + b"\n")
     reply = read_until(sock, b"(qemu) ", deadline).decode(errors="replace")
-    # The monitor echoes the command line, with terminal escapes.
-    lines = reply.replace("\r", "").split("\n")[1:-1]
+    # The monitor echoes the command line, with terminal escapes; an error
+    # may follow the echo on the same line.
+    lines = reply.replace("\r", "").split("\n")[:-1]
+    if lines:
+        error = lines[0].find("Error")
+        lines[0:1] = [lines[0][error:]] if error >= 0 else []
     sys.stdout.write("".join(line + "\n" for line in lines))
     return 0
 

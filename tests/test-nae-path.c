@@ -226,6 +226,17 @@ port_on_hw(struct fake_port *p, long long int now)
     ovs_assert(nae_path_tx_on_hw(&p->m));
 }
 
+/* A port on its VF, with frames 1, 2 and 3 the guest sent there still in
+ * the VF's queue. */
+static void
+port_on_hw_holding(struct fake_port *p)
+{
+    port_on_hw(p, 0);
+    for (uint32_t seq = 1; seq <= 3; seq++) {
+        vf_send(p, seq);
+    }
+}
+
 /* Moving onto the VF: rules from the port before the guest is told, rules
  * to it and our transmit at its ack. */
 static void
@@ -291,10 +302,7 @@ test_to_sw_order(void)
     struct fake_port p;
     int n = 0;
 
-    port_on_hw(&p, 0);
-    vf_send(&p, 1);
-    vf_send(&p, 2);
-    vf_send(&p, 3);
+    port_on_hw_holding(&p);
 
     nae_path_run(&p.m, false, 100);
     ovs_assert(p.m.switching && p.announced_to == NAE_PATH_SW);
@@ -325,6 +333,32 @@ test_to_sw_order(void)
     for (int i = 0; i < 3; i++) {
         ovs_assert(out[i] == i + 1 && out[4 + i] == 10 + i);
     }
+}
+
+/* Forced off the VF while it still holds frames the guest sent (a VM whose
+ * device took its rings back): they reach OVS before the rings' frames. */
+static void
+test_force_sw_order(void)
+{
+    uint32_t out[32], ring_next = 10;
+    struct fake_port p;
+    int n = 0;
+
+    port_on_hw_holding(&p);
+    nae_path_force_sw(&p.m);
+    ovs_assert(p.m.path == NAE_PATH_SW && !nae_path_tx_on_hw(&p.m));
+    ovs_assert(nae_path_sw_rx_held(&p.m));
+    for (int i = 0; i < 4; i++) {
+        n = poll_rxq0(&p, &ring_next, 13, out, n);
+    }
+    ovs_assert(n == 6 && !nae_path_sw_rx_held(&p.m));
+    for (int i = 0; i < 3; i++) {
+        ovs_assert(out[i] == i + 1 && out[3 + i] == 10 + i);
+    }
+
+    /* Already on the rings: nothing to wait for. */
+    nae_path_force_sw(&p.m);
+    ovs_assert(!nae_path_sw_rx_held(&p.m));
 }
 
 /* A guest that never acks a switch to the VF: back to the rings after the
@@ -566,6 +600,7 @@ test_nae_path_main(int argc, char *argv[])
         { "generations", test_generations },
         { "unplug", test_unplug },
         { "detach", test_detach },
+        { "force-sw-order", test_force_sw_order },
         { "release", test_release },
         { "offload-wait", test_offload_wait },
     };

@@ -5,6 +5,7 @@ dist_noinst_SCRIPTS += \
 	utilities/bench-lib.sh \
 	utilities/hw-bench.sh \
 	utilities/nae-bench.sh \
+	utilities/nae-vm-failover-bench.sh \
 	utilities/nae-vm-image.sh \
 	utilities/nae-vm-migrate-bench.sh \
 	utilities/nae-vm-qemu.sh \
@@ -40,6 +41,14 @@ bench-vm-migrate: all vm-image
 		--ovs-srcdir=$(OVS_SRCDIR) $(BENCHFLAGS)
 .PHONY: bench-vm-migrate
 
+# A VF unplug under traffic: QEMU's virtio-net failover vs a nae port's
+# vDPA VF, side by side: pings and datagrams lost, longest gaps, hand-overs.
+bench-vm-failover: all vm-image
+	$(SHELL) $(srcdir)/utilities/nae-vm-failover-bench.sh \
+		--builddir=$(abs_builddir) --ovs-builddir=$(OVS_BUILDDIR) \
+		--ovs-srcdir=$(OVS_SRCDIR) $(BENCHFLAGS)
+.PHONY: bench-vm-failover
+
 # Hardware channels: provider programming rate, switch-over gaps, and
 # guest-pair throughput on VF vs rings (emulated NIC).
 bench-hw: all
@@ -55,6 +64,12 @@ utilities_esw_vf_gen_SOURCES = utilities/esw-vf-gen.c utilities/gen-util.h
 utilities_esw_vf_gen_CPPFLAGS = -I$(top_srcdir)/include -I$(top_srcdir)/guest
 utilities_esw_vf_gen_CFLAGS = $(NAE_WARNINGS)
 utilities_esw_vf_gen_LDADD = guest/libnae-guest.la
+
+# nae-udp-seq: numbered UDP datagrams and their accounting, inside the
+# test VMs (libc only: the VM image carries it).
+noinst_PROGRAMS += utilities/nae-udp-seq
+utilities_nae_udp_seq_SOURCES = utilities/nae-udp-seq.c
+utilities_nae_udp_seq_CFLAGS = $(NAE_WARNINGS)
 
 # nae-gen: the benchmark's generator and sink on nae ports' rings.
 noinst_PROGRAMS += utilities/nae-gen

@@ -3,17 +3,30 @@
 # quick-start boot, from Debian packages only: the kernel of Debian's
 # linux-image-amd64 (fetched with apt-get download and unpacked with
 # dpkg-deb, not installed on the host), an initramfs of busybox-static, the
-# virtio modules of that kernel, and ping, iperf3 and ethtool with the
-# libraries they link (the host's, from Debian's packages).
+# virtio modules of that kernel and e1000e (the primary NIC of QEMU's
+# virtio-net failover, which bench-vm-failover compares against), ping,
+# iperf3 and ethtool with the libraries they link (the host's, from
+# Debian's packages), and each TOOL named on the command line (a program
+# of this tree, such as utilities/nae-udp-seq).
 #
 # The guest's /init brings up eth0 with the address of "nae.ip=ADDR/LEN" on
 # the kernel command line, prints NAE-VM-READY on the first serial port and
 # runs commands that tests/nae-vm-cmd.py sends on the second.
 #
-# Usage: nae-vm-image.sh OUTDIR    (writes OUTDIR/vmlinuz, OUTDIR/initrd.img)
+# Usage: nae-vm-image.sh OUTDIR [TOOL...]
+#        (writes OUTDIR/vmlinuz, OUTDIR/initrd.img)
 set -e
 
-out=${1:?usage: $0 OUTDIR}
+out=${1:?usage: $0 OUTDIR [TOOL...]}
+shift
+extra_tools=
+for tool in "$@"; do
+    if [ ! -x "$tool" ]; then
+        echo "$0: $tool is not an executable file" >&2
+        exit 1
+    fi
+    extra_tools="$extra_tools $(realpath "$tool")"
+done
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/nae-vm-image.XXXXXX")
@@ -53,7 +66,8 @@ cp busybox/bin/busybox "$root/bin/busybox"
 modules="drivers/virtio/virtio_ring drivers/virtio/virtio
          drivers/virtio/virtio_pci_legacy_dev
          drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci
-         net/core/failover drivers/net/net_failover drivers/net/virtio_net"
+         net/core/failover drivers/net/net_failover drivers/net/virtio_net
+         drivers/net/ethernet/intel/e1000e/e1000e"
 : > "$root/lib/modules/order"
 for m in $modules; do
     name=$(basename "$m")
@@ -61,9 +75,10 @@ for m in $modules; do
     echo "$name" >> "$root/lib/modules/order"
 done
 
-for tool in iperf3 ping ethtool; do
-    cp "$(command -v $tool)" "$root/bin/"
-    for lib in $(ldd "$(command -v $tool)" | awk '/=> \// { print $3 }
+for tool in iperf3 ping ethtool $extra_tools; do
+    path=$(command -v $tool)
+    cp "$path" "$root/bin/"
+    for lib in $(ldd "$path" | awk '/=> \// { print $3 }
                                                  /^\t\// { print $1 }'); do
         mkdir -p "$root$(dirname "$lib")"
         cp -L "$lib" "$root$lib"

@@ -25,6 +25,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <rte_ethdev.h>
 
@@ -113,11 +114,97 @@ esw_assign_owns(uint16_t repr_port)
     return rte_pmd_nae_esw_vf_enabled(repr_port) != -ENODEV;
 }
 
+/* The NIC's virtio mode, in the assigner's terms. */
+
+static int
+esw_assign_virtio_attach(uint16_t repr_port,
+                         const struct nae_vdpa_region *regions,
+                         int n_regions, uint64_t features)
+{
+    struct rte_pmd_nae_esw_vio_region r[NAE_VDPA_MAX_REGIONS];
+
+    if (n_regions < 0 || n_regions > NAE_VDPA_MAX_REGIONS) {
+        return -E2BIG;
+    }
+    for (int i = 0; i < n_regions; i++) {
+        r[i] = (struct rte_pmd_nae_esw_vio_region) {
+            .guest_phys_addr = regions[i].guest_phys_addr,
+            .size = regions[i].size,
+            .fd = regions[i].fd,
+            .fd_offset = regions[i].fd_offset,
+            .mmap_size = regions[i].mmap_size,
+        };
+    }
+    return rte_pmd_nae_esw_vf_virtio_attach(repr_port, r, n_regions,
+                                            features);
+}
+
+static void
+esw_assign_to_vio(const struct nae_vdpa_queue *q,
+                  struct rte_pmd_nae_esw_vio_queue *v)
+{
+    *v = (struct rte_pmd_nae_esw_vio_queue) {
+        .desc = q->desc, .avail = q->avail, .used = q->used,
+        .size = q->size, .last_avail_idx = q->last_avail_idx,
+        .last_used_idx = q->last_used_idx, .callfd = q->callfd,
+    };
+}
+
+static int
+esw_assign_virtio_start(uint16_t repr_port, const struct nae_vdpa_queue q[2])
+{
+    struct rte_pmd_nae_esw_vio_queue v[2];
+
+    esw_assign_to_vio(&q[0], &v[0]);
+    esw_assign_to_vio(&q[1], &v[1]);
+    return rte_pmd_nae_esw_vf_virtio_start(repr_port, v);
+}
+
+static int
+esw_assign_virtio_stop(uint16_t repr_port, struct nae_vdpa_queue q[2])
+{
+    struct rte_pmd_nae_esw_vio_queue v[2];
+    int error;
+
+    memset(v, 0, sizeof v);
+    error = rte_pmd_nae_esw_vf_virtio_stop(repr_port, v);
+    for (int i = 0; !error && i < 2; i++) {
+        q[i].last_avail_idx = v[i].last_avail_idx;
+        q[i].last_used_idx = v[i].last_used_idx;
+    }
+    return error;
+}
+
+static int
+esw_assign_virtio_stats(uint16_t repr_port, struct nae_vdpa_stats *stats)
+{
+    struct rte_pmd_nae_esw_vio_stats v;
+    int error = rte_pmd_nae_esw_vf_virtio_stats(repr_port, &v);
+
+    if (!error) {
+        *stats = (struct nae_vdpa_stats) {
+            .running = v.running,
+            .frames = v.frames,
+            .bad_chain = v.bad_chain,
+            .bad_index = v.bad_index,
+            .refused = v.refused,
+            .no_buffers = v.no_buffers,
+            .interrupts = v.interrupts,
+        };
+    }
+    return error;
+}
+
 static const struct nae_vf_assigner esw_assigner = {
     .name = "net_nae_esw",
     .owns = esw_assign_owns,
     .claim = rte_pmd_nae_esw_vf_claim,
     .guest_fd = rte_pmd_nae_esw_vf_memfd,
+    .virtio_attach = esw_assign_virtio_attach,
+    .virtio_start = esw_assign_virtio_start,
+    .virtio_stop = esw_assign_virtio_stop,
+    .virtio_detach = rte_pmd_nae_esw_vf_virtio_detach,
+    .virtio_stats = esw_assign_virtio_stats,
 };
 
 void
