@@ -1437,7 +1437,12 @@ nae_channel_vhost_tx(struct nae_channel_vhost *c, struct dp_packet **pkts,
             atomic_add(&c->users, 1, &orig);
             atomic_read(&vh->lend, &lend);
             if (lend == NAE_LEND_LENT) {
-                nae_channel_tx_burst(vh->lend_vf, pkts, n_pkts);
+                /* A channel takes NETDEV_MAX_BURST at a time; what a
+                 * hand-over kept may be more. */
+                for (int i = 0; i < n_pkts; i += NETDEV_MAX_BURST) {
+                    nae_channel_tx_burst(vh->lend_vf, pkts + i,
+                                         MIN(n_pkts - i, NETDEV_MAX_BURST));
+                }
                 atomic_sub(&c->users, 1, &orig);
                 return;
             }
