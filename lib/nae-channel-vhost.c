@@ -107,10 +107,6 @@ struct nae_channel_vhost {
     struct eth_addr rx_mac;             /* The VM's, from its last frame. */
 };
 
-/* Frames a hand-over of the rings may keep for the VM: at 10 Mpps, 25 us
- * of them. */
-#define NAE_VHOST_PARK_MAX 256
-
 /* Our sockets, for rte_vhost's callbacks, which name a device by 'vid'. */
 static struct ovs_mutex nae_vhost_mutex = OVS_MUTEX_INITIALIZER;
 
@@ -163,17 +159,6 @@ struct nae_vhost {
     atomic_uint64_t n_lend_refused;
     atomic_uint64_t n_lend_aborted;
     atomic_uint64_t lend_tx_waits;
-
-    /* What the data path sent the VM while its rings changed hands, in
-     * order, under 'park_lock' (data path threads only): the next burst
-     * in or out of queue pair 0 sends it first (nae_vhost_unpark()), so
-     * that no PMD thread waits on the thread moving the rings. */
-    struct ovs_spin park_lock;
-    atomic_bool park_pending;
-    int n_park;
-    struct dp_packet *park[NAE_VHOST_PARK_MAX];
-    atomic_uint64_t n_park_dropped;
-    atomic_uint handover_delay_us;      /* nae/test-handover-delay. */
     atomic_uint64_t last_handover_us;   /* Written under 'lend_mutex'. */
     atomic_uint64_t max_handover_us;    /* Written under 'lend_mutex'. */
 
@@ -219,24 +204,6 @@ nae_channel_vhost_wait_idle(struct nae_channel_vhost *c, bool abortable)
     }
 }
 
-/* What nae/test-handover-delay asks for, in the middle of a hand-over. */
-static void
-nae_vhost_handover_test_delay(struct nae_vhost *vh)
-{
-    unsigned int us;
-
-    atomic_read_relaxed(&vh->handover_delay_us, &us);
-    if (OVS_UNLIKELY(us)) {
-        xnanosleep_no_quiesce((uint64_t) us * 1000);
-    }
-}
-
-void
-nae_vhost_set_handover_delay(struct nae_vhost *vh, unsigned int us)
-{
-    atomic_store_relaxed(&vh->handover_delay_us, us);
-}
-
 /* Records a hand-over that began at 'start' (time_usec()) and returns its
  * duration in microseconds: the time the data path waited. */
 static uint64_t
@@ -278,7 +245,6 @@ nae_vhost_take_back(struct nae_vhost *vh, bool by_port)
     atomic_store(&vh->lend, NAE_LEND_MOVING);
     nae_channel_vhost_wait_idle(c, false);
     bursts_us = time_usec() - start;
-    nae_vhost_handover_test_delay(vh);
 
     memset(q, 0, sizeof q);
     error = nae_channel_vf_virtio_stop(vh->lend_vf, q);
@@ -568,7 +534,6 @@ nae_vhost_destroy_connection(int vid)
 }
 
 static const struct rte_vhost_device_ops nae_vhost_ops;
-static void nae_vhost_unpark(struct nae_channel_vhost *);
 
 /* --- Control path ----------------------------------------------------- */
 
@@ -577,8 +542,6 @@ nae_vhost_destroy(struct nae_vhost *vh)
     OVS_NO_THREAD_SAFETY_ANALYSIS
 {
     nae_hold_destroy(&vh->hold);
-    nae_packets_free(vh->park, vh->n_park);
-    ovs_spin_destroy(&vh->park_lock);
     ovs_mutex_destroy(&vh->lend_mutex);
     free(vh->lend_error);
     free(vh->owner);
@@ -649,9 +612,6 @@ nae_vhost_open(const char *owner, const char *server_path, bool tso,
     atomic_init(&vh->vid, -1);
     nae_hold_init(&vh->hold, NAE_VHOST_HOLD_MAX);
     ovs_mutex_init(&vh->lend_mutex);
-    ovs_spin_init(&vh->park_lock);
-    atomic_init(&vh->park_pending, false);
-    atomic_init(&vh->handover_delay_us, 0);
     atomic_init(&vh->lend, NAE_LEND_NONE);
     atomic_init(&vh->reclaim_wanted, false);
     for (int i = 0; i < NAE_MAX_CHANNELS; i++) {
@@ -905,7 +865,6 @@ nae_vhost_lend(struct nae_vhost *vh, struct nae_channel *vf, char **errp)
         goto out;
     }
     bursts_us = time_usec() - start;
-    nae_vhost_handover_test_delay(vh);
     for (int i = 0; i < 2; i++) {
         rte_vhost_get_vring_base(vid, i, &q[i].last_avail_idx,
                                  &q[i].last_used_idx);
@@ -971,7 +930,6 @@ nae_vhost_get_lend_stats(const struct nae_vhost *vh,
     st->refused = nae_stat_get(&vh->n_lend_refused);
     st->aborted = nae_stat_get(&vh->n_lend_aborted);
     st->tx_waits = nae_stat_get(&vh->lend_tx_waits);
-    st->park_dropped = nae_stat_get(&vh->n_park_dropped);
     st->last_handover_us = nae_stat_get(&vh->last_handover_us);
     st->max_handover_us = nae_stat_get(&vh->max_handover_us);
 }
@@ -1229,11 +1187,6 @@ nae_channel_vhost_rx_burst(struct nae_channel *chan, struct dp_packet **pkts,
     uint64_t bytes = 0;
     int vid, n, made_up, lend;
 
-    if (!c->qp) {
-        /* The PMD polls this often: what a hand-over kept goes out soon
-         * after it, even if nothing else is sent to the VM. */
-        nae_vhost_unpark(c);
-    }
     if (!nae_channel_vhost_enabled(c, NAE_VHOST_TXQ(c->qp))) {
         return 0;
     }
@@ -1392,32 +1345,12 @@ nae_vhost_deliver_own(void *own_, struct dp_packet **pkts, int n)
     nae_channel_vhost_enqueue(own->c, own->vid, pkts, n, false);
 }
 
-/* Keeps 'pkts' for the VM while its rings change hands, after what is
- * kept already; the caller holds 'park_lock'. */
 static void
-nae_vhost_park_locked(struct nae_vhost *vh, struct dp_packet **pkts, int n)
+nae_channel_vhost_tx_burst(struct nae_channel *chan, struct dp_packet **pkts,
+                           int n_pkts)
 {
-    int room = NAE_VHOST_PARK_MAX - vh->n_park;
-    int n_keep = MIN(n, room);
-
-    memcpy(&vh->park[vh->n_park], pkts, n_keep * sizeof *pkts);
-    vh->n_park += n_keep;
-    if (n_keep < n) {
-        nae_stat_add_shared(&vh->n_park_dropped, n - n_keep);
-        nae_packets_free(&pkts[n_keep], n - n_keep);
-    }
-    atomic_store(&vh->park_pending, true);
-}
-
-/* Sends 'pkts' to the VM through whichever engine runs its rings; while
- * they change hands, keeps them ('park_locked': the caller holds
- * 'park_lock'; the analysis cannot follow a lock taken on a condition). */
-static void
-nae_channel_vhost_tx(struct nae_channel_vhost *c, struct dp_packet **pkts,
-                     int n_pkts, bool park_locked)
-    OVS_NO_THREAD_SAFETY_ANALYSIS
-{
-    struct nae_vhost *vh = c->vh;
+    struct nae_channel_vhost *c = nae_channel_vhost_cast(chan);
+    bool waited = false;
     int vid, lend;
 
     for (;;) {
@@ -1435,95 +1368,40 @@ nae_channel_vhost_tx(struct nae_channel_vhost *c, struct dp_packet **pkts,
         if (lend == NAE_LEND_LENT) {
             /* The NIC fills the VM's receive ring from its representor. */
             atomic_add(&c->users, 1, &orig);
-            atomic_read(&vh->lend, &lend);
+            atomic_read(&c->vh->lend, &lend);
             if (lend == NAE_LEND_LENT) {
-                /* A channel takes NETDEV_MAX_BURST at a time; what a
-                 * hand-over kept may be more. */
-                for (int i = 0; i < n_pkts; i += NETDEV_MAX_BURST) {
-                    nae_channel_tx_burst(vh->lend_vf, pkts + i,
-                                         MIN(n_pkts - i, NETDEV_MAX_BURST));
-                }
+                nae_channel_tx_burst(c->vh->lend_vf, pkts, n_pkts);
                 atomic_sub(&c->users, 1, &orig);
                 return;
             }
             atomic_sub(&c->users, 1, &orig);
-            continue;
-        }
-        /* The rings change hands: what we send must land after what the
-         * old owner queued and before what the new one will.  Kept, it
-         * goes first once they have. */
-        if (!park_locked) {
-            ovs_spin_lock(&vh->park_lock);
-            atomic_read(&vh->lend, &lend);
-        }
-        if (lend == NAE_LEND_MOVING) {
-            nae_stat_add_shared(&vh->lend_tx_waits, 1);
-            nae_vhost_park_locked(vh, pkts, n_pkts);
-            if (!park_locked) {
-                ovs_spin_unlock(&vh->park_lock);
-            }
-            return;
-        }
-        if (!park_locked) {
-            ovs_spin_unlock(&vh->park_lock);
+        } else if (!waited) {
+            /* The rings change hands: what we send must land after what
+             * the old owner queued and before what the new one will.  The
+             * thread moving them waits for nothing of the data path's but
+             * the bursts inside, and for the NIC's current burst: a few
+             * microseconds. */
+            waited = true;
+            nae_stat_add_shared(&c->vh->lend_tx_waits, 1);
         }
     }
     if (vid < 0) {
-        if (!nae_vhost_hold_send(vh, pkts, n_pkts)) {
+        if (!nae_vhost_hold_send(c->vh, pkts, n_pkts)) {
             nae_stat_add_shared(&c->tx_not_running, n_pkts);
             nae_packets_free(pkts, n_pkts);
         }
         return;
     }
-    if (OVS_UNLIKELY(nae_hold_is_active(&vh->hold))) {
+    if (OVS_UNLIKELY(nae_hold_is_active(&c->vh->hold))) {
         /* The VM runs here again (a new device, or the same one after
          * QEMU gave up its migration): what the port kept goes first,
          * unless the VM's new port claimed it. */
         struct nae_vhost_own own = { .c = c, .vid = vid };
 
-        nae_hold_stop(&vh->hold, nae_vhost_deliver_own, &own);
+        nae_hold_stop(&c->vh->hold, nae_vhost_deliver_own, &own);
     }
     nae_channel_vhost_enqueue(c, vid, pkts, n_pkts, true);
     nae_channel_vhost_leave(c);
-}
-
-/* Sends what a hand-over kept once the rings have changed hands, before
- * anything a data path thread sends on queue pair 0 after it. */
-static void
-nae_vhost_unpark(struct nae_channel_vhost *c)
-{
-    struct dp_packet *pkts[NAE_VHOST_PARK_MAX];
-    struct nae_vhost *vh = c->vh;
-    bool pending;
-    int lend, n;
-
-    atomic_read(&vh->park_pending, &pending);
-    if (OVS_LIKELY(!pending)) {
-        return;
-    }
-    ovs_spin_lock(&vh->park_lock);
-    atomic_read(&vh->lend, &lend);
-    if (lend != NAE_LEND_MOVING && vh->n_park) {
-        n = vh->n_park;
-        memcpy(pkts, vh->park, n * sizeof *pkts);
-        vh->n_park = 0;
-        atomic_store(&vh->park_pending, false);
-        /* Under the lock: no other burst overtakes them. */
-        nae_channel_vhost_tx(c, pkts, n, true);
-    }
-    ovs_spin_unlock(&vh->park_lock);
-}
-
-static void
-nae_channel_vhost_tx_burst(struct nae_channel *chan, struct dp_packet **pkts,
-                           int n_pkts)
-{
-    struct nae_channel_vhost *c = nae_channel_vhost_cast(chan);
-
-    if (!c->qp) {
-        nae_vhost_unpark(c);
-    }
-    nae_channel_vhost_tx(c, pkts, n_pkts, false);
 }
 
 static const struct nae_channel_class nae_channel_vhost_class = {

@@ -129,17 +129,12 @@ struct nae_vhost_lend_stats {
     uint64_t taken_back;        /* By rte_vhost's thread (device events). */
     uint64_t refused;           /* Lends the VF refused. */
     uint64_t aborted;           /* Lends a device event cut short. */
-    uint64_t tx_waits;          /* Bursts kept during a hand-over. */
-    uint64_t park_dropped;      /* Frames past what a hand-over keeps. */
+    uint64_t tx_waits;          /* Bursts that waited for a hand-over. */
     uint64_t last_handover_us;  /* Rings in neither's hands, last time. */
     uint64_t max_handover_us;   /* ...and at most. */
 };
 void nae_vhost_get_lend_stats(const struct nae_vhost *,
                               struct nae_vhost_lend_stats *);
-
-/* Tests: each hand-over sleeps 'us' while the rings are in neither
- * engine's hands, as a preempted thread would. */
-void nae_vhost_set_handover_delay(struct nae_vhost *, unsigned int us);
 
 /* Channel 'i', queue pair 'i' of the device, for i < NAE_MAX_CHANNELS. */
 struct nae_channel *nae_vhost_channel(struct nae_vhost *, int i);

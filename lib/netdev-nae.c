@@ -1696,13 +1696,12 @@ netdev_nae_show_hw(struct ds *s, struct netdev_nae *dev)
         nae_vhost_get_lend_stats(dev->vhost, &ls);
         ds_put_format(s, "\n    vm rings: %s; lent %"PRIu64", taken back "
                       "%"PRIu64" (by device events %"PRIu64"), refused "
-                      "%"PRIu64", aborted %"PRIu64"; hand-over %"PRIu64
-                      " us, at most %"PRIu64" us, bursts kept meanwhile "
-                      "%"PRIu64" (frames dropped %"PRIu64")",
-                      vs.lent ? "on the VF" : "in software",
+                      "%"PRIu64", aborted %"PRIu64", transmit waits "
+                      "%"PRIu64"; hand-over %"PRIu64" us, at most %"PRIu64
+                      " us", vs.lent ? "on the VF" : "in software",
                       ls.lent, ls.reclaimed + ls.taken_back, ls.taken_back,
-                      ls.refused, ls.aborted, ls.last_handover_us,
-                      ls.max_handover_us, ls.tx_waits, ls.park_dropped);
+                      ls.refused, ls.aborted, ls.tx_waits,
+                      ls.last_handover_us, ls.max_handover_us);
     }
     ds_put_char(s, '\n');
 }
@@ -1866,44 +1865,6 @@ netdev_nae_unixctl_set_path(struct unixctl_conn *conn, int argc OVS_UNUSED,
     ds_destroy(&s);
 }
 
-/* "nae/test-handover-delay PORT US": a test's fault injection, the
- * thread moving a VM port's rings losing its core for US microseconds in
- * the middle of each hand-over. */
-static void
-netdev_nae_unixctl_handover_delay(struct unixctl_conn *conn,
-                                  int argc OVS_UNUSED, const char *argv[],
-                                  void *aux OVS_UNUSED)
-{
-    struct netdev_nae *dev;
-    const char *error = "no such nae port";
-    unsigned int us;
-
-    if (!str_to_uint(argv[2], 10, &us) || us > 1000000) {
-        unixctl_command_reply_error(conn, "delay must be 0 to 1000000 us");
-        return;
-    }
-    ovs_mutex_lock(&nae_list_mutex);
-    LIST_FOR_EACH (dev, list_node, &nae_list) {
-        if (!strcmp(argv[1], netdev_get_name(&dev->up))) {
-            ovs_mutex_lock(&dev->mutex);
-            if (dev->vhost) {
-                nae_vhost_set_handover_delay(dev->vhost, us);
-                error = NULL;
-            } else {
-                error = "not a VM port";
-            }
-            ovs_mutex_unlock(&dev->mutex);
-            break;
-        }
-    }
-    ovs_mutex_unlock(&nae_list_mutex);
-    if (error) {
-        unixctl_command_reply_error(conn, error);
-    } else {
-        unixctl_command_reply(conn, NULL);
-    }
-}
-
 static int
 netdev_nae_update_flags(struct netdev *netdev, enum netdev_flags off,
                         enum netdev_flags on, enum netdev_flags *old)
@@ -1955,6 +1916,4 @@ netdev_nae_register(void)
                              netdev_nae_unixctl_show, NULL);
     unixctl_command_register("nae/set-path", "PORT hw|sw|auto", 2, 2,
                              netdev_nae_unixctl_set_path, NULL);
-    unixctl_command_register("nae/test-handover-delay", "PORT US", 2, 2,
-                             netdev_nae_unixctl_handover_delay, NULL);
 }

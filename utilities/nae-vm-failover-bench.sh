@@ -156,7 +156,6 @@ traffic_stop() {
         for port in fo-sby fo-pri nae-hw fo-peer; do
             echo "$port: $(ovs-vsctl --if-exists get Interface $port statistics)"
         done
-        ovs-appctl nae/show nae-hw
         echo "peer:"; $peer nstat -az 2> /dev/null | grep -E 'Udp|IpExt' || true
         echo "$vm:"; $cmd $vm-cmd.sock 'cat /proc/net/snmp /proc/net/dev'
     } > $vm-counters.txt 2>&1
