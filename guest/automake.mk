@@ -4,6 +4,8 @@
 #   nae-failover.*  the guest half of the path switch, over a VF's ops
 #   esw-vf-guest.*  the emulated NIC's VF, and its failover ops
 #   guest-tap.*     TAP interfaces
+#   guest-move.*    arriving on a port (the RARP announcement) and moving
+#                   between ports without loss; the daemon's control socket
 # nae-guestd exposes the device as a TAP interface (bonded with a VF of the
 # emulated NIC when the port has a hardware channel); splitio-guestd is the
 # split-I/O frontend.
@@ -13,6 +15,8 @@ noinst_LTLIBRARIES += guest/libnae-guest.la
 guest_libnae_guest_la_SOURCES = \
 	guest/esw-vf-guest.c \
 	guest/esw-vf-guest.h \
+	guest/guest-move.c \
+	guest/guest-move.h \
 	guest/guest-tap.c \
 	guest/guest-tap.h \
 	guest/nae-failover.c \

@@ -20,7 +20,10 @@
  * runs in, so unmodified programs use it, and reconnects by itself when
  * the switch goes away.  With --vf the TAP interface is backed by a VF of
  * the emulated NIC as well, and the daemon follows the switch's moves
- * between VF and rings (see "Hardware path" below).  The rings' packet
+ * between VF and rings (see "Hardware path" below).  On each arrival on a
+ * port it announces the guest's MAC as QEMU does a VM's, and told so on
+ * its control socket it moves to another port without losing a frame,
+ * keeping its TAP interface (see "Moving" below).  The rings' packet
  * generator for benchmarks is utilities/nae-gen.c; the misbehaving guest
  * for tests is tests/nae-hostile.c. */
 
@@ -44,6 +47,7 @@
 #include <unistd.h>
 
 #include "esw-vf-guest.h"
+#include "guest-move.h"
 #include "guest-tap.h"
 #include "nae-failover.h"
 #include "nae-guest.h"
@@ -54,6 +58,8 @@ static struct {
     const char *socket;
     const char *tap;
     const char *pidfile;
+    const char *control;        /* Control socket, or NULL. */
+    const char *move_to;        /* Client mode: ask the daemon to move. */
     bool vf;                    /* Follow the switch onto VFs. */
     struct nae_guest_options gopts;
 } cfg;
@@ -93,6 +99,11 @@ usage(void)
            "with its\n"
            "                      path events, and follow it between the "
            "VF and the rings\n"
+           "  --control=PATH      take commands (\"move SOCKET\") on a "
+           "Unix socket\n"
+           "  --control=PATH --move=SOCKET\n"
+           "                      tell the daemon on PATH to move to another "
+           "port's socket\n"
            "  --pidfile=FILE\n");
 }
 
@@ -108,6 +119,8 @@ parse_options(int argc, char *argv[])
         {"no-notify", no_argument, NULL, 'N'},
         {"pidfile", required_argument, NULL, 'P'},
         {"vf", no_argument, NULL, 'V'},
+        {"control", required_argument, NULL, 'C'},
+        {"move", required_argument, NULL, 'M'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -129,6 +142,8 @@ parse_options(int argc, char *argv[])
         case 'S': cfg.gopts.features &= ~NAE_F_SPLIT_HEADER; break;
         case 'N': cfg.gopts.features &= ~NAE_F_NOTIFY; break;
         case 'P': cfg.pidfile = optarg; break;
+        case 'C': cfg.control = optarg; break;
+        case 'M': cfg.move_to = optarg; break;
         case 'V':
             cfg.vf = true;
             cfg.gopts.features |= NAE_F_HW_PATH;
@@ -144,6 +159,13 @@ parse_options(int argc, char *argv[])
         /* The kernel hands a TAP reader bursts of TCP segments; a deeper
          * ring rides them out without drops. */
         cfg.gopts.ring_size = 1024;
+    }
+    if (cfg.move_to) {
+        if (!cfg.control) {
+            fprintf(stderr, "nae-guestd: --move needs --control\n");
+            exit(EXIT_FAILURE);
+        }
+        return;
     }
     if (!cfg.socket) {
         fprintf(stderr, "nae-guestd: --socket is required\n");
@@ -197,6 +219,33 @@ tap_write(int tap_fd, const struct iovec *iov, int n_iov)
     }
 }
 
+/* While moving (see "Moving" below): the frames the old port delivers
+ * are recorded in 'move_recording'; of the new port's first frames, those
+ * the old one delivered already are dropped until 'move_dedup_until'. */
+static struct guest_seen *move_recording;
+static struct guest_seen *move_dedup;
+static double move_dedup_until;
+static uint64_t move_copies_dropped;
+
+/* Whether the frame in 'iov' goes to the TAP interface. */
+static bool
+tap_wants(const struct iovec *iov)
+{
+    if (move_recording) {
+        guest_seen_add(move_recording, guest_frame_hash(iov, 2));
+    } else if (move_dedup) {
+        if (guest_seen_is_copy(move_dedup, guest_frame_hash(iov, 2))) {
+            move_copies_dropped++;
+            return false;
+        }
+        if (move_dedup->done) {
+            free(move_dedup);
+            move_dedup = NULL;
+        }
+    }
+    return true;
+}
+
 /* Moves frames from the device's rings to the TAP interface, at most
  * 'limit[c]' from channel 'c' if 'limit' is nonnull.  Returns how many;
  * sets '*more' if frames are left. */
@@ -214,7 +263,9 @@ tap_from_rings(struct nae_guest *g, int tap_fd, const uint32_t *limit,
 
         for (uint32_t k = 0; k < max && n < 4 * BURST
                              && nae_guest_rx_peek(g, c, iov); k++) {
-            tap_write(tap_fd, iov, 2);
+            if (tap_wants(iov)) {
+                tap_write(tap_fd, iov, 2);
+            }
             nae_guest_rx_release(g, c);
             n++;
         }
@@ -355,16 +406,226 @@ tap_to_device(struct nae_guest *g, int tap_fd)
     return full ? -1 : n;
 }
 
+/* --- Arriving ------------------------------------------------------- */
+
+/* On each arrival on a port, the guest announces its MAC as QEMU does a
+ * VM's after migration (qemu_announce_self()'s defaults: 5 RARPs, 50 ms
+ * apart and then 100 ms more each time): bridges learn where it is now,
+ * and OVN's activation-strategy=rarp lets the new port's traffic through.
+ * One may be lost before the switch's flows are ready; hence five. */
+#define ANNOUNCE_ROUNDS 5
+
+static struct {
+    uint64_t mac;               /* The TAP interface's. */
+    int left;                   /* Announcements still to send. */
+    double next;                /* When. */
+    uint64_t sent;
+} announce;
+
+static void
+announce_start(uint64_t mac)
+{
+    announce.mac = mac;
+    announce.left = ANNOUNCE_ROUNDS;
+    announce.next = now();
+}
+
+/* Sends the next announcement on 'g' if it is time.  Returns the seconds
+ * until the one after, or a negative number if none is left. */
+static double
+announce_run(struct nae_guest *g)
+{
+    uint8_t frame[GUEST_RARP_LEN];
+    double t = now();
+
+    if (!announce.left) {
+        return -1;
+    }
+    if (t < announce.next) {
+        return announce.next - t;
+    }
+    size_t len = guest_rarp_frame(frame, announce.mac);
+    if (nae_guest_tx_room(g, 0) && !nae_guest_tx(g, 0, frame, len)) {
+        nae_guest_tx_flush(g, 0);
+        announce.sent++;
+    }
+    announce.left--;
+    announce.next = t + 0.05 + 0.1 * (ANNOUNCE_ROUNDS - 1 - announce.left);
+    return announce.left ? announce.next - t : -1;
+}
+
+/* --- Moving --------------------------------------------------------- */
+
+/* The process-guest analogue of a VM's live migration: told "move SOCKET"
+ * on its control socket, the daemon attaches to the new port while it
+ * still runs on the old one, announces itself there, and goes on with the
+ * old port until the new one receives (under OVN's multi-chassis binding
+ * that is when the new chassis has seen the announcement and sends the
+ * guest's traffic there, as copies of what the old one gets).  Then it
+ * stops reading its TAP interface, lets the old port take what it queued,
+ * delivers what the old port received, detaches from it, and goes on with
+ * the new one, dropping the new port's copies of what the old one
+ * delivered.  The TAP interface, its MAC, addresses and connections stay.
+ * Nothing is lost as long as the switch delivers to both ports for the
+ * duration: OVN does while both chassis are in requested-chassis; a
+ * learning bridge sends to where the announcement came from. */
+#define MOVE_ACTIVATION_WAIT 3.0    /* s: for the new port to receive. */
+#define MOVE_TX_WAIT 0.5            /* s: for the old port to take ours. */
+#define MOVE_DEDUP_WAIT 2.0         /* s: for copies still on their way. */
+
+static char *moved_socket;          /* cfg.socket after a move. */
+
+static int tap_to_device(struct nae_guest *, int tap_fd);
+
+static bool
+rx_pending_any(struct nae_guest *g)
+{
+    for (int c = 0; c < g->n_chans; c++) {
+        if (nae_guest_rx_pending(g, c)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Moves from '*g' to the port at 'path'; answers on 'client'. */
+static void
+move_to_port(struct nae_guest *g, int tap_fd, const char *path, int client)
+{
+    struct guest_seen *seen;
+    struct nae_guest new;
+    double start = now(), activated, waited;
+    uint64_t drained = 0, copies_before = move_copies_dropped;
+    char reply[4096];
+    bool more;
+    int error;
+
+    if (cfg.vf) {
+        dprintf(client, "error: a guest that drives a VF (--vf) cannot "
+                "move\n");
+        return;
+    }
+    memset(&new, 0, sizeof new);
+    error = nae_guest_open(&new, path, &cfg.gopts);
+    if (error) {
+        dprintf(client, "error: %s: %s (still on %s)\n", path,
+                strerror(error), cfg.socket);
+        return;
+    }
+    seen = malloc(sizeof *seen);
+    if (!seen) {
+        nae_guest_close(&new);
+        dprintf(client, "error: out of memory (still on %s)\n", cfg.socket);
+        return;
+    }
+    guest_seen_init(seen);
+    free(move_dedup);
+    move_dedup = NULL;
+    move_recording = seen;
+    announce_start(announce.mac);
+
+    /* Both ports: the old one carries the traffic. */
+    while (!stop && now() - start < MOVE_ACTIVATION_WAIT) {
+        announce_run(&new);
+        if (rx_pending_any(&new)) {
+            break;
+        }
+        int moved = tap_from_rings(g, tap_fd, NULL, &more);
+        int sent = tap_to_device(g, tap_fd);
+        if (nae_guest_poll_ctl(g)) {
+            break;                      /* The old switch went away. */
+        }
+        if (!moved && sent <= 0) {
+            poll(NULL, 0, 1);
+        }
+    }
+    activated = now() - start;
+
+    /* The old port's last frames, both ways; the TAP queue waits. */
+    while (!nae_guest_tx_idle(g) && now() - start - activated < MOVE_TX_WAIT) {
+        drained += tap_from_rings(g, tap_fd, NULL, &more);
+        poll(NULL, 0, 0);
+    }
+    waited = now() - start - activated;
+    do {
+        drained += tap_from_rings(g, tap_fd, NULL, &more);
+    } while (more);
+    bool tx_left = !nae_guest_tx_idle(g);
+    nae_guest_close(g);
+    *g = new;
+    move_recording = NULL;
+    move_dedup = seen;
+    move_dedup_until = now() + MOVE_DEDUP_WAIT;
+    nae_failover_session_reset(&hw.fo);
+    if (new.mac != announce.mac) {
+        fprintf(stderr, "nae-guestd: %s offers MAC %012"PRIx64"; the TAP "
+                "interface keeps %012"PRIx64"\n", path, new.mac,
+                announce.mac);
+    }
+
+    snprintf(reply, sizeof reply, "ok: moved from %s to %s in %.1f ms (the "
+             "new port received after %.1f ms; the old one took our last "
+             "frames in %.1f ms%s; %"PRIu64" frames delivered from it at "
+             "the end, %"PRIu64" of %"PRIu64" recorded)\n", cfg.socket,
+             path, (now() - start) * 1e3, activated * 1e3, waited * 1e3,
+             tx_left ? ", not all" : "", drained,
+             move_copies_dropped - copies_before, seen->n);
+    fputs(reply + 4, stderr);
+    if (write(client, reply, strlen(reply)) < 0) {
+        /* The asker went away; the move stands. */
+    }
+    free(moved_socket);
+    moved_socket = strdup(path);
+    if (moved_socket) {
+        cfg.socket = moved_socket;
+    }
+}
+
+/* Serves the control socket: one command per connection. */
+static void
+control_run(int ctl_fd, struct nae_guest *g, bool connected, int tap_fd)
+{
+    char cmd[1024];
+    int client = accept4(ctl_fd, NULL, NULL, SOCK_CLOEXEC);
+
+    if (client < 0) {
+        return;
+    }
+    if (guest_control_read(client, cmd, sizeof cmd, 1000)) {
+        dprintf(client, "error: no command\n");
+    } else if (!strncmp(cmd, "move ", 5) && cmd[5]) {
+        if (!connected) {
+            dprintf(client, "error: not attached to a port\n");
+        } else {
+            move_to_port(g, tap_fd, cmd + 5, client);
+        }
+    } else {
+        dprintf(client, "error: unknown command \"%s\" (known: move "
+                "SOCKET)\n", cmd);
+    }
+    close(client);
+}
+
 static int
 run_tap(void)
 {
     int tap_fd = guest_tap_open(cfg.tap);
     struct nae_guest g;
     bool connected = false;
-    double next_try = 0;
+    double next_try = 0, next_ctl = 0;
+    int ctl_fd = -1;
 
     if (tap_fd < 0) {
         return EXIT_FAILURE;
+    }
+    if (cfg.control) {
+        ctl_fd = guest_control_listen(cfg.control);
+        if (ctl_fd < 0) {
+            fprintf(stderr, "nae-guestd: %s: %s\n", cfg.control,
+                    strerror(-ctl_fd));
+            close(tap_fd);
+            return EXIT_FAILURE;
+        }
     }
     memset(&g, 0, sizeof g);
 
@@ -384,6 +645,7 @@ run_tap(void)
                     connected = true;
                     nae_failover_session_reset(&hw.fo);
                     guest_tap_configure(cfg.tap, g.mac, g.mtu);
+                    announce_start(g.mac);
                     fprintf(stderr, "nae-guestd: connected to %s: %d "
                             "channel(s), features 0x%"PRIx64"\n", cfg.socket,
                             g.n_chans, g.chans[0].features);
@@ -392,13 +654,27 @@ run_tap(void)
                 }
             }
             if (!connected) {
+                if (ctl_fd >= 0) {
+                    control_run(ctl_fd, &g, false, tap_fd);
+                }
                 usleep(50 * 1000);
                 continue;
             }
         }
 
+        double announce_in = announce_run(&g);
         int moved = tap_from_device(&g, tap_fd);
         int sent = tap_to_device(&g, tap_fd);
+
+        if (ctl_fd >= 0 && now() >= next_ctl) {
+            /* Not a system call per burst: commands wait up to 10 ms. */
+            next_ctl = now() + 0.01;
+            control_run(ctl_fd, &g, connected, tap_fd);
+        }
+        if (move_dedup && now() > move_dedup_until) {
+            free(move_dedup);
+            move_dedup = NULL;
+        }
 
         if (nae_guest_poll_ctl(&g)) {
             fprintf(stderr, "nae-guestd: switch went away; reconnecting\n");
@@ -414,8 +690,10 @@ run_tap(void)
             dump_counters = 0;
             fprintf(stderr, "nae-guestd: tx %"PRIu64" tx_errors %"PRIu64
                     " rx %"PRIu64" rx_errors %"PRIu64" tap_drops %"PRIu64
-                    "\n", g.stats.tx_packets, g.stats.tx_errors,
-                    g.stats.rx_packets, g.stats.rx_errors, tap_drops);
+                    " announced %"PRIu64" move_copies_dropped %"PRIu64"\n",
+                    g.stats.tx_packets, g.stats.tx_errors,
+                    g.stats.rx_packets, g.stats.rx_errors, tap_drops,
+                    announce.sent, move_copies_dropped);
             if (cfg.vf) {
                 hw_dump_counters();
             }
@@ -430,11 +708,18 @@ run_tap(void)
         }
 
         /* Idle: arm interrupts and sleep, unless frames slipped in. */
-        struct pollfd pfds[2 + NAE_MAX_CHANNELS];
+        struct pollfd pfds[3 + NAE_MAX_CHANNELS];
         /* A VF has no interrupt line here: poll it. */
         int n_pfds = 0, timeout = sent < 0 || hw.fo.attached ? 1 : 100;
         bool pending = false;
 
+        if (announce_in >= 0 && announce_in * 1000 < timeout) {
+            timeout = announce_in * 1000 + 1;
+        }
+        if (ctl_fd >= 0) {
+            pfds[n_pfds++] = (struct pollfd) { .fd = ctl_fd,
+                                               .events = POLLIN };
+        }
         pfds[n_pfds++] = (struct pollfd) { .fd = g.sock, .events = POLLIN };
         if (sent >= 0) {
             pfds[n_pfds++] = (struct pollfd) { .fd = tap_fd,
@@ -452,6 +737,9 @@ run_tap(void)
         }
         if (!pending) {
             poll(pfds, n_pfds, timeout);
+            if (ctl_fd >= 0 && pfds[0].revents & POLLIN) {
+                next_ctl = 0;
+            }
         }
         for (int c = 0; c < g.n_chans; c++) {
             nae_guest_rx_disarm(&g, c);
@@ -461,6 +749,10 @@ run_tap(void)
 
     if (connected) {
         nae_guest_close(&g);
+    }
+    if (ctl_fd >= 0) {
+        close(ctl_fd);
+        unlink(cfg.control);
     }
     close(tap_fd);
     return EXIT_SUCCESS;
@@ -472,6 +764,12 @@ main(int argc, char *argv[])
     struct sigaction sa = { .sa_handler = on_signal };
 
     parse_options(argc, argv);
+    if (cfg.move_to) {
+        char cmd[1024];
+
+        snprintf(cmd, sizeof cmd, "move %s", cfg.move_to);
+        return guest_control_call(cfg.control, cmd, stdout);
+    }
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);

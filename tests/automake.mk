@@ -14,7 +14,9 @@ TESTSUITE_AT = \
 	tests/system-emunic.at \
 	tests/system-nae-hw.at \
 	tests/system-nae-vm.at \
-	tests/system-nae-vm-hw.at
+	tests/system-nae-vm-hw.at \
+	tests/nae-ovn-macros.at \
+	tests/system-nae-ovn.at
 # autotest finds package.m4 on its include path, ours before OVS's.
 EXTRA_DIST += $(TESTSUITE_AT) tests/testsuite tests/atlocal.in package.m4 \
 	tests/sio-inject.py tests/dpi-http.py tests/udp-seq.py \
@@ -24,7 +26,7 @@ DISTCLEANFILES += tests/atconfig tests/atlocal
 
 AUTOM4TE = autom4te
 AUTOTEST = $(AUTOM4TE) -l autotest
-AUTOTEST_PATH = $(abs_builddir)/vswitchd-plugin:$(abs_builddir)/guest:$(abs_builddir)/tests:$(OVS_BUILDDIR)/utilities:$(OVS_BUILDDIR)/ovsdb:$(OVS_BUILDDIR)/vswitchd
+AUTOTEST_PATH = $(abs_builddir)/vswitchd-plugin:$(abs_builddir)/guest:$(abs_builddir)/tests:$(abs_builddir)/utilities:$(OVS_BUILDDIR)/utilities:$(OVS_BUILDDIR)/ovsdb:$(OVS_BUILDDIR)/vswitchd
 
 # The Linux guest of the "qemu" tests, from Debian's packages.
 NAE_VM_IMAGE = tests/vm/initrd.img
@@ -78,6 +80,7 @@ tests_nae_hostile_LDADD = guest/libnae-guest.la
 # from .at files; OVS's tests/ovstest.c supplies main().
 noinst_PROGRAMS += tests/ovstest
 tests_ovstest_SOURCES = \
+	tests/test-guest-move.c \
 	tests/test-nae-ctl.c \
 	tests/test-nae-dev.c \
 	tests/test-nae-hold.c \
@@ -91,6 +94,6 @@ tests_ovstest_SOURCES = \
 	tests/nae-test-mem.h
 nodist_tests_ovstest_SOURCES = $(OVS_SRCDIR)/tests/ovstest.c
 tests_ovstest_CPPFLAGS = $(AM_CPPFLAGS) -I$(OVS_SRCDIR)/tests \
-	-I$(top_srcdir)/ofproto-ext
-tests_ovstest_LDADD = $(NAE_OVS_LIBS)
+	-I$(top_srcdir)/ofproto-ext -I$(top_srcdir)/guest
+tests_ovstest_LDADD = $(NAE_OVS_LIBS) guest/libnae-guest.la
 tests_ovstest_LDFLAGS = $(OVS_VSWITCHD_LDFLAGS)

@@ -6,6 +6,8 @@ dist_noinst_SCRIPTS += \
 	utilities/hw-bench.sh \
 	utilities/nae-bench.sh \
 	utilities/nae-vm-failover-bench.sh \
+	utilities/nae-ovn-bench.sh \
+	utilities/nae-ovn-lib.sh \
 	utilities/nae-vm-image.sh \
 	utilities/nae-vm-migrate-bench.sh \
 	utilities/nae-vm-qemu.sh \
@@ -48,6 +50,14 @@ bench-vm-failover: all vm-image
 		--builddir=$(abs_builddir) --ovs-builddir=$(OVS_BUILDDIR) \
 		--ovs-srcdir=$(OVS_SRCDIR) $(BENCHFLAGS)
 .PHONY: bench-vm-failover
+
+# nae guests on OVN chassis: iperf3 per underlay port type, and a process
+# guest moved between chassis by nae-guestd --move vs a daemon restart.
+bench-ovn: all
+	$(SHELL) $(srcdir)/utilities/nae-ovn-bench.sh \
+		--builddir=$(abs_builddir) --ovs-builddir=$(OVS_BUILDDIR) \
+		--ovs-srcdir=$(OVS_SRCDIR) $(BENCHFLAGS)
+.PHONY: bench-ovn
 
 # Hardware channels: provider programming rate, switch-over gaps, and
 # guest-pair throughput on VF vs rings (emulated NIC).

@@ -17,7 +17,7 @@ apt-get install -y -q --no-install-recommends \
     tcpdump kmod bc util-linux \
     libfuse3-dev fuse3 iptables conntrack tshark openssl fio ethtool \
     libhyperscan-dev \
-    qemu-system-x86 cpio
+    qemu-system-x86 cpio ovn-central ovn-host
 
 # The emulated NIC's driver needs DPDK headers the -dev package lacks.
 "$(dirname "$0")/fetch-dpdk-driver-headers.sh"
