@@ -10,10 +10,12 @@
 #   move: a process guest moved from hv1 to hv2 under OVN's multi-chassis
 #       binding (activation-strategy=rarp) by "nae-guestd --move", while a
 #       peer on hv3 pings it every 10 ms and streams 500 datagrams/s each
-#       way; then, as a baseline, the same move done the way a process
-#       guest moves without it: the daemon stopped on hv1 and started on
-#       hv2 (which announces itself on arrival).  Pings and datagrams lost,
-#       the longest gap.
+#       way.  Pings and datagrams lost, the longest gap.
+#   vm: a QEMU VM (tests/vm's image, "make vm-image"; TCG) migrated by
+#       QEMU from hv1 to hv2 under the same binding, on nae ports and, side
+#       by side, on OVS's own dpdkvhostuserclient ports, while the peer
+#       pings it every 10 ms and sends it 200 datagrams/s: QEMU's
+#       downtime, pings and datagrams lost, the longest gap.
 #
 # Prints a table and writes DIR/ovn-bench.svg (throughput bars).  A
 # benchmark, not a test: it never fails on its figures.
@@ -155,11 +157,11 @@ EOF
     teardown
 done
 
-# move KIND: lp1 from hv1 to hv2 while the peer on hv3 talks to it; KIND
-# "move" uses nae-guestd --move, "restart" restarts the daemon on hv2.
+# move: lp1 from hv1 to hv2 by nae-guestd --move while the peer on hv3
+# talks to it.
 move() {
-    local kind=$1
-    setup move-$kind system hv1 hv2 hv3
+    local kind=move
+    setup move system hv1 hv2 hv3
     guest hv1 lp1 1
     guest hv3 peer 3
     ovn-nbctl --wait=hv sync
@@ -177,24 +179,9 @@ move() {
     nae_bg send-peer ns peer nae-udp-seq send 10.0.0.1 5001 500 6
     nae_bg send-lp1 ns lp1 nae-udp-seq send 10.0.0.3 5002 500 6
     sleep 1.5
-    if [ $kind = move ]; then
-        nae-guestd --control="$setup/guest-lp1.ctl" \
-            --move="$setup/hv2/nae-lp1.sock" > move.out || true
-    else
-        kill "$(cat "$setup/guest-lp1.pid")"
-        sleep 0.2
-        nae_bg guest2-lp1 ns lp1 nae-guestd \
-            --socket="$setup/hv2/nae-lp1.sock" --tap=eth0
-        until ns lp1 ip link show eth0 > /dev/null 2>&1; do sleep 0.05; done
-        ns lp1 ip addr add 10.0.0.1/24 dev eth0
-        echo "restarted on hv2" > move.out
-    fi
-    for i in $(seq 100); do
-        [ "$(ovn-sbctl get Port_Binding lp1 \
-             options:additional-chassis-activated 2> /dev/null)" = hv2 ] \
-            && break
-        sleep 0.1
-    done
+    nae-guestd --control="$setup/guest-lp1.ctl" \
+        --move="$setup/hv2/nae-lp1.sock" > move.out || true
+    nae_ovn_wait_activated lp1 hv2 || echo "$0: lp1 not activated on hv2"
     ovn-nbctl lsp-set-options lp1 requested-chassis=hv2
     nae_ovn_as hv1 ovs-vsctl del-port lp1
     for p in ping send-peer send-lp1; do
@@ -223,8 +210,94 @@ move() {
     sed 's/^/    /' move.out
     teardown
 }
-move move
-move restart
+move
+
+# vm_move KIND: a QEMU VM on a KIND port ("nae", or OVS's own
+# "dpdkvhostuserclient") of hv1 migrated by QEMU to a KIND port of hv2
+# under multi-chassis binding, while the peer on hv3 pings it every 10 ms
+# and sends it 200 datagrams/s.
+vm_move() {
+    local kind=$1 type=nae cmd="python3 $srcdir/tests/nae-vm-cmd.py"
+    [ $kind = nae ] || type=dpdkvhostuserclient
+    setup vm-$kind system hv1 hv2 hv3
+    guest hv3 peer 3
+    ovn-nbctl lsp-add ls1 vm1 -- lsp-set-addresses vm1 \
+        "52:54:00:09:00:01 10.0.0.1"
+    nae_ovn_as hv1 ovs-vsctl add-port br-int vm1 -- set Interface vm1 \
+        type=$type options:vhost-server-path=$setup/vm1.sock \
+        external_ids:iface-id=vm1
+    (cd "$setup" && sh "$srcdir/utilities/nae-vm-qemu.sh" "$image" vm1 \
+        $setup/vm1.sock 52:54:00:09:00:01 10.0.0.1/24 > vm1-qemu.log 2>&1 &
+     echo $! > vm1-qemu.pid)
+    on_exit "kill \$(cat $setup/vm1-qemu.pid)"
+    for i in $(seq 900); do
+        grep -q NAE-VM-READY $setup/vm1-console.log 2> /dev/null && break
+        sleep 0.2
+    done
+    for i in $(seq 300); do
+        [ "$(ovn-nbctl lsp-get-up vm1)" = up ] && break
+        sleep 0.1
+    done
+    ovn-nbctl lsp-set-options vm1 requested-chassis=hv1,hv2 \
+        activation-strategy=rarp
+    nae_ovn_as hv2 ovs-vsctl add-port br-int vm1 -- set Interface vm1 \
+        type=$type options:vhost-server-path=$setup/vm1-dst.sock \
+        external_ids:iface-id=vm1
+    (cd "$setup" && sh "$srcdir/utilities/nae-vm-qemu.sh" "$image" vm1dst \
+        $setup/vm1-dst.sock 52:54:00:09:00:01 10.0.0.1/24 "" "" \
+        -incoming unix:$setup/migrate.sock > vm1dst-qemu.log 2>&1 &
+     echo $! > vm1dst-qemu.pid)
+    on_exit "kill \$(cat $setup/vm1dst-qemu.pid)"
+    sleep 2
+    ovn-nbctl --wait=hv sync
+    ns peer ping -q -c 3 -i 0.2 -W 3 10.0.0.1 > /dev/null || true
+
+    $cmd $setup/vm1-cmd.sock 'for f in max default; do echo 4194304 > /proc/sys/net/core/rmem_$f; done' > /dev/null
+    $cmd $setup/vm1-cmd.sock 'nae-udp-seq recv 5001 /tmp/recv.out > /dev/null 2>&1 < /dev/null & echo $! > /tmp/recv.pid' > /dev/null
+    sleep 1
+    nae_bg ping ns peer ping -i 0.01 -c 1000 -W 1 10.0.0.1
+    nae_bg send-peer ns peer nae-udp-seq send 10.0.0.1 5001 200 12
+    sleep 2
+    $cmd --hmp $setup/vm1-mon.sock "migrate -d unix:$setup/migrate.sock" > /dev/null
+    for i in $(seq 600); do
+        $cmd --hmp $setup/vm1-mon.sock 'info migrate' > $setup/migrate.info
+        grep -q 'Migration status: completed' $setup/migrate.info && break
+        sleep 0.2
+    done
+    nae_ovn_wait_activated vm1 hv2 || echo "$0: vm1 not activated on hv2"
+    $cmd --hmp $setup/vm1-mon.sock quit > /dev/null 2>&1 || true
+    ovn-nbctl lsp-set-options vm1 requested-chassis=hv2
+    nae_ovn_as hv1 ovs-vsctl del-port vm1
+    for p in ping send-peer; do
+        while kill -0 "$(cat "$setup/$p.pid")" 2> /dev/null; do sleep 0.2; done
+    done
+    sleep 1
+    $cmd $setup/vm1dst-cmd.sock 'kill -TERM $(cat /tmp/recv.pid)' > /dev/null
+    sleep 1
+    $cmd $setup/vm1dst-cmd.sock 'cat /tmp/recv.out' > $setup/to.out
+    local pings sent down
+    pings=$(grep -o '[0-9]* packets transmitted, [0-9]* received' \
+            "$setup/ping.log")
+    sent=$(awk '/^sent/ { print $2 }' "$setup/send-peer.log")
+    down=$(awk '/^downtime:/ { print $2 }' $setup/migrate.info)
+    awk -v kind=$kind -v pings="$pings" -v st=$sent -v down="$down" '
+        /^received/ { tr = $2; tg = $NF }
+        END {
+            split(pings, p, " ")
+            printf "vm %-10s QEMU downtime %s ms; pings lost %d of %d; " \
+                   "datagrams lost %d of %d; longest gap %.1f ms\n", kind,
+                   down, p[1] - p[4], p[1], st - tr, st, tg / 1000
+        }' "$setup/to.out" >> results
+    tail -1 results
+    teardown
+}
+image=$builddir/tests/vm
+if [ -f "$image/initrd.img" ]; then
+    vm_move nae
+    vm_move vhostuser
+else
+    echo "no VM image (make vm-image): VM moves left out" | tee -a results
+fi
 
 echo
 cat results

@@ -72,7 +72,9 @@ nae_ovn_start () {
     for db in nb sb; do
         ovsdb-tool create $d/ovn-$db.db $nae_ovn_schemas/ovn-$db.ovsschema \
             || return 1
+        OVS_RUNDIR=$d OVS_LOGDIR=$d OVS_DBDIR=$d \
         ovsdb-server --detach --no-chdir --pidfile=$d/ovsdb-$db.pid \
+            --unixctl=$d/ovsdb-$db.ctl \
             --log-file=$d/ovsdb-$db.log --remote=punix:$d/ovn-$db.sock \
             -vconsole:off $d/ovn-$db.db || return 1
         on_exit "kill \$(cat $d/ovsdb-$db.pid)"
@@ -147,6 +149,21 @@ nae_ovn_chassis_add () {
 nae_ovn_chassis_ready () {
     ovn-sbctl --bare --columns=name find Chassis name=$1 | grep -q $1 \
         && nae_ovn_as $1 ovs-vsctl br-exists br-int
+}
+
+# nae_ovn_wait_activated LSP HV: waits up to 10 s until OVN has activated
+# logical port LSP's binding on additional chassis HV (it saw the guest's
+# RARP there).  Returns nonzero if it did not.
+nae_ovn_wait_activated () {
+    for i in $(seq 100); do
+        if [ "$(ovn-sbctl get Port_Binding $1 \
+                options:additional-chassis-activated 2> /dev/null)" = $2 ]
+        then
+            return 0
+        fi
+        sleep 0.1
+    done
+    return 1
 }
 
 # nae_ovn_guest HV PORT MAC ADDRESS/PLEN [nae-guestd-args]: a nae port

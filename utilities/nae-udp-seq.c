@@ -21,8 +21,9 @@
  * VM image (utilities/nae-vm-image.sh) carries it and it keeps its rate
  * under QEMU's emulation.
  *
- *   nae-udp-seq send HOST PORT RATE SECONDS   (prints "sent N" at the end
- *                                              or on SIGTERM)
+ *   nae-udp-seq send HOST PORT RATE SECONDS   (prints "sent N unsent U"
+ *                                              at the end or on SIGTERM:
+ *                                              U of N found no interface)
  *   nae-udp-seq recv PORT OUTFILE             (until SIGTERM; every 200 ms
  *                                              and at the end rewrites
  *                                              OUTFILE with "received N
@@ -82,7 +83,7 @@ send_stream(const char *host, int port, double rate, double seconds)
                                .sin_port = htons(port) };
     long long int start, interval_us;
     uint8_t buf[DGRAM_LEN];
-    uint64_t n = 0;
+    uint64_t n = 0, unsent = 0;
     int fd;
 
     if (inet_pton(AF_INET, host, &sin.sin_addr) != 1 || rate <= 0) {
@@ -118,14 +119,21 @@ send_stream(const char *host, int port, double rate, double seconds)
                     usleep(50);
                     continue;
                 }
-                perror("sendto");
-                return 1;
+                /* Our interface is gone for a while (a guest's TAP
+                 * recreated): that number is lost, as on the wire. */
+                if (errno != ENETUNREACH && errno != ENETDOWN
+                    && errno != EHOSTUNREACH) {
+                    perror("sendto");
+                    return 1;
+                }
+                unsent++;
             }
             n++;
         }
         usleep(interval_us / 2 > 0 ? interval_us / 2 : 1);
     }
-    printf("sent %llu\n", (unsigned long long int) n);
+    printf("sent %llu unsent %llu\n", (unsigned long long int) n,
+           (unsigned long long int) unsent);
     return 0;
 }
 
