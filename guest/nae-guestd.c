@@ -458,17 +458,21 @@ announce_run(struct nae_guest *g)
 
 /* The process-guest analogue of a VM's live migration: told "move SOCKET"
  * on its control socket, the daemon attaches to the new port while it
- * still runs on the old one, announces itself there, and goes on with the
- * old port until the new one receives (under OVN's multi-chassis binding
- * that is when the new chassis has seen the announcement and sends the
- * guest's traffic there, as copies of what the old one gets).  Then it
- * stops reading its TAP interface, lets the old port take what it queued,
- * delivers what the old port received, detaches from it, and goes on with
- * the new one, dropping the new port's copies of what the old one
- * delivered.  The TAP interface, its MAC, addresses and connections stay.
- * Nothing is lost as long as the switch delivers to both ports for the
- * duration: OVN does while both chassis are in requested-chassis; a
- * learning bridge sends to where the announcement came from. */
+ * still runs on the old one.  It stops reading its TAP interface (what the
+ * guest sends waits in the TAP queue, the VM's pause), lets the old port
+ * take what it queued there, announces itself on the new port, and goes
+ * on receiving from the old one until the new one receives: under OVN's
+ * multi-chassis binding, when the new chassis has seen the announcement
+ * and sends the guest's traffic there too, as copies of what the old one
+ * gets; on a learning bridge, at once.  Then it delivers what the old port
+ * received last, detaches from it, and goes on with the new one, dropping
+ * the new port's copies of what the old one delivered.  Nothing the guest
+ * sends leaves from the old port after the announcement, or a learning
+ * bridge would learn it back there.  The TAP interface, its MAC,
+ * addresses and connections stay.  Nothing is lost as long as the switch
+ * delivers to both ports for the duration, as OVN does while both chassis
+ * are in requested-chassis, and the TAP queue holds what the guest sends
+ * meanwhile. */
 #define MOVE_ACTIVATION_WAIT 3.0    /* s: for the new port to receive. */
 #define MOVE_TX_WAIT 0.5            /* s: for the old port to take ours. */
 #define MOVE_DEDUP_WAIT 2.0         /* s: for copies still on their way. */
@@ -495,7 +499,7 @@ move_to_port(struct nae_guest *g, int tap_fd, const char *path, int client)
     struct guest_seen *seen;
     struct nae_guest new;
     double start = now(), activated, waited;
-    uint64_t drained = 0, copies_before = move_copies_dropped;
+    uint64_t drained = 0;
     char reply[4096];
     bool more;
     int error;
@@ -522,35 +526,40 @@ move_to_port(struct nae_guest *g, int tap_fd, const char *path, int client)
     free(move_dedup);
     move_dedup = NULL;
     move_recording = seen;
-    announce_start(announce.mac);
 
-    /* Both ports: the old one carries the traffic. */
-    while (!stop && now() - start < MOVE_ACTIVATION_WAIT) {
+    /* From here on the TAP queue waits: what the guest sends next leaves
+     * from the new port, after the announcement, or a learning switch
+     * would learn the guest back on the old one.  First the old port
+     * takes what we queued there; it goes on receiving. */
+    while (!nae_guest_tx_idle(g) && now() - start < MOVE_TX_WAIT) {
+        tap_from_rings(g, tap_fd, NULL, &more);
+        poll(NULL, 0, 0);
+    }
+    waited = now() - start;
+    bool tx_left = !nae_guest_tx_idle(g);
+
+    /* Announced on the new port, received on the old one until the new
+     * one receives. */
+    announce_start(announce.mac);
+    while (!stop && now() - start - waited < MOVE_ACTIVATION_WAIT) {
         announce_run(&new);
         if (rx_pending_any(&new)) {
             break;
         }
         int moved = tap_from_rings(g, tap_fd, NULL, &more);
-        int sent = tap_to_device(g, tap_fd);
         if (nae_guest_poll_ctl(g)) {
             break;                      /* The old switch went away. */
         }
-        if (!moved && sent <= 0) {
+        if (!moved) {
             poll(NULL, 0, 1);
         }
     }
-    activated = now() - start;
+    activated = now() - start - waited;
 
-    /* The old port's last frames, both ways; the TAP queue waits. */
-    while (!nae_guest_tx_idle(g) && now() - start - activated < MOVE_TX_WAIT) {
-        drained += tap_from_rings(g, tap_fd, NULL, &more);
-        poll(NULL, 0, 0);
-    }
-    waited = now() - start - activated;
+    /* What the old port received last. */
     do {
         drained += tap_from_rings(g, tap_fd, NULL, &more);
     } while (more);
-    bool tx_left = !nae_guest_tx_idle(g);
     nae_guest_close(g);
     *g = new;
     move_recording = NULL;
@@ -564,12 +573,12 @@ move_to_port(struct nae_guest *g, int tap_fd, const char *path, int client)
     }
 
     snprintf(reply, sizeof reply, "ok: moved from %s to %s in %.1f ms (the "
-             "new port received after %.1f ms; the old one took our last "
-             "frames in %.1f ms%s; %"PRIu64" frames delivered from it at "
-             "the end, %"PRIu64" of %"PRIu64" recorded)\n", cfg.socket,
-             path, (now() - start) * 1e3, activated * 1e3, waited * 1e3,
-             tx_left ? ", not all" : "", drained,
-             move_copies_dropped - copies_before, seen->n);
+             "old port took our last frames in %.1f ms%s; the new one "
+             "received %.1f ms after our announcement; %"PRIu64" frames "
+             "delivered from the old one at the end, %"PRIu64" "
+             "recorded)\n", cfg.socket, path, (now() - start) * 1e3,
+             waited * 1e3, tx_left ? ", not all" : "", activated * 1e3,
+             drained, seen->n);
     fputs(reply + 4, stderr);
     if (write(client, reply, strlen(reply)) < 0) {
         /* The asker went away; the move stands. */
