@@ -119,6 +119,15 @@ enum nae_vhost_lend {
                                  * thread: receive waits for the port. */
 };
 
+/* A hand-over asked of the PMD (see 'req' in struct nae_vhost). */
+enum nae_vhost_req {
+    NAE_REQ_NONE,
+    NAE_REQ_LEND,               /* Posted: lend the rings to 'req_vf'. */
+    NAE_REQ_BACK,               /* Posted: take them back. */
+    NAE_REQ_BUSY,               /* The PMD is at it. */
+    NAE_REQ_DONE,               /* Done; the outcome in 'req_*'. */
+};
+
 struct nae_vhost {
     char *owner;                /* The nae port, for logs. */
     char *path;                 /* QEMU's socket. */
@@ -161,6 +170,20 @@ struct nae_vhost {
     atomic_uint64_t lend_tx_waits;
     atomic_uint64_t last_handover_us;   /* Written under 'lend_mutex'. */
     atomic_uint64_t max_handover_us;    /* Written under 'lend_mutex'. */
+    atomic_uint64_t n_by_pmd;           /* Hand-overs the PMD did. */
+
+    /* A hand-over the thread holding 'lend_mutex' asks the PMD thread that
+     * polls queue pair 0 to do at its next poll (nae_vhost_poll()), and
+     * waits for: the data path then waits only for that PMD's own few
+     * microseconds, never for a thread that may lose its core mid-way.
+     * The 'req_*' members belong to whoever moved 'req' last. */
+    atomic_int req;                     /* enum nae_vhost_req. */
+    struct nae_channel *req_vf;
+    int req_vid;
+    struct nae_vdpa_queue req_q[2];
+    int req_error;
+    long long int req_bursts_us;
+    uint64_t req_us;
 
     /* In 'nae_vhost_list': changed under 'nae_vhost_mutex', read under RCU
      * by a data path thread looking for a migrated VM's hold. */
@@ -220,40 +243,27 @@ nae_vhost_handover_done(struct nae_vhost *vh, long long int start)
     return us;
 }
 
-/* Takes lent rings back from the VF, at a burst boundary of the NIC's,
- * and gives rte_vhost the indexes to go on from.  'by_port' false:
- * rte_vhost's thread, for a device event; software receive then waits for
- * nae_vhost_reclaim(). */
-static void
-nae_vhost_take_back(struct nae_vhost *vh, bool by_port)
+/* The switch of a take-back, by whichever thread does it (the PMD, for
+ * the holder of 'lend_mutex'): from MOVING until the rings are rte_vhost's
+ * again, at a burst boundary of the NIC's, with the indexes to go on from.
+ * Returns 0 or the NIC's error. */
+static int
+nae_vhost_back_switch(struct nae_vhost *vh, bool by_port,
+                      struct nae_vdpa_queue q[2], long long int *bursts_us,
+                      uint64_t *us)
     OVS_REQUIRES(vh->lend_mutex)
 {
     struct nae_channel_vhost *c = &vh->chans[0];
-    struct nae_vdpa_queue q[2];
-    long long int start, bursts_us;
-    int lend, error;
-    uint64_t us;
+    long long int start = time_usec();
+    int error;
 
-    atomic_read(&vh->lend, &lend);
-    if (lend != NAE_LEND_LENT) {
-        if (by_port && lend == NAE_LEND_BACK) {
-            atomic_store(&vh->lend, NAE_LEND_NONE);
-        }
-        return;
-    }
-    start = time_usec();
     atomic_store(&vh->lend, NAE_LEND_MOVING);
     nae_channel_vhost_wait_idle(c, false);
-    bursts_us = time_usec() - start;
+    *bursts_us = time_usec() - start;
 
-    memset(q, 0, sizeof q);
+    memset(q, 0, 2 * sizeof *q);
     error = nae_channel_vf_virtio_stop(vh->lend_vf, q);
-    if (error) {
-        /* The rings stay where rte_vhost left them: the VM sees a stall
-         * or duplicates until its driver resets the device. */
-        VLOG_ERR("%s: the VF did not give the rings back (%s)", vh->owner,
-                 ovs_strerror(error));
-    } else {
+    if (!error) {
         rte_vhost_set_vring_base(vh->lend_vid, NAE_VHOST_RXQ(0),
                                  q[0].last_avail_idx, q[0].last_used_idx);
         rte_vhost_set_vring_base(vh->lend_vid, NAE_VHOST_TXQ(0),
@@ -265,7 +275,159 @@ nae_vhost_take_back(struct nae_vhost *vh, bool by_port)
         c->rx_idle_polls = 0;
     }
     atomic_store(&vh->lend, by_port ? NAE_LEND_NONE : NAE_LEND_BACK);
-    us = nae_vhost_handover_done(vh, start);
+    *us = nae_vhost_handover_done(vh, start);
+    return error;
+}
+
+/* The switch of a lend, by whichever thread does it (the PMD, for the
+ * holder of 'lend_mutex'): from MOVING until the NIC runs the rings of
+ * device 'vid' from where rte_vhost left them, 'q' (addresses filled in)
+ * taking the indexes.  Returns 0, EINTR if rte_vhost's thread wants
+ * 'lend_mutex' first (the lend gives up), or the NIC's error; the rings
+ * stay rte_vhost's but for 0. */
+static int
+nae_vhost_lend_switch(struct nae_vhost *vh, struct nae_channel *vf, int vid,
+                      struct nae_vdpa_queue q[2], long long int *bursts_us,
+                      uint64_t *us)
+    OVS_REQUIRES(vh->lend_mutex)
+{
+    struct nae_channel_vhost *c = &vh->chans[0];
+    long long int start = time_usec();
+    int error;
+
+    /* Until the NIC runs the rings, bursts wait (transmit) or come back
+     * empty (receive). */
+    atomic_store(&vh->lend, NAE_LEND_MOVING);
+    if (!nae_channel_vhost_wait_idle(c, true)) {
+        atomic_store(&vh->lend, NAE_LEND_NONE);
+        return EINTR;
+    }
+    *bursts_us = time_usec() - start;
+    for (int i = 0; i < 2; i++) {
+        rte_vhost_get_vring_base(vid, i, &q[i].last_avail_idx,
+                                 &q[i].last_used_idx);
+    }
+    error = nae_channel_vf_virtio_start(vf, q);
+    if (error) {
+        atomic_store(&vh->lend, NAE_LEND_NONE);
+        return error;
+    }
+    vh->lend_vf = vf;
+    vh->lend_vid = vid;
+    atomic_store(&vh->lend, NAE_LEND_LENT);
+    *us = nae_vhost_handover_done(vh, start);
+    return 0;
+}
+
+/* Does the hand-over posted in 'vh->req' ('kind'), on behalf of the holder
+ * of 'lend_mutex', who waits for NAE_REQ_DONE in nae_vhost_handover(). */
+static void
+nae_vhost_do_req(struct nae_vhost *vh, int kind)
+    OVS_NO_THREAD_SAFETY_ANALYSIS
+{
+    if (kind == NAE_REQ_LEND) {
+        vh->req_error = nae_vhost_lend_switch(vh, vh->req_vf, vh->req_vid,
+                                              vh->req_q, &vh->req_bursts_us,
+                                              &vh->req_us);
+    } else {
+        vh->req_error = nae_vhost_back_switch(vh, true, vh->req_q,
+                                              &vh->req_bursts_us,
+                                              &vh->req_us);
+    }
+    atomic_store_explicit(&vh->req, NAE_REQ_DONE, memory_order_release);
+}
+
+/* How long the holder of 'lend_mutex' waits for the PMD to take a posted
+ * hand-over before it does it itself: no PMD polls queue pair 0 (its vring
+ * is disabled), or the PMD is stalled. */
+#define NAE_VHOST_PMD_WAIT_US 20000
+
+/* Runs hand-over 'kind' (NAE_REQ_LEND or _BACK, its 'req_*' inputs set) on
+ * the PMD thread that polls queue pair 0 (nae_vhost_poll()), or here if
+ * none takes it within NAE_VHOST_PMD_WAIT_US or rte_vhost's thread wants
+ * 'lend_mutex' first.  Returns with the outcome in 'req_*'. */
+static void
+nae_vhost_handover(struct nae_vhost *vh, int kind)
+    OVS_REQUIRES(vh->lend_mutex)
+{
+    long long int deadline = time_usec() + NAE_VHOST_PMD_WAIT_US;
+
+    atomic_store_explicit(&vh->req, kind, memory_order_release);
+    for (;;) {
+        bool wanted;
+        int req;
+
+        atomic_read_explicit(&vh->req, &req, memory_order_acquire);
+        if (req == NAE_REQ_DONE) {
+            break;
+        }
+        atomic_read(&vh->reclaim_wanted, &wanted);
+        if (req == kind && (wanted || time_usec() >= deadline)) {
+            int expected = kind;
+
+            if (atomic_compare_exchange_strong(&vh->req, &expected,
+                                               NAE_REQ_BUSY)) {
+                nae_vhost_do_req(vh, kind);
+                break;
+            }
+            continue;               /* The PMD took it just now. */
+        }
+        /* The data path does not wait for us meanwhile. */
+        sched_yield();
+    }
+    atomic_store(&vh->req, NAE_REQ_NONE);
+}
+
+void
+nae_vhost_poll(struct nae_vhost *vh)
+{
+    int req, expected;
+
+    atomic_read_relaxed(&vh->req, &req);
+    if (OVS_LIKELY(req != NAE_REQ_LEND && req != NAE_REQ_BACK)) {
+        return;
+    }
+    expected = req;
+    if (atomic_compare_exchange_strong(&vh->req, &expected, NAE_REQ_BUSY)) {
+        nae_stat_add_shared(&vh->n_by_pmd, 1);
+        nae_vhost_do_req(vh, req);
+    }
+}
+
+/* Takes lent rings back from the VF (nae_vhost_back_switch()), on the
+ * PMD if 'by_port' (nae_vhost_handover()), else here.  'by_port' false:
+ * rte_vhost's thread, for a device event; software receive then waits for
+ * nae_vhost_reclaim(). */
+static void
+nae_vhost_take_back(struct nae_vhost *vh, bool by_port)
+    OVS_REQUIRES(vh->lend_mutex)
+{
+    struct nae_vdpa_queue *q = vh->req_q;
+    long long int bursts_us;
+    int lend, error;
+    uint64_t us;
+
+    atomic_read(&vh->lend, &lend);
+    if (lend != NAE_LEND_LENT) {
+        if (by_port && lend == NAE_LEND_BACK) {
+            atomic_store(&vh->lend, NAE_LEND_NONE);
+        }
+        return;
+    }
+    if (by_port) {
+        nae_vhost_handover(vh, NAE_REQ_BACK);
+        error = vh->req_error;
+        bursts_us = vh->req_bursts_us;
+        us = vh->req_us;
+    } else {
+        error = nae_vhost_back_switch(vh, false, q, &bursts_us, &us);
+    }
+    if (error) {
+        /* The rings stay where rte_vhost left them: the VM sees a stall
+         * or duplicates until its driver resets the device. */
+        VLOG_ERR("%s: the VF did not give the rings back (%s)", vh->owner,
+                 ovs_strerror(error));
+    }
     /* No burst uses the VF any more: unmapping the VM's memory from it
      * need not hold the data path up. */
     nae_channel_vf_virtio_detach(vh->lend_vf);
@@ -780,11 +942,9 @@ int
 nae_vhost_lend(struct nae_vhost *vh, struct nae_channel *vf, char **errp)
 {
     struct nae_vdpa_region regions[NAE_VDPA_MAX_REGIONS];
-    struct nae_channel_vhost *c = &vh->chans[0];
     struct rte_vhost_memory *mem = NULL;
     struct nae_vdpa_queue q[2];
-    uint64_t features, session, us;
-    long long int start, bursts_us;
+    uint64_t features, session;
     const char *why;
     int vid, lend, error = 0;
 
@@ -852,42 +1012,32 @@ nae_vhost_lend(struct nae_vhost *vh, struct nae_channel *vf, char **errp)
         goto refused;
     }
 
-    /* From here until the NIC runs the rings, bursts wait (transmit) or
-     * come back empty (receive). */
-    start = time_usec();
-    atomic_store(&vh->lend, NAE_LEND_MOVING);
-    if (!nae_channel_vhost_wait_idle(c, true)) {
-        atomic_store(&vh->lend, NAE_LEND_NONE);
+    /* The switch itself, on the PMD. */
+    memcpy(vh->req_q, q, sizeof q);
+    vh->req_vf = vf;
+    vh->req_vid = vid;
+    nae_vhost_handover(vh, NAE_REQ_LEND);
+    error = vh->req_error;
+    memcpy(q, vh->req_q, sizeof q);
+    if (error == EINTR) {
         nae_channel_vf_virtio_detach(vf);
         nae_stat_add_shared(&vh->n_lend_aborted, 1);
         *errp = xstrdup("a device event came first");
         error = EAGAIN;
         goto out;
-    }
-    bursts_us = time_usec() - start;
-    for (int i = 0; i < 2; i++) {
-        rte_vhost_get_vring_base(vid, i, &q[i].last_avail_idx,
-                                 &q[i].last_used_idx);
-    }
-    error = nae_channel_vf_virtio_start(vf, q);
-    if (error) {
-        atomic_store(&vh->lend, NAE_LEND_NONE);
+    } else if (error) {
         nae_channel_vf_virtio_detach(vf);
         *errp = xasprintf("the VF's virtio mode refused the VM's rings (%s)",
                           ovs_strerror(error));
         goto refused;
     }
-    vh->lend_vf = vf;
-    vh->lend_vid = vid;
     COVERAGE_INC(nae_vhost_lend);
     nae_stat_add_shared(&vh->n_lent, 1);
-    atomic_store(&vh->lend, NAE_LEND_LENT);
-    us = nae_vhost_handover_done(vh, start);
     VLOG_INFO("%s: the VM's rings are lent to the VF in %"PRIu64" us, "
               "%lld us of it waiting for bursts (rx %"PRIu16"/%"PRIu16", tx "
-              "%"PRIu16"/%"PRIu16")", vh->owner, us, bursts_us,
-              q[0].last_avail_idx, q[0].last_used_idx, q[1].last_avail_idx,
-              q[1].last_used_idx);
+              "%"PRIu16"/%"PRIu16")", vh->owner, vh->req_us,
+              vh->req_bursts_us, q[0].last_avail_idx, q[0].last_used_idx,
+              q[1].last_avail_idx, q[1].last_used_idx);
     goto out;
 
 refused:
@@ -929,6 +1079,7 @@ nae_vhost_get_lend_stats(const struct nae_vhost *vh,
     st->taken_back = nae_stat_get(&vh->n_taken_back);
     st->refused = nae_stat_get(&vh->n_lend_refused);
     st->aborted = nae_stat_get(&vh->n_lend_aborted);
+    st->by_pmd = nae_stat_get(&vh->n_by_pmd);
     st->tx_waits = nae_stat_get(&vh->lend_tx_waits);
     st->last_handover_us = nae_stat_get(&vh->last_handover_us);
     st->max_handover_us = nae_stat_get(&vh->max_handover_us);

@@ -119,6 +119,12 @@ int nae_vhost_lend(struct nae_vhost *, struct nae_channel *vf, char **errp);
  * called.  Main thread. */
 void nae_vhost_reclaim(struct nae_vhost *);
 
+/* The PMD thread that polls queue pair 0 calls this at each poll, before
+ * its receive burst: it does the hand-over nae_vhost_lend() or
+ * nae_vhost_reclaim() waits for, if one is posted (an atomic read
+ * otherwise), so that the data path never waits for the main thread. */
+void nae_vhost_poll(struct nae_vhost *);
+
 /* Whether rte_vhost's thread took lent rings back since the last
  * nae_vhost_reclaim(): the port moves to software at once. */
 bool nae_vhost_taken_back(const struct nae_vhost *);
@@ -129,6 +135,9 @@ struct nae_vhost_lend_stats {
     uint64_t taken_back;        /* By rte_vhost's thread (device events). */
     uint64_t refused;           /* Lends the VF refused. */
     uint64_t aborted;           /* Lends a device event cut short. */
+    uint64_t by_pmd;            /* Hand-overs the PMD did between bursts
+                                 * (the rest: the main thread, when no PMD
+                                 * took it in time, or rte_vhost's). */
     uint64_t tx_waits;          /* Bursts that waited for a hand-over. */
     uint64_t last_handover_us;  /* Rings in neither's hands, last time. */
     uint64_t max_handover_us;   /* ...and at most. */

@@ -1212,6 +1212,10 @@ netdev_nae_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch,
     if (qfill) {
         *qfill = -ENOTSUP;
     }
+    if (rxq->queue_id == 0 && dev->vhost) {
+        /* A hand-over of the VM's rings happens here, between bursts. */
+        nae_vhost_poll(dev->vhost);
+    }
     if (rxq->queue_id == 0 && dev->path.hw) {
         n = nae_path_rx_hw(&dev->path, batch->packets, NETDEV_MAX_BURST);
     }
@@ -1698,10 +1702,11 @@ netdev_nae_show_hw(struct ds *s, struct netdev_nae *dev)
                       "%"PRIu64" (by device events %"PRIu64"), refused "
                       "%"PRIu64", aborted %"PRIu64", transmit waits "
                       "%"PRIu64"; hand-over %"PRIu64" us, at most %"PRIu64
-                      " us", vs.lent ? "on the VF" : "in software",
+                      " us, %"PRIu64" by the PMD", vs.lent ? "on the VF"
+                      : "in software",
                       ls.lent, ls.reclaimed + ls.taken_back, ls.taken_back,
                       ls.refused, ls.aborted, ls.tx_waits,
-                      ls.last_handover_us, ls.max_handover_us);
+                      ls.last_handover_us, ls.max_handover_us, ls.by_pmd);
     }
     ds_put_char(s, '\n');
 }
