@@ -282,7 +282,7 @@ nae_vhost_back_switch(struct nae_vhost *vh, bool by_port,
 /* The switch of a lend, by whichever thread does it (the PMD, for the
  * holder of 'lend_mutex'): from MOVING until the NIC runs the rings of
  * device 'vid' from where rte_vhost left them, 'q' (addresses filled in)
- * taking the indexes.  Returns 0, EINTR if rte_vhost's thread wants
+ * taking the indexes.  Returns 0, ECANCELED if rte_vhost's thread wants
  * 'lend_mutex' first (the lend gives up), or the NIC's error; the rings
  * stay rte_vhost's but for 0. */
 static int
@@ -300,7 +300,7 @@ nae_vhost_lend_switch(struct nae_vhost *vh, struct nae_channel *vf, int vid,
     atomic_store(&vh->lend, NAE_LEND_MOVING);
     if (!nae_channel_vhost_wait_idle(c, true)) {
         atomic_store(&vh->lend, NAE_LEND_NONE);
-        return EINTR;
+        return ECANCELED;
     }
     *bursts_us = time_usec() - start;
     for (int i = 0; i < 2; i++) {
@@ -1019,7 +1019,7 @@ nae_vhost_lend(struct nae_vhost *vh, struct nae_channel *vf, char **errp)
     nae_vhost_handover(vh, NAE_REQ_LEND);
     error = vh->req_error;
     memcpy(q, vh->req_q, sizeof q);
-    if (error == EINTR) {
+    if (error == ECANCELED) {
         nae_channel_vf_virtio_detach(vf);
         nae_stat_add_shared(&vh->n_lend_aborted, 1);
         *errp = xstrdup("a device event came first");
