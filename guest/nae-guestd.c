@@ -653,8 +653,12 @@ run_tap(void)
                 if (!error) {
                     connected = true;
                     nae_failover_session_reset(&hw.fo);
-                    guest_tap_configure(cfg.tap, g.mac, g.mtu);
-                    announce_start(g.mac);
+                    /* A guest that moved keeps its MAC, as a migrated VM
+                     * does, whatever its new port offers. */
+                    uint64_t mac = moved_socket ? announce.mac : g.mac;
+
+                    guest_tap_configure(cfg.tap, mac, g.mtu);
+                    announce_start(mac);
                     fprintf(stderr, "nae-guestd: connected to %s: %d "
                             "channel(s), features 0x%"PRIx64"\n", cfg.socket,
                             g.n_chans, g.chans[0].features);
