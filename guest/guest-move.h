@@ -23,9 +23,8 @@
  *   - the announcement a VM's QEMU sends on arrival: a RARP from the
  *     guest's MAC, which MAC learning and OVN's activation-strategy=rarp
  *     wait for;
- *   - the frames the old port delivered while both ports received, so
- *     that what the new one received as well is not delivered twice
- *     (struct guest_seen);
+ *   - the merge of both ports' frames while both receive, so that
+ *     nothing is lost or delivered twice (struct guest_merge);
  *   - the daemon's control socket, and its client side. */
 
 #include <stdbool.h>
@@ -42,23 +41,68 @@ size_t guest_rarp_frame(uint8_t frame[GUEST_RARP_LEN], uint64_t mac);
 /* A hash of a frame's bytes, gathered from 'iov'. */
 uint64_t guest_frame_hash(const struct iovec *iov, int n_iov);
 
-/* The last frames the old port delivered, while the new one may have
- * received copies of them, in order; and how far the new port's first
- * frames were found among them.  The copies a new port receives are a
- * prefix of what it gets: it begins to receive them at some frame of the
- * old port's, and they follow in the same order. */
-#define GUEST_SEEN_MAX 4096     /* A new port's rings hold fewer. */
-struct guest_seen {
-    uint64_t hash[GUEST_SEEN_MAX];      /* Frame 'i' at i % GUEST_SEEN_MAX. */
-    uint64_t n;             /* Frames recorded. */
-    uint64_t next;          /* While 'matching': the copy expected next. */
-    bool matching;          /* The new port's frames so far were copies. */
-    bool done;              /* A frame that is no copy came: no more. */
+/* Merging the two ports' receive streams while a guest moves.  The old
+ * port stays the guest's until the new one has shown that it gets the
+ * guest's traffic too: every frame the old one delivered in the last
+ * GUEST_MERGE_QUIET seconds also reached the new one (a copy, as under
+ * OVN's multi-chassis binding), or the old one went quiet (as a learning
+ * bridge moves the guest's MAC).  One frame on the new port proves
+ * little: a switch updates its cached flows one at a time, and one that
+ * still sends some flow to the old port (or drops it at the new one)
+ * would lose that flow if the guest left at the first frame.
+ *
+ * Meanwhile the old port's frames are delivered at once and the new
+ * port's are held, in order; the held ones the old port delivered as
+ * well are dropped.  When the guest leaves the old port it delivers what
+ * is still held, then the new port's frames, dropping the late copies of
+ * what the old one delivered.  Frames are told apart by a hash of their
+ * bytes (guest_frame_hash()). */
+#define GUEST_MERGE_FRAMES 4096         /* Frames remembered, each side. */
+#define GUEST_MERGE_HOLD_BYTES (4u << 20)
+#define GUEST_MERGE_MATCH_WAIT 0.02     /* s: for a copy to arrive. */
+#define GUEST_MERGE_QUIET 0.1           /* s: with no frame missed. */
+
+enum guest_merge_verdict {
+    GUEST_MERGE_DELIVER,    /* Deliver it now. */
+    GUEST_MERGE_HELD,       /* The merge keeps it: see guest_merge_next(). */
+    GUEST_MERGE_COPY,       /* A copy of a frame delivered already: drop. */
 };
 
-void guest_seen_init(struct guest_seen *);
-void guest_seen_add(struct guest_seen *, uint64_t hash);
-bool guest_seen_is_copy(struct guest_seen *, uint64_t hash);
+struct guest_merge;
+
+struct guest_merge *guest_merge_create(void);
+void guest_merge_destroy(struct guest_merge *);
+
+/* A frame the old port received: returns true if it is to be delivered,
+ * false if it is a copy of one delivered already. */
+bool guest_merge_old(struct guest_merge *, uint64_t hash, double now);
+
+/* A frame the new port received, with bytes in 'iov' and their hash. */
+enum guest_merge_verdict guest_merge_new(struct guest_merge *,
+                                         const struct iovec *iov, int n_iov,
+                                         uint64_t hash, double now);
+
+/* Whether the old port may be left: the new port received, and no frame
+ * of the old one's went missing on the new one for GUEST_MERGE_QUIET
+ * seconds, or the merge can hold no more. */
+bool guest_merge_ready(struct guest_merge *, double now);
+
+/* The old port is gone: guest_merge_next() then returns the frames still
+ * held, in order, each once, and guest_merge_new() holds no more. */
+void guest_merge_leave(struct guest_merge *);
+bool guest_merge_next(struct guest_merge *, const void **data, size_t *len);
+
+struct guest_merge_stats {
+    uint64_t old_frames;    /* Delivered from the old port. */
+    uint64_t copies;        /* Dropped as copies, both sides. */
+    uint64_t held;          /* Held from the new port. */
+    uint64_t missed;        /* Old frames, since the new port's first,
+                             * the new one had no copy of in
+                             * GUEST_MERGE_MATCH_WAIT seconds. */
+    bool full;              /* Left because the hold was full. */
+};
+void guest_merge_get_stats(const struct guest_merge *,
+                           struct guest_merge_stats *);
 
 /* The control socket: a Unix stream socket at 'path' (replaced if it
  * exists), non-blocking.  Returns the listening fd or -errno. */

@@ -219,31 +219,43 @@ tap_write(int tap_fd, const struct iovec *iov, int n_iov)
     }
 }
 
-/* While moving (see "Moving" below): the frames the old port delivers
- * are recorded in 'move_recording'; of the new port's first frames, those
- * the old one delivered already are dropped until 'move_dedup_until'. */
-static struct guest_seen *move_recording;
-static struct guest_seen *move_dedup;
-static double move_dedup_until;
+/* While moving (see "Moving" below): the merge of the old port's frames
+ * ('move_old') and the new one's, until every copy is in or
+ * 'move_merge_until'. */
+static struct guest_merge *move_merge;
+static const struct nae_guest *move_old;
+static double move_merge_until;
 static uint64_t move_copies_dropped;
 
-/* Whether the frame in 'iov' goes to the TAP interface. */
-static bool
-tap_wants(const struct iovec *iov)
+static void
+move_merge_end(void)
 {
-    if (move_recording) {
-        guest_seen_add(move_recording, guest_frame_hash(iov, 2));
-    } else if (move_dedup) {
-        if (guest_seen_is_copy(move_dedup, guest_frame_hash(iov, 2))) {
-            move_copies_dropped++;
-            return false;
-        }
-        if (move_dedup->done) {
-            free(move_dedup);
-            move_dedup = NULL;
-        }
+    struct guest_merge_stats st;
+
+    if (move_merge) {
+        guest_merge_get_stats(move_merge, &st);
+        move_copies_dropped += st.copies;
+        guest_merge_destroy(move_merge);
+        move_merge = NULL;
     }
-    return true;
+}
+
+/* Whether the frame in 'iov', which 'g' received, goes to the TAP
+ * interface now. */
+static bool
+tap_wants(const struct nae_guest *g, const struct iovec *iov)
+{
+    if (!move_merge) {
+        return true;
+    }
+
+    uint64_t hash = guest_frame_hash(iov, 2);
+
+    if (g == move_old) {
+        return guest_merge_old(move_merge, hash, now());
+    }
+    return guest_merge_new(move_merge, iov, 2, hash, now())
+           == GUEST_MERGE_DELIVER;
 }
 
 /* Moves frames from the device's rings to the TAP interface, at most
@@ -263,7 +275,7 @@ tap_from_rings(struct nae_guest *g, int tap_fd, const uint32_t *limit,
 
         for (uint32_t k = 0; k < max && n < 4 * BURST
                              && nae_guest_rx_peek(g, c, iov); k++) {
-            if (tap_wants(iov)) {
+            if (tap_wants(g, iov)) {
                 tap_write(tap_fd, iov, 2);
             }
             nae_guest_rx_release(g, c);
@@ -464,17 +476,20 @@ announce_run(struct nae_guest *g)
  * on receiving from the old one until the new one receives: under OVN's
  * multi-chassis binding, when the new chassis has seen the announcement
  * and sends the guest's traffic there too, as copies of what the old one
- * gets; on a learning bridge, at once.  Then it delivers what the old port
- * received last, detaches from it, and goes on with the new one, dropping
- * the new port's copies of what the old one delivered.  Nothing the guest
- * sends leaves from the old port after the announcement, or a learning
- * bridge would learn it back there.  The TAP interface, its MAC,
- * addresses and connections stay.  Nothing is lost as long as the switch
- * delivers to both ports for the duration, as OVN does while both chassis
- * are in requested-chassis, and the TAP queue holds what the guest sends
- * meanwhile. */
+ * gets; on a learning bridge, at once.  From then on the guest sends on
+ * the new port and receives on both, merged (struct guest_merge), until
+ * the new port has shown it gets all the guest's traffic: then it
+ * delivers what the old port received last, detaches from it, and goes on
+ * with the new one, dropping the new port's copies of what the old one
+ * delivered.  Nothing the guest sends leaves from the old port after the
+ * announcement, or a learning bridge would learn it back there.  The TAP
+ * interface, its MAC, addresses and connections stay.  Nothing is lost as
+ * long as the switch delivers to one port or the other for the duration,
+ * as OVN does while both chassis are in requested-chassis, and the TAP
+ * queue holds what the guest sends meanwhile. */
 #define MOVE_ACTIVATION_WAIT 3.0    /* s: for the new port to receive. */
 #define MOVE_TX_WAIT 0.5            /* s: for the old port to take ours. */
+#define MOVE_MERGE_WAIT 2.0         /* s: for the new port to get it all. */
 #define MOVE_DEDUP_WAIT 2.0         /* s: for copies still on their way. */
 
 static char *moved_socket;          /* cfg.socket after a move. */
@@ -496,10 +511,12 @@ rx_pending_any(struct nae_guest *g)
 static void
 move_to_port(struct nae_guest *g, int tap_fd, const char *path, int client)
 {
-    struct guest_seen *seen;
+    struct guest_merge_stats st;
     struct nae_guest new;
-    double start = now(), activated, waited;
-    uint64_t drained = 0;
+    double start = now(), activated, merged, waited;
+    uint64_t drained = 0, held = 0;
+    const void *frame;
+    size_t len;
     char reply[4096];
     bool more;
     int error;
@@ -516,16 +533,14 @@ move_to_port(struct nae_guest *g, int tap_fd, const char *path, int client)
                 strerror(error), cfg.socket);
         return;
     }
-    seen = malloc(sizeof *seen);
-    if (!seen) {
+    move_merge_end();
+    move_merge = guest_merge_create();
+    if (!move_merge) {
         nae_guest_close(&new);
         dprintf(client, "error: out of memory (still on %s)\n", cfg.socket);
         return;
     }
-    guest_seen_init(seen);
-    free(move_dedup);
-    move_dedup = NULL;
-    move_recording = seen;
+    move_old = g;
 
     /* From here on the TAP queue waits: what the guest sends next leaves
      * from the new port, after the announcement, or a learning switch
@@ -541,6 +556,7 @@ move_to_port(struct nae_guest *g, int tap_fd, const char *path, int client)
     /* Announced on the new port, received on the old one until the new
      * one receives. */
     announce_start(announce.mac);
+    bool old_gone = false;
     while (!stop && now() - start - waited < MOVE_ACTIVATION_WAIT) {
         announce_run(&new);
         if (rx_pending_any(&new)) {
@@ -548,7 +564,8 @@ move_to_port(struct nae_guest *g, int tap_fd, const char *path, int client)
         }
         int moved = tap_from_rings(g, tap_fd, NULL, &more);
         if (nae_guest_poll_ctl(g)) {
-            break;                      /* The old switch went away. */
+            old_gone = true;            /* The old switch went away. */
+            break;
         }
         if (!moved) {
             poll(NULL, 0, 1);
@@ -556,15 +573,39 @@ move_to_port(struct nae_guest *g, int tap_fd, const char *path, int client)
     }
     activated = now() - start - waited;
 
-    /* What the old port received last. */
+    /* Both receive; the guest sends on the new port. */
+    while (!stop && !old_gone && now() - start - waited - activated
+                                 < MOVE_MERGE_WAIT
+           && !guest_merge_ready(move_merge, now())) {
+        int moved = tap_from_rings(g, tap_fd, NULL, &more);
+
+        moved += tap_from_rings(&new, tap_fd, NULL, &more);
+        int sent = tap_to_device(&new, tap_fd);
+
+        moved += sent > 0 ? sent : 0;
+        announce_run(&new);
+        old_gone = nae_guest_poll_ctl(g);
+        if (!moved) {
+            poll(NULL, 0, 1);
+        }
+    }
+    merged = now() - start - waited - activated;
+
+    /* What the old port received last, then what the new one kept. */
     do {
         drained += tap_from_rings(g, tap_fd, NULL, &more);
     } while (more);
     nae_guest_close(g);
     *g = new;
-    move_recording = NULL;
-    move_dedup = seen;
-    move_dedup_until = now() + MOVE_DEDUP_WAIT;
+    move_old = NULL;
+    guest_merge_leave(move_merge);
+    while (guest_merge_next(move_merge, &frame, &len)) {
+        struct iovec iov = { .iov_base = (void *) frame, .iov_len = len };
+
+        tap_write(tap_fd, &iov, 1);
+        held++;
+    }
+    move_merge_until = now() + MOVE_DEDUP_WAIT;
     nae_failover_session_reset(&hw.fo);
     if (new.mac != announce.mac) {
         fprintf(stderr, "nae-guestd: %s offers MAC %012"PRIx64"; the TAP "
@@ -572,13 +613,20 @@ move_to_port(struct nae_guest *g, int tap_fd, const char *path, int client)
                 announce.mac);
     }
 
+    guest_merge_get_stats(move_merge, &st);
     snprintf(reply, sizeof reply, "ok: moved from %s to %s in %.1f ms (the "
              "old port took our last frames in %.1f ms%s; the new one "
-             "received %.1f ms after our announcement; %"PRIu64" frames "
-             "delivered from the old one at the end, %"PRIu64" "
-             "recorded)\n", cfg.socket, path, (now() - start) * 1e3,
-             waited * 1e3, tx_left ? ", not all" : "", activated * 1e3,
-             drained, seen->n);
+             "received %.1f ms after our announcement; both received for "
+             "%.1f ms%s; frames: %"PRIu64" from the old "
+             "port, %"PRIu64" of them at the end, %"PRIu64" held from the "
+             "new one, %"PRIu64" copies dropped, %"PRIu64" the new one "
+             "had no copy of in time)\n", cfg.socket, path,
+             (now() - start) * 1e3, waited * 1e3,
+             tx_left ? ", not all" : "", activated * 1e3, merged * 1e3,
+             st.full ? ", until the merge was full"
+             : old_gone ? ", until the old switch went away"
+             : merged >= MOVE_MERGE_WAIT ? ", the longest we wait" : "",
+             st.old_frames, drained, held, st.copies, st.missed);
     fputs(reply + 4, stderr);
     if (write(client, reply, strlen(reply)) < 0) {
         /* The asker went away; the move stands. */
@@ -684,9 +732,8 @@ run_tap(void)
             next_ctl = now() + 0.01;
             control_run(ctl_fd, &g, connected, tap_fd);
         }
-        if (move_dedup && now() > move_dedup_until) {
-            free(move_dedup);
-            move_dedup = NULL;
+        if (move_merge && now() > move_merge_until) {
+            move_merge_end();
         }
 
         if (nae_guest_poll_ctl(&g)) {

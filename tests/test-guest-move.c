@@ -15,8 +15,8 @@
  */
 
 /* Unit tests of what a process guest needs to move between ports
- * (guest/guest-move.c): its announcement, and which of the new port's
- * first frames are copies of what the old port delivered. */
+ * (guest/guest-move.c): its announcement, and the merge of the two
+ * ports' frames while both receive. */
 
 #include <config.h>
 #undef NDEBUG
@@ -30,99 +30,226 @@
 #include "packets.h"
 #include "util.h"
 
-/* The hash of a frame whose bytes are 'seq', 8 bytes. */
+/* Frame 'seq': 8 bytes of 'seq', then 'len' - 8 bytes of padding. */
+struct frame {
+    uint64_t seq;
+    struct iovec iov[2];
+    uint8_t pad[2048];
+};
+
+static struct frame *
+frame_make(struct frame *f, uint64_t seq, size_t len)
+{
+    f->seq = seq;
+    memset(f->pad, 0, sizeof f->pad);
+    f->iov[0] = (struct iovec) { .iov_base = &f->seq, .iov_len = 8 };
+    f->iov[1] = (struct iovec) { .iov_base = f->pad, .iov_len = len - 8 };
+    return f;
+}
+
 static uint64_t
 frame_hash(uint64_t seq)
 {
-    struct iovec iov = { .iov_base = &seq, .iov_len = sizeof seq };
+    struct frame f;
 
-    return guest_frame_hash(&iov, 1);
+    frame_make(&f, seq, 64);
+    return guest_frame_hash(f.iov, 2);
 }
 
-/* Records frames 'first'..'last' as delivered by the old port. */
-static void
-seen_range(struct guest_seen *s, uint64_t first, uint64_t last)
+static enum guest_merge_verdict
+merge_new(struct guest_merge *m, uint64_t seq, double now)
 {
-    for (uint64_t i = first; i <= last; i++) {
-        guest_seen_add(s, frame_hash(i));
+    struct frame f;
+
+    frame_make(&f, seq, 64);
+    return guest_merge_new(m, f.iov, 2, guest_frame_hash(f.iov, 2), now);
+}
+
+/* The frames guest_merge_next() gives back are 'first'..'last'. */
+static void
+expect_held(struct guest_merge *m, uint64_t first, uint64_t last)
+{
+    const void *data;
+    size_t len;
+
+    for (uint64_t seq = first; seq <= last; seq++) {
+        uint64_t got;
+
+        ovs_assert(guest_merge_next(m, &data, &len));
+        ovs_assert(len == 64);
+        memcpy(&got, data, sizeof got);
+        ovs_assert(got == seq);
     }
+    ovs_assert(!guest_merge_next(m, &data, &len));
 }
 
-/* The new port got copies from frame 7 on: 7..10 are dropped, 11 (which
- * the old port never delivered) and all after are delivered. */
-static void
-test_copies_then_new(void)
-{
-    struct guest_seen *s = xmalloc(sizeof *s);
+#define QUIET GUEST_MERGE_QUIET
+#define WAIT GUEST_MERGE_MATCH_WAIT
 
-    guest_seen_init(s);
-    seen_range(s, 1, 10);
-    for (uint64_t i = 7; i <= 10; i++) {
-        ovs_assert(guest_seen_is_copy(s, frame_hash(i)));
+/* A learning bridge: once it learns the guest on the new port, the old
+ * one gets nothing more.  The new port's frames are held until the old
+ * port was quiet for long enough, then given back in order. */
+static void
+test_learning_bridge(void)
+{
+    struct guest_merge *m = guest_merge_create();
+
+    for (uint64_t seq = 1; seq <= 5; seq++) {
+        ovs_assert(guest_merge_old(m, frame_hash(seq), 0.001 * seq));
     }
-    ovs_assert(!guest_seen_is_copy(s, frame_hash(11)));
-    ovs_assert(s->done);
-    /* Once a frame was new, nothing is dropped, even a repeat. */
-    ovs_assert(!guest_seen_is_copy(s, frame_hash(3)));
-    free(s);
+    ovs_assert(!guest_merge_ready(m, 0.5));    /* The new one got nothing. */
+    for (uint64_t seq = 6; seq <= 10; seq++) {
+        ovs_assert(merge_new(m, seq, 1.0) == GUEST_MERGE_HELD);
+    }
+    ovs_assert(!guest_merge_ready(m, 1.0 + QUIET / 2));
+    ovs_assert(guest_merge_ready(m, 1.0 + QUIET));
+    guest_merge_leave(m);
+    expect_held(m, 6, 10);
+    ovs_assert(merge_new(m, 11, 1.2) == GUEST_MERGE_DELIVER);
+
+    struct guest_merge_stats st;
+    guest_merge_get_stats(m, &st);
+    ovs_assert(st.old_frames == 5 && st.held == 5 && !st.copies);
+    ovs_assert(!st.missed && !st.full);     /* All before the new one. */
+    guest_merge_destroy(m);
 }
 
-/* No overlap (a learning bridge moved the traffic at once): the new port's
- * first frame is none of the old one's, and nothing is dropped. */
+/* OVN's multi-chassis binding: both ports get every frame, in either
+ * order.  Each is delivered once: the old port's at once, the new port's
+ * only if the old one never got it. */
 static void
-test_no_overlap(void)
+test_copies_both_ways(void)
 {
-    struct guest_seen *s = xmalloc(sizeof *s);
+    struct guest_merge *m = guest_merge_create();
+    double t = 0;
 
-    guest_seen_init(s);
-    seen_range(s, 1, 5);
-    ovs_assert(!guest_seen_is_copy(s, frame_hash(6)));
-    ovs_assert(!guest_seen_is_copy(s, frame_hash(7)));
-    free(s);
+    for (uint64_t seq = 1; seq <= 100; seq++, t += 0.002) {
+        if (seq % 2) {
+            ovs_assert(guest_merge_old(m, frame_hash(seq), t));
+            if (seq > 10) {
+                ovs_assert(merge_new(m, seq, t) == GUEST_MERGE_COPY);
+            }
+        } else {
+            if (seq > 10) {
+                ovs_assert(merge_new(m, seq, t) == GUEST_MERGE_HELD);
+            }
+            ovs_assert(guest_merge_old(m, frame_hash(seq), t));
+        }
+        guest_merge_ready(m, t);
+    }
+    ovs_assert(guest_merge_ready(m, t));
+    ovs_assert(merge_new(m, 101, t) == GUEST_MERGE_HELD);   /* Only here. */
+    guest_merge_leave(m);
+    expect_held(m, 101, 101);
 
-    /* Nothing recorded at all. */
-    s = xmalloc(sizeof *s);
-    guest_seen_init(s);
-    ovs_assert(!guest_seen_is_copy(s, frame_hash(1)));
-    free(s);
+    struct guest_merge_stats st;
+    guest_merge_get_stats(m, &st);
+    ovs_assert(st.old_frames == 100 && st.copies == 90 && st.held == 46);
+    guest_merge_destroy(m);
 }
 
-/* The copies stop matching midway (a frame the new port lost, or one the
- * old port never got): from there on everything is delivered. */
+/* A switch that still drops one flow at the new port (or sends it only to
+ * the old one) while another already arrives there: the old port stays
+ * until the missing flow's copies arrive too. */
 static void
-test_gap_ends_matching(void)
+test_stale_flow(void)
 {
-    struct guest_seen *s = xmalloc(sizeof *s);
+    struct guest_merge *m = guest_merge_create();
+    uint64_t seq = 1;
+    double t = 0;
 
-    guest_seen_init(s);
-    seen_range(s, 1, 10);
-    ovs_assert(guest_seen_is_copy(s, frame_hash(4)));
-    ovs_assert(guest_seen_is_copy(s, frame_hash(5)));
-    ovs_assert(!guest_seen_is_copy(s, frame_hash(7)));       /* 6 missing. */
-    ovs_assert(!guest_seen_is_copy(s, frame_hash(8)));
-    free(s);
+    /* Odd frames are flow X, even ones flow Y; the new port gets Y only
+     * for the first 0.5 s, then both. */
+    for (; t < 0.5; t += 0.002, seq++) {
+        ovs_assert(guest_merge_old(m, frame_hash(seq), t));
+        if (!(seq % 2)) {
+            ovs_assert(merge_new(m, seq, t) == GUEST_MERGE_COPY);
+        }
+        ovs_assert(!guest_merge_ready(m, t));
+    }
+    double both = t;
+    for (; !guest_merge_ready(m, t); t += 0.002, seq++) {
+        ovs_assert(guest_merge_old(m, frame_hash(seq), t));
+        ovs_assert(merge_new(m, seq, t) == GUEST_MERGE_COPY);
+        ovs_assert(t < both + WAIT + QUIET + 0.01);
+    }
+    ovs_assert(t >= both + QUIET);
+
+    struct guest_merge_stats st;
+    guest_merge_get_stats(m, &st);
+    ovs_assert(st.missed > 100 && !st.held);
+    guest_merge_destroy(m);
 }
 
-/* Only the last GUEST_SEEN_MAX frames are kept: a copy of an older one is
- * no longer recognised, a copy of a kept one is. */
+/* Copies the new port gets after the guest left the old one are dropped;
+ * what follows them is delivered. */
+static void
+test_late_copies(void)
+{
+    struct guest_merge *m = guest_merge_create();
+
+    for (uint64_t seq = 1; seq <= 3; seq++) {
+        ovs_assert(guest_merge_old(m, frame_hash(seq), 0));
+    }
+    ovs_assert(merge_new(m, 1, 0) == GUEST_MERGE_COPY);
+    guest_merge_leave(m);
+    expect_held(m, 1, 0);
+    ovs_assert(merge_new(m, 2, 0.01) == GUEST_MERGE_COPY);
+    ovs_assert(merge_new(m, 3, 0.01) == GUEST_MERGE_COPY);
+    ovs_assert(merge_new(m, 4, 0.01) == GUEST_MERGE_DELIVER);
+    ovs_assert(merge_new(m, 3, 0.01) == GUEST_MERGE_DELIVER);   /* Again. */
+    guest_merge_destroy(m);
+}
+
+/* A hold that fills delivers at once and asks the guest to leave; an old
+ * frame whose copy went that way is not delivered again. */
+static void
+test_hold_full(void)
+{
+    struct guest_merge *m = guest_merge_create();
+    struct frame f;
+    uint64_t seq;
+
+    for (seq = 1; ; seq++) {
+        frame_make(&f, seq, 2048);
+        enum guest_merge_verdict v
+            = guest_merge_new(m, f.iov, 2, guest_frame_hash(f.iov, 2), 0);
+        if (v != GUEST_MERGE_HELD) {
+            ovs_assert(v == GUEST_MERGE_DELIVER);
+            break;
+        }
+        ovs_assert(!guest_merge_ready(m, 0));
+    }
+    ovs_assert(seq - 1 == MIN(GUEST_MERGE_FRAMES,
+                              GUEST_MERGE_HOLD_BYTES / 2048));
+    ovs_assert(guest_merge_ready(m, 0));
+    ovs_assert(!guest_merge_old(m, guest_frame_hash(f.iov, 2), 0));
+    frame_make(&f, 1, 2048);
+    ovs_assert(guest_merge_old(m, guest_frame_hash(f.iov, 2), 0));
+
+    struct guest_merge_stats st;
+    guest_merge_get_stats(m, &st);
+    ovs_assert(st.full && st.copies == 2);
+    guest_merge_destroy(m);
+}
+
+/* The old port's frames are remembered GUEST_MERGE_FRAMES at a time: the
+ * copy of one forgotten is taken for a new frame. */
 static void
 test_window(void)
 {
-    struct guest_seen *s = xmalloc(sizeof *s);
-    uint64_t n = GUEST_SEEN_MAX + 100;
+    struct guest_merge *m = guest_merge_create();
+    uint64_t n = GUEST_MERGE_FRAMES + 100;
 
-    guest_seen_init(s);
-    seen_range(s, 1, n);
-    ovs_assert(!guest_seen_is_copy(s, frame_hash(50)));
-    free(s);
-
-    s = xmalloc(sizeof *s);
-    guest_seen_init(s);
-    seen_range(s, 1, n);
-    ovs_assert(guest_seen_is_copy(s, frame_hash(n - 1)));
-    ovs_assert(guest_seen_is_copy(s, frame_hash(n)));
-    ovs_assert(!guest_seen_is_copy(s, frame_hash(n + 1)));
-    free(s);
+    for (uint64_t seq = 1; seq <= n; seq++) {
+        ovs_assert(guest_merge_old(m, frame_hash(seq), 0));
+    }
+    ovs_assert(merge_new(m, 50, 0) == GUEST_MERGE_HELD);
+    ovs_assert(merge_new(m, n - GUEST_MERGE_FRAMES + 1, 0)
+               == GUEST_MERGE_COPY);
+    ovs_assert(merge_new(m, n, 0) == GUEST_MERGE_COPY);
+    ovs_assert(merge_new(m, n, 0) == GUEST_MERGE_HELD);     /* Matched. */
+    guest_merge_destroy(m);
 }
 
 /* The announcement is what QEMU sends for a VM: a broadcast RARP request
@@ -146,9 +273,11 @@ static void
 test_guest_move_main(int argc, char *argv[])
 {
     static const struct test_case tests[] = {
-        { "copies-then-new", test_copies_then_new },
-        { "no-overlap", test_no_overlap },
-        { "gap-ends-matching", test_gap_ends_matching },
+        { "learning-bridge", test_learning_bridge },
+        { "copies-both-ways", test_copies_both_ways },
+        { "stale-flow", test_stale_flow },
+        { "late-copies", test_late_copies },
+        { "hold-full", test_hold_full },
         { "window", test_window },
         { "rarp", test_rarp },
     };

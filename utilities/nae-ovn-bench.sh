@@ -182,8 +182,9 @@ move() {
     nae-guestd --control="$setup/guest-lp1.ctl" \
         --move="$setup/hv2/nae-lp1.sock" > move.out || true
     nae_ovn_wait_activated lp1 hv2 || echo "$0: lp1 not activated on hv2"
+    nae_ovn_as hv1 ovs-vsctl del-port lp1     # First: see docs/ovn.md.
+    ovn-nbctl --wait=hv sync
     ovn-nbctl lsp-set-options lp1 requested-chassis=hv2
-    nae_ovn_as hv1 ovs-vsctl del-port lp1
     for p in ping send-peer send-lp1; do
         while kill -0 "$(cat "$setup/$p.pid")" 2> /dev/null; do sleep 0.2; done
     done
@@ -266,8 +267,9 @@ vm_move() {
     done
     nae_ovn_wait_activated vm1 hv2 || echo "$0: vm1 not activated on hv2"
     $cmd --hmp $setup/vm1-mon.sock quit > /dev/null 2>&1 || true
+    nae_ovn_as hv1 ovs-vsctl del-port vm1     # First: see docs/ovn.md.
+    ovn-nbctl --wait=hv sync
     ovn-nbctl lsp-set-options vm1 requested-chassis=hv2
-    nae_ovn_as hv1 ovs-vsctl del-port vm1
     for p in ping send-peer; do
         while kill -0 "$(cat "$setup/$p.pid")" 2> /dev/null; do sleep 0.2; done
     done

@@ -28,7 +28,9 @@
  *                                              and at the end rewrites
  *                                              OUTFILE with "received N
  *                                              lost L dup D reordered R
- *                                              last S max_gap_us G") */
+ *                                              last S max_gap_us G"; on
+ *                                              stderr, the time and
+ *                                              numbers of each jump) */
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -214,6 +216,19 @@ recv_stream(int port, const char *outfile)
                 } else if (seen[seq / 8] & (1u << (seq % 8))) {
                     st.dup++;
                 } else {
+                    if ((long long int) seq > st.last + 1 && st.last >= 0) {
+                        /* Where a loss (or reordering) shows, in wall-clock
+                         * time to set beside the switches' logs. */
+                        struct timespec ts;
+                        struct tm tm;
+
+                        clock_gettime(CLOCK_REALTIME, &ts);
+                        gmtime_r(&ts.tv_sec, &tm);
+                        fprintf(stderr, "%02d:%02d:%02d.%03ld: %llu after "
+                                "%lld\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
+                                ts.tv_nsec / 1000000,
+                                (unsigned long long int) seq, st.last);
+                    }
                     if ((long long int) seq < st.last) {
                         st.reordered++;
                         fprintf(stderr, "%llu after %lld\n",
