@@ -12,7 +12,8 @@
 #   nae-channel-vf.*    its hardware kind: a VF through its representor
 #   nae-channel-vhost.* its VM kind: virtio queues through rte_vhost
 #   nae-path.*      the make-before-break path switch between channels
-#   nae-hold.*      frames kept for a VM that left by migration
+#   nae-hold.*      frames kept for a VM that left by migration, or comes
+#   nae-vring-peek.*  what a VM received last, from its receive ring
 #   nae-place.*     placement of scarce VFs over ports (a pure function)
 #   netdev-shared.* what the netdev classes share (rxqs, flags, counters)
 #   netdev-nae.*    the "nae" netdev class (glue over the above)
@@ -53,6 +54,8 @@ lib_libnae_la_SOURCES = \
 	lib/nae-stat.h \
 	lib/nae-vf-assign.c \
 	lib/nae-vf-assign.h \
+	lib/nae-vring-peek.c \
+	lib/nae-vring-peek.h \
 	lib/netdev-nae.c \
 	lib/netdev-nae.h \
 	lib/netdev-offload-nae.c \

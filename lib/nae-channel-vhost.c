@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <linux/virtio_net.h>
 
 #include <rte_mbuf.h>
@@ -33,6 +34,7 @@
 #include "nae-hold.h"
 #include "nae-mbuf.h"
 #include "nae-stat.h"
+#include "nae-vring-peek.h"
 #include "netdev.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/list.h"
@@ -72,6 +74,13 @@ COVERAGE_DEFINE(nae_vhost_take_back);
  * bridge's revalidation of the VM's flows after its announcement. */
 #define NAE_VHOST_HOLD_MS 2000
 #define NAE_VHOST_HOLD_MAX 1024
+
+/* A port that expects a VM by migration from another chassis
+ * (nae_vhost_set_arrival()) keeps the latest frames for it while QEMU
+ * copies it, up to this long, and tells them from those the VM received
+ * before by the last frames in its receive ring, up to this many. */
+#define NAE_VHOST_ARRIVAL_MS (10 * 60 * 1000)
+#define NAE_VHOST_ARRIVAL_SEEN 64
 
 struct nae_channel_vhost {
     struct nae_channel up;
@@ -145,8 +154,32 @@ struct nae_vhost {
     /* rte_vhost's index in each from-VM ring when the device started. */
     atomic_uint16_t start_avail[NAE_MAX_CHANNELS];
 
-    /* Frames for the VM after it left by migration. */
+    /* Frames for the VM after it left by migration, or before it comes
+     * (an arrival hold). */
     struct nae_hold hold;
+
+    /* A VM expected by migration from another chassis.  'arrival_wanted'
+     * and 'arrival_mac' (eth_addr_to_uint64()) are the port's options.
+     * When QEMU connects while no device runs, rte_vhost's thread starts
+     * an arrival hold ('arriving') and asks the PMD that polls queue
+     * pair 0 to announce the VM ('announce_*'); when the device starts it
+     * reads the hashes of the last frames the VM received into
+     * 'arrival_seen' (sorted, before it publishes 'vid'); the first burst
+     * to the running VM gives it what the hold kept after the last of
+     * them. */
+    atomic_bool arrival_wanted;
+    atomic_uint64_t arrival_mac;
+    atomic_bool arriving;
+    atomic_bool announcing;
+    atomic_llong announce_next;         /* msec. */
+    atomic_llong announce_until;        /* msec: the hold's end. */
+    atomic_uint announce_seq;           /* Sent since QEMU connected. */
+    uint64_t arrival_seen[NAE_VHOST_ARRIVAL_SEEN];
+    int n_arrival_seen;
+    atomic_uint64_t n_announced;
+    atomic_uint64_t arrival_copies;     /* Kept, but the VM had them. */
+    atomic_uint64_t arrival_delivered;
+    atomic_uint64_t arrival_unmatched;  /* No kept frame was the VM's. */
 
     /* Queue pair 0's rings lent to a VF.  'lend' is read by the data
      * path, which uses 'lend_vf' while it says NAE_LEND_LENT; both change
@@ -493,6 +526,58 @@ nae_vhost_with(int vid, void (*fn)(struct nae_vhost *, int vid, void *),
     return found;
 }
 
+/* The MAC of the VM a port expects. */
+static struct eth_addr
+nae_vhost_arrival_mac(struct nae_vhost *vh)
+{
+    struct eth_addr ea;
+    uint64_t mac;
+
+    atomic_read_relaxed(&vh->arrival_mac, &mac);
+    eth_addr_from_uint64(mac, &ea);
+    return ea;
+}
+
+static int
+nae_vhost_compare_u64(const void *a_, const void *b_)
+{
+    uint64_t a = *(const uint64_t *) a_, b = *(const uint64_t *) b_;
+
+    return a < b ? -1 : a > b;
+}
+
+static const void *
+nae_vhost_map(void *mem_, uint64_t gpa, uint64_t len)
+{
+    struct rte_vhost_memory *mem = mem_;
+    uint64_t mapped = len;
+    uintptr_t va = rte_vhost_va_from_guest_pa(mem, gpa, &mapped);
+
+    return va && mapped >= len ? (const void *) va : NULL;
+}
+
+/* Reads into 'arrival_seen' the hashes of the last frames the VM received
+ * where it ran before it came here by migration (nae-vring-peek.h), from
+ * its receive ring of queue pair 0. */
+static void
+nae_vhost_read_arrival(struct nae_vhost *vh, int vid, uint64_t features)
+{
+    struct rte_vhost_memory *mem = NULL;
+    struct rte_vhost_vring vr;
+    int n = 0;
+
+    if (!rte_vhost_get_vhost_vring(vid, NAE_VHOST_RXQ(0), &vr)
+        && !rte_vhost_get_mem_table(vid, &mem)) {
+        n = nae_vring_peek_received(vr.desc, vr.used, vr.size, features,
+                                    nae_vhost_map, mem, vh->arrival_seen,
+                                    NAE_VHOST_ARRIVAL_SEEN);
+    }
+    free(mem);
+    qsort(vh->arrival_seen, n, sizeof vh->arrival_seen[0],
+          nae_vhost_compare_u64);
+    vh->n_arrival_seen = n;
+}
+
 static void
 nae_vhost_device_up(struct nae_vhost *vh, int vid, void *arg OVS_UNUSED)
 {
@@ -521,6 +606,12 @@ nae_vhost_device_up(struct nae_vhost *vh, int vid, void *arg OVS_UNUSED)
         rte_vhost_get_vring_base(vid, NAE_VHOST_TXQ(i), &last_avail,
                                  &last_used);
         atomic_store_relaxed(&vh->start_avail[i], last_avail);
+    }
+    bool arriving;
+    atomic_read(&vh->arriving, &arriving);
+    if (arriving) {
+        nae_vhost_read_arrival(vh, vid, features);
+        atomic_store_relaxed(&vh->announcing, false);
     }
     atomic_store_relaxed(&vh->features, features);
     atomic_store_relaxed(&vh->n_queue_pairs, n_qp);
@@ -673,10 +764,42 @@ nae_vhost_features_changed(int vid, uint64_t features)
     return nae_vhost_with(vid, nae_vhost_features_change, &features) ? 0 : -1;
 }
 
+/* QEMU connected or went.  A port that expects a VM by migration keeps
+ * its traffic from QEMU's connection until the VM runs, and announces it
+ * now (OVN's activation-strategy=rarp then sends its traffic here too), not
+ * when the VM resumes: then what comes for it during QEMU's downtime is
+ * here. */
 static void
 nae_vhost_connection(struct nae_vhost *vh, int vid OVS_UNUSED, void *arg)
 {
-    atomic_store_relaxed(&vh->connected, *(bool *) arg);
+    bool up = *(bool *) arg, wanted, arriving;
+    int cur;
+
+    atomic_store_relaxed(&vh->connected, up);
+    atomic_read(&vh->arrival_wanted, &wanted);
+    atomic_read(&vh->arriving, &arriving);
+    atomic_read(&vh->vid, &cur);
+    if (up && wanted && cur < 0) {
+        struct eth_addr mac = nae_vhost_arrival_mac(vh);
+
+        nae_hold_start_arrival(&vh->hold, time_msec(), NAE_VHOST_ARRIVAL_MS);
+        atomic_store(&vh->arriving, true);
+        atomic_store_relaxed(&vh->announce_next, time_msec());
+        atomic_store_relaxed(&vh->announce_until,
+                             time_msec() + NAE_VHOST_ARRIVAL_MS);
+        atomic_store_relaxed(&vh->announce_seq, 0);
+        atomic_store(&vh->announcing, true);
+        VLOG_INFO("%s: QEMU connected for VM "ETH_ADDR_FMT" (migration "
+                  "destination): announcing it, keeping the latest %d "
+                  "frames for it until it runs", vh->owner,
+                  ETH_ADDR_ARGS(mac), NAE_VHOST_HOLD_MAX);
+    } else if (!up && arriving) {
+        atomic_store(&vh->arriving, false);
+        atomic_store(&vh->announcing, false);
+        nae_hold_stop(&vh->hold, NULL, NULL);
+        VLOG_INFO("%s: QEMU went before the VM ran here; frames kept for "
+                  "it dropped", vh->owner);
+    }
 }
 
 static int
@@ -853,6 +976,7 @@ nae_vhost_get_state(const struct nae_vhost *vh_, struct nae_vhost_state *st)
     atomic_read_relaxed(&vh->n_queue_pairs, &st->n_queue_pairs);
     st->sessions = nae_stat_get(&vh->sessions);
     st->holding = nae_hold_is_active(&vh->hold);
+    atomic_read_relaxed(&vh->arriving, &st->arriving);
     int lend;
     atomic_read(&vh->lend, &lend);
     st->lent = lend == NAE_LEND_LENT;
@@ -876,6 +1000,23 @@ nae_vhost_set_mempool(struct nae_vhost *vh, struct rte_mempool *mp,
         vh->chans[i].mp = mp;
         vh->chans[i].max_frame = max_frame;
     }
+}
+
+void
+nae_vhost_set_arrival(struct nae_vhost *vh, bool wanted, struct eth_addr mac)
+{
+    atomic_store_relaxed(&vh->arrival_mac, eth_addr_to_uint64(mac));
+    atomic_store(&vh->arrival_wanted, wanted);
+}
+
+bool
+nae_vhost_announcing(const struct nae_vhost *vh)
+{
+    bool announcing;
+
+    atomic_read_relaxed(&CONST_CAST(struct nae_vhost *, vh)->announcing,
+                        &announcing);
+    return announcing;
 }
 
 /* Ends a migration hold whose time is up.  Main thread, now and then. */
@@ -1192,8 +1333,21 @@ nae_channel_vhost_format(const struct nae_channel *chan, struct ds *s)
         ds_put_format(s, "\n    migration hold: kept %"PRIu64", handed over "
                       "%"PRIu64", lost %"PRIu64"%s", hs.held, hs.handed_over,
                       hs.lost, (!hs.active ? ""
+                                : hs.arrival ? " (keeping for the VM's "
+                                               "arrival)"
                                 : hs.claimed ? " (forwarding to the new port)"
                                 : " (keeping)"));
+        if (nae_stat_get(&c->vh->n_announced)) {
+            ds_put_format(s, "\n    arrival: announced %"PRIu64", older "
+                          "frames let go %"PRIu64", kept frames the VM had "
+                          "received before %"PRIu64" (dropped), delivered "
+                          "%"PRIu64", holds with none of the VM's frames "
+                          "%"PRIu64,
+                          nae_stat_get(&c->vh->n_announced), hs.let_go,
+                          nae_stat_get(&c->vh->arrival_copies),
+                          nae_stat_get(&c->vh->arrival_delivered),
+                          nae_stat_get(&c->vh->arrival_unmatched));
+        }
     }
 }
 
@@ -1330,6 +1484,67 @@ nae_channel_vhost_announced(struct nae_channel_vhost *c,
     }
 }
 
+/* Puts into empty 'pkt' the RARP QEMU announces a VM with ('mac' as
+ * sender and target).  Not compose_rarp(): it moves the data to the start
+ * of the buffer, and an mbuf then has no headroom for a tunnel header. */
+static void
+nae_vhost_put_rarp(struct dp_packet *pkt, struct eth_addr mac)
+{
+    struct eth_header *eth = dp_packet_put_uninit(pkt, sizeof *eth);
+    struct arp_eth_header *arp = dp_packet_put_zeros(pkt, sizeof *arp);
+
+    eth->eth_dst = eth_addr_broadcast;
+    eth->eth_src = mac;
+    eth->eth_type = htons(ETH_TYPE_RARP);
+    arp->ar_hrd = htons(ARP_HRD_ETHERNET);
+    arp->ar_pro = htons(ARP_PRO_IP);
+    arp->ar_hln = sizeof arp->ar_sha;
+    arp->ar_pln = sizeof arp->ar_spa;
+    arp->ar_op = htons(ARP_OP_RARP);
+    arp->ar_sha = mac;
+    arp->ar_tha = mac;
+    dp_packet_set_l3(pkt, arp);
+    pkt->packet_type = htonl(PT_ETH);
+}
+
+/* The PMD polling queue pair 0 of a port that expects a VM: if an
+ * announcement of it is due, makes it up in '*pkt' (a RARP from its MAC,
+ * what QEMU sends when the VM resumes) and returns true. */
+static bool
+nae_channel_vhost_announce(struct nae_channel_vhost *c,
+                           struct dp_packet **pkt)
+{
+    struct nae_vhost *vh = c->vh;
+    long long int now = time_msec(), next, until;
+    struct rte_mbuf *m;
+    unsigned int sent;
+
+    atomic_read_relaxed(&vh->announce_next, &next);
+    if (now < next) {
+        return false;
+    }
+    atomic_read_relaxed(&vh->announce_until, &until);
+    if (now >= until) {
+        atomic_store_relaxed(&vh->announcing, false);   /* Gave up. */
+        return false;
+    }
+    m = rte_pktmbuf_alloc(c->mp);
+    if (!m) {
+        return false;                   /* At the next poll. */
+    }
+    /* As QEMU's announce timer (at once, then 50, 100, 100, 100 ms apart),
+     * then every second until the VM runs, in case the chassis bound the
+     * port only later. */
+    atomic_read_relaxed(&vh->announce_seq, &sent);
+    atomic_store_relaxed(&vh->announce_seq, ++sent);
+    atomic_store_relaxed(&vh->announce_next,
+                         now + (sent == 1 ? 50 : sent <= 4 ? 100 : 1000));
+    nae_stat_add(&vh->n_announced, 1);
+    *pkt = CONTAINER_OF(m, struct dp_packet, mbuf);
+    nae_vhost_put_rarp(*pkt, nae_vhost_arrival_mac(vh));
+    return true;
+}
+
 static int
 nae_channel_vhost_rx_burst(struct nae_channel *chan, struct dp_packet **pkts,
                            int max)
@@ -1337,7 +1552,15 @@ nae_channel_vhost_rx_burst(struct nae_channel *chan, struct dp_packet **pkts,
     struct nae_channel_vhost *c = nae_channel_vhost_cast(chan);
     uint64_t bytes = 0;
     int vid, n, made_up, lend;
+    bool announcing;
 
+    if (!c->qp) {
+        atomic_read_relaxed(&c->vh->announcing, &announcing);
+        if (OVS_UNLIKELY(announcing)
+            && nae_channel_vhost_announce(c, pkts)) {
+            return 1;
+        }
+    }
     if (!nae_channel_vhost_enabled(c, NAE_VHOST_TXQ(c->qp))) {
         return 0;
     }
@@ -1486,13 +1709,48 @@ nae_channel_vhost_enqueue(struct nae_channel_vhost *c, int vid,
 struct nae_vhost_own {
     struct nae_channel_vhost *c;
     int vid;
+    bool arrival;               /* An arrival hold's frames. */
 };
+
+/* Of the frames an arrival hold kept for a VM that now runs here, drops
+ * those up to the last one the VM received before it came (its copies of
+ * what it got where it ran until then) and returns how many are left, at
+ * the front of 'pkts'. */
+static int
+nae_vhost_arrival_filter(struct nae_vhost *vh, struct dp_packet **pkts,
+                         int n)
+{
+    int last = -1;
+
+    for (int i = 0; i < n; i++) {
+        uint64_t h = nae_vring_frame_hash(dp_packet_data(pkts[i]),
+                                          dp_packet_size(pkts[i]));
+
+        if (bsearch(&h, vh->arrival_seen, vh->n_arrival_seen,
+                    sizeof h, nae_vhost_compare_u64)) {
+            last = i;
+        }
+    }
+    if (last < 0 && n) {
+        nae_stat_add_shared(&vh->arrival_unmatched, 1);
+    }
+    for (int i = 0; i <= last; i++) {
+        dp_packet_delete(pkts[i]);
+    }
+    memmove(pkts, pkts + last + 1, (n - last - 1) * sizeof *pkts);
+    nae_stat_add_shared(&vh->arrival_copies, last + 1);
+    nae_stat_add_shared(&vh->arrival_delivered, n - last - 1);
+    return n - last - 1;
+}
 
 static void
 nae_vhost_deliver_own(void *own_, struct dp_packet **pkts, int n)
 {
     struct nae_vhost_own *own = own_;
 
+    if (own->arrival) {
+        n = nae_vhost_arrival_filter(own->c->vh, pkts, n);
+    }
     nae_channel_vhost_enqueue(own->c, own->vid, pkts, n, false);
 }
 
@@ -1549,7 +1807,11 @@ nae_channel_vhost_tx_burst(struct nae_channel *chan, struct dp_packet **pkts,
          * unless the VM's new port claimed it. */
         struct nae_vhost_own own = { .c = c, .vid = vid };
 
+        atomic_read(&c->vh->arriving, &own.arrival);
         nae_hold_stop(&c->vh->hold, nae_vhost_deliver_own, &own);
+        if (own.arrival) {
+            atomic_store(&c->vh->arriving, false);
+        }
     }
     nae_channel_vhost_enqueue(c, vid, pkts, n_pkts, true);
     nae_channel_vhost_leave(c);

@@ -49,6 +49,7 @@
 #include <stdint.h>
 
 #include "nae-channel.h"
+#include "openvswitch/types.h"
 
 struct ds;
 struct rte_mempool;
@@ -64,6 +65,7 @@ struct nae_vhost_state {
     bool running;               /* The VM's driver started the device. */
     bool logging;               /* Dirty-page logging (QEMU migrates). */
     bool holding;               /* Left by migration: frames kept for it. */
+    bool arriving;              /* Expected by migration: frames kept. */
     int n_queue_pairs;          /* The device's, when running. */
     uint64_t features;          /* Negotiated virtio features. */
     uint64_t sessions;          /* Devices started since open. */
@@ -77,6 +79,23 @@ int nae_vhost_open(const char *owner, const char *server_path, bool tso,
                    nae_vhost_changed_cb *, void *aux, struct nae_vhost **vhp,
                    char **errp);
 void nae_vhost_close(struct nae_vhost *);
+
+/* Whether the port expects a VM, with 'mac', by live migration from
+ * another chassis (options:migration-destination): then, whenever QEMU
+ * connects while no device runs, the port announces the VM at once (a
+ * RARP, as QEMU sends when the VM resumes, so that OVN's
+ * activation-strategy=rarp sends the VM's traffic here as well as to the
+ * source), keeps the latest frames for it, and, when the VM runs, gives
+ * it those it had not received at the source (told by the last frames in
+ * its receive ring).  Only where the network keeps sending to the source
+ * too: on a learning bridge the announcement would take the VM's traffic
+ * from the source while it still runs there. */
+void nae_vhost_set_arrival(struct nae_vhost *, bool wanted,
+                           struct eth_addr mac);
+
+/* Whether the PMD polling queue pair 0 has announcements to send, while
+ * the VM does not run yet: the port's rxq 0 is to be polled. */
+bool nae_vhost_announcing(const struct nae_vhost *);
 
 void nae_vhost_get_state(const struct nae_vhost *, struct nae_vhost_state *);
 void nae_vhost_run(struct nae_vhost *);

@@ -18,6 +18,8 @@
 
 #include "nae-hold.h"
 
+#include <string.h>
+
 #include "dp-packet.h"
 #include "nae-channel.h"
 #include "nae-stat.h"
@@ -81,12 +83,14 @@ nae_hold_init(struct nae_hold *hold, size_t max)
     hold->guest_mac = eth_addr_zero;
     hold->claimed_mac = eth_addr_zero;
     hold->to = NULL;
+    hold->arrival = false;
     hold->n = 0;
     hold->max = max;
     hold->pkts = xcalloc(max, sizeof *hold->pkts);
     atomic_init(&hold->held, 0);
     atomic_init(&hold->handed_over, 0);
     atomic_init(&hold->lost, 0);
+    atomic_init(&hold->let_go, 0);
 }
 
 /* No thread uses 'hold' any more. */
@@ -100,19 +104,36 @@ nae_hold_destroy(struct nae_hold *hold)
     free(hold->pkts);
 }
 
-/* The guest, which sent from 'guest_mac' on this port, left it by
- * migration at 'now': keep frames for it for 'ms' milliseconds. */
-void
-nae_hold_start(struct nae_hold *hold, struct eth_addr guest_mac,
-               long long int now, int ms)
+static void
+nae_hold_start__(struct nae_hold *hold, struct eth_addr guest_mac,
+                 long long int now, int ms, bool arrival)
 {
     ovs_spin_lock(&hold->lock);
     nae_hold_end(hold);
     hold->until = now + ms;
     hold->guest_mac = guest_mac;
     hold->claimed_mac = eth_addr_zero;
+    hold->arrival = arrival;
     atomic_store_relaxed(&hold->active, true);
     ovs_spin_unlock(&hold->lock);
+}
+
+/* The guest, which sent from 'guest_mac' on this port, left it by
+ * migration at 'now': keep frames for it for 'ms' milliseconds. */
+void
+nae_hold_start(struct nae_hold *hold, struct eth_addr guest_mac,
+               long long int now, int ms)
+{
+    nae_hold_start__(hold, guest_mac, now, ms, false);
+}
+
+/* A guest is expected here by migration: from 'now', for up to 'ms'
+ * milliseconds, keep the latest frames for it (the older ones are the
+ * likelier to have reached it where it runs now). */
+void
+nae_hold_start_arrival(struct nae_hold *hold, long long int now, int ms)
+{
+    nae_hold_start__(hold, eth_addr_zero, now, ms, true);
 }
 
 /* The guest is back on this port ('own' delivers to it) or the port goes
@@ -168,11 +189,13 @@ nae_hold_get_stats(const struct nae_hold *hold_, struct nae_hold_stats *st)
 
     ovs_spin_lock(&hold->lock);
     atomic_read_relaxed(&hold->active, &st->active);
+    st->arrival = hold->arrival;
     st->claimed = hold->to != NULL;
     ovs_spin_unlock(&hold->lock);
     st->held = nae_stat_get(&hold->held);
     st->handed_over = nae_stat_get(&hold->handed_over);
     st->lost = nae_stat_get(&hold->lost);
+    st->let_go = nae_stat_get(&hold->let_go);
 }
 
 bool
@@ -204,6 +227,28 @@ nae_hold_send(struct nae_hold *hold, struct dp_packet **pkts, int n,
         k = nae_hold_filter(hold, pkts, n, hold->claimed_mac);
         n = 0;
     } else {
+        if (hold->arrival) {
+            /* The oldest make room: this burst's first ones if it alone is
+             * too large, then kept ones. */
+            size_t too_many = n > (int) hold->max ? n - hold->max : 0;
+            size_t drop;
+
+            for (size_t i = 0; i < too_many; i++) {
+                dp_packet_delete(pkts[i]);
+            }
+            pkts += too_many;
+            n -= too_many;
+            drop = hold->n + n > hold->max ? hold->n + n - hold->max : 0;
+            for (size_t i = 0; i < drop; i++) {
+                dp_packet_delete(hold->pkts[i]);
+            }
+            memmove(hold->pkts, hold->pkts + drop,
+                    (hold->n - drop) * sizeof *hold->pkts);
+            hold->n -= drop;
+            if (too_many + drop) {
+                nae_stat_add_shared(&hold->let_go, too_many + drop);
+            }
+        }
         while (k < n && hold->n < hold->max) {
             hold->pkts[hold->n++] = pkts[k++];
         }
@@ -244,7 +289,8 @@ nae_hold_claim(struct nae_hold *hold, struct eth_addr mac,
         return false;
     }
     ovs_spin_lock(&hold->lock);
-    if (nae_hold_is_active(hold) && !hold->to && now < hold->until) {
+    if (nae_hold_is_active(hold) && !hold->to && !hold->arrival
+        && now < hold->until) {
         mine = eth_addr_equals(hold->guest_mac, mac);
         for (size_t i = 0; !mine && i < hold->n; i++) {
             mine = nae_hold_is_for(hold->pkts[i], mac);

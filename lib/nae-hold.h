@@ -35,6 +35,11 @@
  * Only frames addressed to the MAC QEMU announces are handed over, so a
  * hold never gives a VM what the bridge did not mean for it.
  *
+ * An arrival hold is the other end's (nae_hold_start_arrival()): a port
+ * that expects a VM by migration from another chassis, which receives
+ * copies of the VM's traffic while the VM still runs there, keeps the
+ * latest of them until the VM runs here; nobody else claims it.
+ *
  * Threads: any data path thread sends into a hold; the thread that polls
  * the new port claims it; the control path starts, stops and expires it.
  * All take the hold's spinlock, held only for a copy of pointers, except
@@ -61,21 +66,25 @@ struct nae_hold {
     struct eth_addr guest_mac;  /* What the guest sent from, on its port. */
     struct eth_addr claimed_mac;
     struct nae_channel *to;     /* The guest's new port, once claimed. */
+    bool arrival;               /* Keeps the latest; never claimed. */
     size_t n, max;
     struct dp_packet **pkts;    /* Kept frames, oldest first. */
 
     atomic_uint64_t held;       /* Frames kept. */
     atomic_uint64_t handed_over;  /* Delivered at the guest's new port. */
     atomic_uint64_t lost;       /* Full, ended, or not for the guest. */
+    atomic_uint64_t let_go;     /* Arrival: older ones, to make room. */
 };
 
 /* Counters and state, for the port's statistics and "nae/show". */
 struct nae_hold_stats {
     bool active;
+    bool arrival;
     bool claimed;
     uint64_t held;
     uint64_t handed_over;
     uint64_t lost;
+    uint64_t let_go;
 };
 
 /* Control path. */
@@ -83,6 +92,7 @@ void nae_hold_init(struct nae_hold *, size_t max);
 void nae_hold_destroy(struct nae_hold *);
 void nae_hold_start(struct nae_hold *, struct eth_addr guest_mac,
                     long long int now, int ms);
+void nae_hold_start_arrival(struct nae_hold *, long long int now, int ms);
 void nae_hold_stop(struct nae_hold *,
                    void (*own)(void *aux, struct dp_packet **, int n),
                    void *aux);

@@ -141,6 +141,8 @@ struct netdev_nae {
     int requested_mtu OVS_GUARDED;
     int requested_n_chans OVS_GUARDED;
     uint64_t max_guest_mem OVS_GUARDED;     /* Bytes; for new sessions. */
+    bool migration_destination OVS_GUARDED; /* A VM port's: see
+                                             * nae_vhost_set_arrival(). */
     bool dp_resync OVS_GUARDED;         /* Guest session changed state. */
     bool dp_running OVS_GUARDED;        /* 'rings' drive a started device. */
     uint64_t vm_seen OVS_GUARDED;       /* The VM state run() last saw. */
@@ -759,6 +761,7 @@ netdev_nae_set_config(struct netdev *netdev, const struct smap *args,
     const char *vhost = smap_get(args, "vhost-server-path");
     const char *mac_s = smap_get(args, "mac");
     const char *hw = smap_get(args, "hw-channel");
+    bool arrival = smap_get_bool(args, "migration-destination", false);
     int hw_priority = smap_get_int(args, "hw-priority", 0);
     int hw_quota = smap_get_int(args, "hw-flow-quota",
                                 NAE_OFFLOAD_DEFAULT_QUOTA);
@@ -803,6 +806,12 @@ netdev_nae_set_config(struct netdev *netdev, const struct smap *args,
     if (vhost && socket && socket[0]) {
         *errp = xasprintf("%s: options:socket is a process guest's and "
                           "options:vhost-server-path a VM's; set one", name);
+        goto error;
+    }
+    if (arrival && (!vhost || !mac_s)) {
+        *errp = xasprintf("%s: migration-destination is a VM port's "
+                          "(options:vhost-server-path) and announces the "
+                          "VM's MAC: set options:mac to it", name);
         goto error;
     }
     if (hw && hw[0]) {
@@ -897,6 +906,11 @@ netdev_nae_set_config(struct netdev *netdev, const struct smap *args,
         VLOG_INFO("%s: guest socket %s, %d channel(s)", name,
                   dev->socket_path, n_chans);
     }
+    if (dev->vhost) {
+        dev->migration_destination = arrival;
+        nae_vhost_set_arrival(dev->vhost, arrival,
+                              mac_s ? mac : eth_addr_zero);
+    }
 out:
     ovs_mutex_unlock(&dev->mutex);
     free(path);
@@ -920,6 +934,9 @@ netdev_nae_get_config(const struct netdev *netdev, struct smap *args)
     if (dev->socket_path) {
         smap_add(args, dev->vhost ? "vhost-server-path" : "socket",
                  dev->socket_path);
+    }
+    if (dev->migration_destination) {
+        smap_add(args, "migration-destination", "true");
     }
     if (dev->hw_devargs) {
         smap_add(args, "hw-channel", dev->hw_devargs);
@@ -1195,6 +1212,8 @@ netdev_nae_rxq_enabled(struct netdev_rxq *rxq)
     struct netdev_nae *dev = netdev_nae_cast(rxq->netdev);
 
     return ((rxq->queue_id == 0 && dev->path.hw)
+            || (rxq->queue_id == 0 && dev->vhost
+                && nae_vhost_announcing(dev->vhost))
             || (rxq->queue_id < dev->n_chans
                 && nae_channel_link(dev->chans[rxq->queue_id])));
 }
@@ -1568,6 +1587,8 @@ nae_guest_state(const struct netdev_nae *dev)
         nae_vhost_get_state(dev->vhost, &st);
         return (st.running && st.logging ? "running (migrating)"
                 : st.running ? "running"
+                : st.arriving ? "connected (keeping frames for the VM "
+                                "migrating here)"
                 : st.holding ? "migrated (frames kept for its new port)"
                 : st.connected ? "connected"
                 : "disconnected");

@@ -87,6 +87,7 @@ tests_ovstest_SOURCES = \
 	tests/test-nae-path.c \
 	tests/test-nae-place.c \
 	tests/test-nae-rxtx.c \
+	tests/test-nae-vring-peek.c \
 	tests/test-splitio.c \
 	tests/test-dpi.c \
 	tests/dpi-frame.h \

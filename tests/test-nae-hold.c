@@ -254,6 +254,46 @@ test_forget(void)
     nae_hold_destroy(&hold);
 }
 
+/* An arrival hold keeps the latest frames (the oldest make room), is
+ * claimed by nobody, and gives what it kept to its own port. */
+static void
+test_arrival(void)
+{
+    struct nae_hold hold;
+    struct fake_chan own, to;
+
+    fake_init(&own);
+    fake_init(&to);
+    nae_hold_init(&hold, 4);
+    nae_hold_start_arrival(&hold, 0, 60000);
+    for (uint32_t seq = 1; seq <= 6; seq++) {
+        send1(&hold, guest, seq, seq);
+    }
+    ovs_assert(!nae_hold_claim(&hold, guest, &to.up, 10));
+    nae_hold_stop(&hold, own_deliver, &own);
+    ovs_assert(!to.n);
+    ovs_assert(own.n == 4 && own.seq[0] == 3 && own.seq[3] == 6);
+    check_stats(&hold, 6, 4, 0);
+
+    struct nae_hold_stats st;
+    nae_hold_get_stats(&hold, &st);
+    ovs_assert(st.let_go == 2 && st.arrival && !st.active);
+
+    /* A burst larger than the hold: its latest frames stay. */
+    struct dp_packet *pkts[6];
+
+    fake_init(&own);
+    nae_hold_start_arrival(&hold, 100, 60000);
+    send1(&hold, guest, 10, 100);
+    for (int i = 0; i < 6; i++) {
+        pkts[i] = frame(guest, 20 + i);
+    }
+    nae_hold_send(&hold, pkts, 6, 101);
+    nae_hold_stop(&hold, own_deliver, &own);
+    ovs_assert(own.n == 4 && own.seq[0] == 22 && own.seq[3] == 25);
+    nae_hold_destroy(&hold);
+}
+
 static void
 test_nae_hold_main(int argc, char *argv[])
 {
@@ -263,6 +303,7 @@ test_nae_hold_main(int argc, char *argv[])
         { "bounds", test_bounds },
         { "back-home", test_back_home },
         { "forget", test_forget },
+        { "arrival", test_arrival },
     };
 
     test_run(argc, argv, tests, ARRAY_SIZE(tests));

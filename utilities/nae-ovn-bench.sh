@@ -219,8 +219,12 @@ move
 # and sends it 200 datagrams/s.
 vm_move() {
     local kind=$1 type=nae cmd="python3 $srcdir/tests/nae-vm-cmd.py"
-    [ $kind = nae ] || type=dpdkvhostuserclient
-    setup vm-$kind system hv1 hv2 hv3
+    # A nae destination expects the VM: it announces it when the incoming
+    # QEMU connects and keeps its traffic (ovs-nae(7)).
+    local dst_opts="options:migration-destination=true"
+    dst_opts="$dst_opts options:mac=52:54:00:09:00:01"
+    [ $kind = nae ] || type=dpdkvhostuserclient dst_opts=
+    setup vm-$kind afxdp hv1 hv2 hv3
     guest hv3 peer 3
     ovn-nbctl lsp-add ls1 vm1 -- lsp-set-addresses vm1 \
         "52:54:00:09:00:01 10.0.0.1"
@@ -243,7 +247,7 @@ vm_move() {
         activation-strategy=rarp
     nae_ovn_as hv2 ovs-vsctl add-port br-int vm1 -- set Interface vm1 \
         type=$type options:vhost-server-path=$setup/vm1-dst.sock \
-        external_ids:iface-id=vm1
+        external_ids:iface-id=vm1 $dst_opts
     (cd "$setup" && sh "$srcdir/utilities/nae-vm-qemu.sh" "$image" vm1dst \
         $setup/vm1-dst.sock 52:54:00:09:00:01 10.0.0.1/24 "" "" \
         -incoming unix:$setup/migrate.sock > vm1dst-qemu.log 2>&1 &
@@ -251,6 +255,10 @@ vm_move() {
     on_exit "kill \$(cat $setup/vm1dst-qemu.pid)"
     sleep 2
     ovn-nbctl --wait=hv sync
+    if [ $kind = nae ]; then
+        nae_ovn_wait_activated vm1 hv2 \
+            || echo "$0: vm1 not activated on hv2 before the migration"
+    fi
     ns peer ping -q -c 3 -i 0.2 -W 3 10.0.0.1 > /dev/null || true
 
     $cmd $setup/vm1-cmd.sock 'for f in max default; do echo 4194304 > /proc/sys/net/core/rmem_$f; done' > /dev/null

@@ -10,7 +10,8 @@ EXTRA_DIST += \
 	tests/fuzz/fuzz-dpi-tcp.c \
 	tests/fuzz/fuzz-dpi-util.h \
 	tests/fuzz/fuzz-esw.c \
-	tests/fuzz/fuzz-esw-virtio.c
+	tests/fuzz/fuzz-esw-virtio.c \
+	tests/fuzz/fuzz-vring-peek.c
 CLEANFILES += $(FUZZ_TARGETS)
 
 FUZZ_TARGETS = \
@@ -20,7 +21,8 @@ FUZZ_TARGETS = \
 	tests/fuzz/fuzz-dpi \
 	tests/fuzz/fuzz-dpi-tcp \
 	tests/fuzz/fuzz-esw \
-	tests/fuzz/fuzz-esw-virtio
+	tests/fuzz/fuzz-esw-virtio \
+	tests/fuzz/fuzz-vring-peek
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined $(OVS_DPDK_CFLAGS)
 # (Plain variables, not automake programs: automake cannot switch
@@ -85,6 +87,12 @@ tests/fuzz/fuzz-esw-virtio: $(srcdir)/tests/fuzz/fuzz-esw-virtio.c \
 		$(srcdir)/emunic/esw-virtio.c
 	@$(MKDIR_P) tests/fuzz
 	$(AM_V_GEN)$(CLANG) $(FUZZ_CFLAGS) -I$(srcdir)/emunic -o $@ $^
+
+# A VM's receive ring as a migration destination reads it.
+tests/fuzz/fuzz-vring-peek: $(srcdir)/tests/fuzz/fuzz-vring-peek.c \
+		$(srcdir)/lib/nae-vring-peek.c
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_GEN)$(FUZZ_LINK) -o $@ $^ $(FUZZ_LIBS) $(OVS_VSWITCHD_LDFLAGS)
 
 # Runs every target for FUZZ_SECONDS; fails on the first crash.
 fuzz: $(FUZZ_TARGETS)
