@@ -7,6 +7,7 @@ dist_noinst_SCRIPTS += \
 	utilities/nae-bench.sh \
 	utilities/nae-vm-failover-bench.sh \
 	utilities/nae-ovn-bench.sh \
+	utilities/nae-tcp-bench.sh \
 	utilities/nae-ovn-lib.sh \
 	utilities/nae-vm-image.sh \
 	utilities/nae-vm-migrate-bench.sh \
@@ -25,7 +26,18 @@ bench: all
 	$(SHELL) $(srcdir)/utilities/nae-bench.sh \
 		--builddir=$(abs_builddir) --ovs-builddir=$(OVS_BUILDDIR) \
 		--ovs-srcdir=$(OVS_SRCDIR) $(BENCHFLAGS)
+	$(SHELL) $(srcdir)/utilities/nae-tcp-bench.sh \
+		--builddir=$(abs_builddir) --ovs-builddir=$(OVS_BUILDDIR) \
+		--ovs-srcdir=$(OVS_SRCDIR) $(TCP_BENCHFLAGS)
 .PHONY: bench
+
+# TCP between two guests' kernel stacks (iperf3): nae ports vs OVS veth
+# ports with userspace TSO vs a kernel veth pair.
+bench-tcp: all
+	$(SHELL) $(srcdir)/utilities/nae-tcp-bench.sh \
+		--builddir=$(abs_builddir) --ovs-builddir=$(OVS_BUILDDIR) \
+		--ovs-srcdir=$(OVS_SRCDIR) $(BENCHFLAGS)
+.PHONY: bench-tcp
 
 # Split I/O: splitio vs kernel TCP vs OVS userspace vxlan, and the block
 # device vs its backing file used locally, plain and encrypted.
