@@ -33,6 +33,12 @@ bench_cleanup() {
     fi
 }
 
+# median N...: the median of its arguments.
+median() {
+    printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1}
+        END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+}
+
 # bench_svg_bars DATA TITLE UNIT > FILE.svg: a grouped bar chart of DATA,
 # lines of "GROUP SERIES VALUE" (GROUP and SERIES without spaces; groups
 # and series in the order they first appear), values in UNIT.  Plain SVG,

@@ -161,11 +161,6 @@ run_hw() {
         --vf-rx="$bench/net_nae_esw0-vf1" --pkt-size="$1"
 }
 
-# median N...: the median of its arguments.
-median() {
-    printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1}
-        END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
-}
 range() {
     printf '%s\n' "$@" | sort -g | awk 'NR == 1 {lo = $1} {hi = $1}
         END {printf "%.2f-%.2f", lo / 1e6, hi / 1e6}'

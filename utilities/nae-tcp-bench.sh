@@ -144,12 +144,6 @@ print("%.2f %d" % (d["end"]["sum_received"]["bits_per_second"] / 1e9,
         "$bench/iperf.json"
 }
 
-# median N...: the median of its arguments.
-median() {
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-        END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
 declare -A gbps retr
 paths="nae ovs-tso kernel"
 for r in $(seq "$rounds"); do

@@ -115,10 +115,6 @@ round() {
     echo "${down:-?} ${sent:-0} $(( ${sent:-0} - ${recv:-0} )) ${udp%/*} ${udp#*/}"
 }
 
-median() {
-    printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1}
-        END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
-}
 
 {
     echo "ovs-nae VM migration benchmark: $(ovs-vswitchd --version | head -1)"
