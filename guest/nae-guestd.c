@@ -219,9 +219,9 @@ tap_write(int tap_fd, const struct iovec *iov, int n_iov)
     }
 }
 
-/* While moving (see "Moving" below): the merge of the old port's frames
- * ('move_old') and the new one's, until every copy is in or
- * 'move_merge_until'. */
+/* While moving (see "Moving" below) and until 'move_merge_until' after:
+ * the merge of the old port's frames ('move_old', while attached) and the
+ * new one's. */
 static struct guest_merge *move_merge;
 static const struct nae_guest *move_old;
 static double move_merge_until;
