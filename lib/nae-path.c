@@ -21,6 +21,7 @@
 #include "nae-path.h"
 
 #include "coverage.h"
+#include "dp-packet.h"
 #include "nae-channel.h"
 #include "openvswitch/vlog.h"
 #include "util.h"
@@ -29,6 +30,9 @@ VLOG_DEFINE_THIS_MODULE(nae_path);
 
 COVERAGE_DEFINE(nae_path_switch);
 COVERAGE_DEFINE(nae_path_timeout);
+COVERAGE_DEFINE(nae_path_rx_stashed);
+
+BUILD_ASSERT_DECL(NAE_PATH_STASH_MAX >= NETDEV_MAX_BURST);
 
 void
 nae_path_init(struct nae_path_machine *m, const char *name,
@@ -301,5 +305,55 @@ nae_path_rx_hw(struct nae_path_machine *m, struct dp_packet **pkts, int max)
 
         atomic_compare_exchange_strong(&m->rx_hold, &expected, NAE_HOLD_OFF);
     }
+    return n;
+}
+
+int
+nae_path_rx_sw(struct nae_path_machine *m, struct nae_path_stash *stash,
+               struct nae_channel *sw, struct dp_packet **pkts, int max)
+{
+    int hold, n;
+
+    if (nae_path_sw_rx_held(m)) {
+        return 0;
+    }
+    if (OVS_UNLIKELY(stash->n)) {
+        /* What we read as the hold came on: now behind the hardware
+         * channel's frames, and ahead of anything newer on the rings. */
+        n = MIN(stash->n, max);
+        memcpy(pkts, stash->pkts, n * sizeof *pkts);
+        stash->n -= n;
+        memmove(stash->pkts, stash->pkts + n, stash->n * sizeof *pkts);
+        return n;
+    }
+    n = nae_channel_rx_burst(sw, pkts, MIN(max, NAE_PATH_STASH_MAX));
+    if (!n) {
+        return 0;
+    }
+    /* Our look at the hold and this read are two steps.  A thread
+     * descheduled between them can wake after a switch off the VF began
+     * and the guest acked it: then these are frames it sent on the rings
+     * after its last VF frames, which may still be queued on the hardware
+     * channel.  Keep them until that queue has drained (the hold is off
+     * again). */
+    atomic_read_explicit(&m->rx_hold, &hold, memory_order_acquire);
+    if (OVS_UNLIKELY(hold != NAE_HOLD_OFF)) {
+        memcpy(stash->pkts, pkts, n * sizeof *pkts);
+        stash->n = n;
+        COVERAGE_INC(nae_path_rx_stashed);
+        return 0;
+    }
+    return n;
+}
+
+int
+nae_path_stash_clear(struct nae_path_stash *stash)
+{
+    int n = stash->n;
+
+    for (int i = 0; i < n; i++) {
+        dp_packet_delete(stash->pkts[i]);
+    }
+    stash->n = 0;
     return n;
 }

@@ -41,10 +41,10 @@
  * 'struct nae_path_ops', and time only through its callers: the unit tests
  * (tests/test-nae-path.c) drive it with a fake channel class.
  *
- * Threads: nae_path_rx_hw(), nae_path_sw_rx_held() and nae_path_tx_on_hw()
- * are the data path (PMD threads); everything else is the main thread,
- * under the owner's lock.  'hw' changes only while no data path thread
- * uses the port. */
+ * Threads: nae_path_rx_hw(), nae_path_rx_sw(), nae_path_sw_rx_held() and
+ * nae_path_tx_on_hw() are the data path (PMD threads); everything else is
+ * the main thread, under the owner's lock.  'hw' changes only while no data
+ * path thread uses the port. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -171,6 +171,24 @@ bool nae_path_retry_pending(const struct nae_path_machine *,
  * software receive once that channel is drained.  Returns how many. */
 int nae_path_rx_hw(struct nae_path_machine *, struct dp_packet **pkts,
                    int max);
+
+/* Frames a software channel gave nae_path_rx_sw() as the hold came on,
+ * kept until it is off.  One per software channel, used only by the thread
+ * that polls it. */
+#define NAE_PATH_STASH_MAX 32
+struct nae_path_stash {
+    struct dp_packet *pkts[NAE_PATH_STASH_MAX];
+    int n;
+};
+
+/* Data path.  Receives from software channel 'sw' into 'pkts' unless its
+ * receive is held, frames stashed in 'stash' first.  Returns how many. */
+int nae_path_rx_sw(struct nae_path_machine *, struct nae_path_stash *,
+                   struct nae_channel *sw, struct dp_packet **pkts, int max);
+
+/* Frees what 'stash' holds (no data path thread may be using it) and
+ * returns how many frames that dropped. */
+int nae_path_stash_clear(struct nae_path_stash *);
 
 static inline bool
 nae_path_sw_rx_held(struct nae_path_machine *m)

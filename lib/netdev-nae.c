@@ -118,6 +118,9 @@ struct netdev_nae {
 
     /* Read by PMD threads; written only in reconfigure(), see above. */
     struct nae_channel *chans[NAE_MAX_CHANNELS];    /* 'n_chans' of them. */
+    /* Per channel, touched only by the thread polling its rxq: frames read
+     * as the path machine's hold came on (nae_path_rx_sw()). */
+    struct nae_path_stash rx_stash[NAE_MAX_CHANNELS];
     struct nae_channel_ring *rings;     /* A process guest's channels. */
     struct nae_vhost *vhost;            /* A VM's, or NULL. */
     int n_chans;
@@ -391,6 +394,7 @@ static void
 netdev_nae_free_chans(struct netdev_nae *dev)
 {
     for (int i = 0; i < dev->n_chans; i++) {
+        nae_path_stash_clear(&dev->rx_stash[i]);
         nae_channel_close(dev->chans[i]);
         dev->chans[i] = NULL;
     }
@@ -1238,10 +1242,10 @@ netdev_nae_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch,
     if (rxq->queue_id == 0 && dev->path.hw) {
         n = nae_path_rx_hw(&dev->path, batch->packets, NETDEV_MAX_BURST);
     }
-    if (!n && OVS_LIKELY(rxq->queue_id < dev->n_chans)
-        && !nae_path_sw_rx_held(&dev->path)) {
-        n = nae_channel_rx_burst(dev->chans[rxq->queue_id],
-                                 batch->packets, NETDEV_MAX_BURST);
+    if (!n && OVS_LIKELY(rxq->queue_id < dev->n_chans)) {
+        n = nae_path_rx_sw(&dev->path, &dev->rx_stash[rxq->queue_id],
+                           dev->chans[rxq->queue_id], batch->packets,
+                           NETDEV_MAX_BURST);
     }
     if (!n) {
         return EAGAIN;

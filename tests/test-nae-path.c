@@ -35,7 +35,10 @@
 
 #define FAKE_QUEUE 64
 
-/* A hardware channel: a queue of frames the guest sent on it. */
+struct fake_port;
+
+/* A channel (the hardware one, or the rings): a queue of frames the guest
+ * sent on it. */
 struct fake_chan {
     struct nae_channel up;
     bool link;
@@ -43,12 +46,19 @@ struct fake_chan {
     struct dp_packet *queue[FAKE_QUEUE];
     int head, tail;
     int n_tx;
+
+    /* Called as a read starts, for what happens meanwhile elsewhere. */
+    void (*on_rx)(struct fake_port *);
+    struct fake_port *port;
 };
 
 /* Everything the machine drives, as a port would give it. */
 struct fake_port {
     struct nae_path_machine m;
     struct fake_chan hw;
+    struct fake_chan ring;              /* Ring 0, polled by rxq 0 too. */
+    struct nae_path_stash stash;
+    long long int now;                  /* For 'on_rx' hooks. */
     bool guest;                 /* Has a session. */
     uint32_t ack;               /* Its last acknowledged generation. */
 
@@ -89,6 +99,12 @@ fake_rx_burst(struct nae_channel *chan, struct dp_packet **pkts, int max)
     struct fake_chan *f = fake_chan_cast(chan);
     int n = 0;
 
+    if (f->on_rx) {
+        void (*on_rx)(struct fake_port *) = f->on_rx;
+
+        f->on_rx = NULL;
+        on_rx(f->port);
+    }
     while (n < max && f->head != f->tail) {
         pkts[n++] = f->queue[f->head++ % FAKE_QUEUE];
     }
@@ -187,12 +203,18 @@ frame_seq(const struct dp_packet *pkt)
     return seq;
 }
 
+static void
+chan_send(struct fake_chan *f, uint32_t seq)
+{
+    ovs_assert(f->tail - f->head < FAKE_QUEUE);
+    f->queue[f->tail++ % FAKE_QUEUE] = frame(seq);
+}
+
 /* The guest sends 'seq' on its VF. */
 static void
 vf_send(struct fake_port *p, uint32_t seq)
 {
-    ovs_assert(p->hw.tail - p->hw.head < FAKE_QUEUE);
-    p->hw.queue[p->hw.tail++ % FAKE_QUEUE] = frame(seq);
+    chan_send(&p->hw, seq);
 }
 
 static void
@@ -201,6 +223,10 @@ port_init(struct fake_port *p)
     memset(p, 0, sizeof *p);
     p->hw.up.class = &fake_class;
     p->hw.link = true;
+    p->hw.port = p;
+    p->ring.up.class = &fake_class;
+    p->ring.link = true;
+    p->ring.port = p;
     p->guest = true;
     nae_path_init(&p->m, "p", &fake_ops, p);
     nae_path_attach(&p->m, &p->hw.up);
@@ -270,24 +296,27 @@ test_to_hw(void)
     ovs_assert(p.m.n_switches == 1 && p.m.last_gap_us == 50000);
 }
 
-/* Collects what the port's rxq 0 hands OVS in one poll: the hardware
- * channel first, the rings (frames 'ring' from 'ring_next' on, up to
- * 'ring_end') unless held. */
+/* Collects what the port's rxq 0 hands OVS in one poll, as netdev-nae's
+ * does: the hardware channel first, else the rings, which the guest has
+ * filled with frames from '*ring_next' up to 'ring_end'. */
 static int
 poll_rxq0(struct fake_port *p, uint32_t *ring_next, uint32_t ring_end,
           uint32_t *out, int n_out)
 {
     struct dp_packet *pkts[2];
-    int n = nae_path_rx_hw(&p->m, pkts, ARRAY_SIZE(pkts));
+    int n;
 
+    while (*ring_next < ring_end) {
+        chan_send(&p->ring, (*ring_next)++);
+    }
+    n = nae_path_rx_hw(&p->m, pkts, ARRAY_SIZE(pkts));
+    if (!n) {
+        n = nae_path_rx_sw(&p->m, &p->stash, &p->ring.up, pkts,
+                           ARRAY_SIZE(pkts));
+    }
     for (int i = 0; i < n; i++) {
         out[n_out++] = frame_seq(pkts[i]);
         dp_packet_delete(pkts[i]);
-    }
-    if (!n && !nae_path_sw_rx_held(&p->m)) {
-        while (*ring_next < ring_end) {
-            out[n_out++] = (*ring_next)++;
-        }
     }
     return n_out;
 }
@@ -332,6 +361,62 @@ test_to_sw_order(void)
     ovs_assert(out[3] == 4);
     for (int i = 0; i < 3; i++) {
         ovs_assert(out[i] == i + 1 && out[4 + i] == 10 + i);
+    }
+}
+
+/* While the PMD, which found the rings not held, is descheduled before it
+ * reads them: a switch off the VF starts, the guest's last VF frames (1-3)
+ * reach the hardware channel, it acks, we see the ack, and it sends 10 and
+ * 11 on the rings.  The PMD's read then returns 10 and 11; they must still
+ * come after 1-3, and before 12. */
+static void
+descheduled_meanwhile(struct fake_port *p)
+{
+    nae_path_run(&p->m, false, p->now);
+    ovs_assert(p->m.switching && nae_path_sw_rx_held(&p->m));
+    for (uint32_t seq = 1; seq <= 3; seq++) {
+        vf_send(p, seq);
+    }
+    guest_acks(p);
+    nae_path_run(&p->m, false, p->now + 100);
+    ovs_assert(!p->m.switching && p->m.path == NAE_PATH_SW);
+    chan_send(&p->ring, 10);
+    chan_send(&p->ring, 11);
+}
+
+static void
+test_to_sw_descheduled(void)
+{
+    uint32_t out[32], ring_next = 12;
+    struct fake_port p;
+    int n = 0;
+
+    port_on_hw(&p, 0);
+    p.now = 100;
+    p.ring.on_rx = descheduled_meanwhile;
+    n = poll_rxq0(&p, &ring_next, 12, out, n);
+    ovs_assert(n == 0 && p.stash.n == 2);
+    for (int i = 0; i < 6; i++) {
+        n = poll_rxq0(&p, &ring_next, 13, out, n);
+    }
+    ovs_assert(n == 6 && !p.stash.n && !nae_path_sw_rx_held(&p.m));
+    ovs_assert(out[0] == 1 && out[1] == 2 && out[2] == 3);
+    ovs_assert(out[3] == 10 && out[4] == 11 && out[5] == 12);
+
+    /* A port torn down with frames stashed frees them. */
+    p.ring.on_rx = NULL;
+    nae_path_run(&p.m, true, 300);
+    guest_acks(&p);
+    nae_path_run(&p.m, true, 310);
+    ovs_assert(p.m.path == NAE_PATH_HW);
+    p.now = 400;
+    p.ring.on_rx = descheduled_meanwhile;
+    ring_next = 12;
+    poll_rxq0(&p, &ring_next, 12, out, 0);
+    ovs_assert(p.stash.n == 2 && nae_path_stash_clear(&p.stash) == 2);
+    ovs_assert(!p.stash.n);
+    while (p.hw.head != p.hw.tail) {
+        dp_packet_delete(p.hw.queue[p.hw.head++ % FAKE_QUEUE]);
     }
 }
 
@@ -593,6 +678,7 @@ test_nae_path_main(int argc, char *argv[])
     static const struct test_case tests[] = {
         { "to-hw", test_to_hw },
         { "to-sw-order", test_to_sw_order },
+        { "to-sw-descheduled", test_to_sw_descheduled },
         { "lost-ack", test_lost_ack },
         { "sw-no-timeout", test_sw_no_timeout },
         { "stale-ack", test_stale_ack },
