@@ -12,10 +12,10 @@ import os
 import signal
 import socket
 import struct
-
-SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)
 import sys
 import time
+
+SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)   # Linux's value.
 
 
 def send(host, port, rate, seconds):
