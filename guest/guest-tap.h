@@ -20,11 +20,28 @@
 /* The TAP interface through which a guest daemon (nae-guestd,
  * splitio-guestd) gives the guest's kernel its virtual NIC. */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Opens (creating if needed) TAP interface 'name', non-blocking, without
  * packet information headers.  Returns the fd or -1 (error printed). */
 int guest_tap_open(const char *name);
+
+/* The same, with a virtio-net header (struct virtio_net_hdr, 10 bytes)
+ * before every frame read or written (IFF_VNET_HDR), so that the kernel
+ * can hand over and take frames with checksums left to complete and TCP
+ * frames larger than the MTU, as it does with a virtio-net NIC. */
+int guest_tap_open_vnet(const char *name);
+
+/* Tells the kernel which offloads the frames written to a vnet TAP 'fd'
+ * may carry, which are also those it may send through it: 'csum' partial
+ * checksums, 'tso' TCP frames over IPv4 and IPv6 larger than the MTU.
+ * Returns 0 or an errno value (printed). */
+int guest_tap_set_offload(int fd, bool csum, bool tso);
+
+/* Bounds the TSO frames the kernel sends through 'name' to 'size' bytes
+ * (its gso_max_size).  Returns 0 or an errno value (printed). */
+int guest_tap_set_gso_max_size(const char *name, uint32_t size);
 
 /* Gives 'name' the MAC 'mac' (48 bits, most significant first) and MTU
  * 'mtu' (if non-zero), and brings it up.  Errors are printed. */

@@ -461,8 +461,23 @@ nae_guest_open(struct nae_guest *g, const char *path,
     if (opts->n_channels > 0 && opts->n_channels < g->n_chans) {
         g->n_chans = opts->n_channels;
     }
-    /* A buffer holds a whole frame of the device's MTU. */
+    /* A buffer holds a whole frame of the device's MTU, or a TSO frame if
+     * both sides want TSO (channels share one offer: channel 0's
+     * tells). */
     g->buf_size = g->mtu + 18 <= 2048 ? 2048 : NAE_MAX_FRAME_LEN;
+    if (g->opts.features & NAE_F_TSO) {
+        uint64_t offered;
+
+        if ((error = nae_guest_cfg_write(g, NAE_CFG_Q_SEL, 2, 0))
+            || (error = nae_guest_cfg_read(g, NAE_CFG_Q_FEATURES, 8,
+                                           &offered))) {
+            goto fail;
+        }
+        if ((offered & (NAE_F_CSUM | NAE_F_TSO))
+            == (NAE_F_CSUM | NAE_F_TSO)) {
+            g->buf_size = NAE_MAX_TSO_FRAME;
+        }
+    }
     g->mem_size = round_up(g->n_chans * nae_guest_chan_bytes(
                                g->opts.ring_size, g->buf_size), 4096);
     if ((error = nae_guest_share_memory(g))) {
@@ -618,30 +633,93 @@ nae_guest_tx_room(struct nae_guest *g, int chan)
 int
 nae_guest_tx(struct nae_guest *g, int chan, const void *frame, size_t len)
 {
+    return nae_guest_tx_offload(g, chan, frame, len, NULL);
+}
+
+/* The same, with the offloads 'ol' (NULL: none) the channel negotiated
+ * (EINVAL if it did not). */
+int
+nae_guest_tx_offload(struct nae_guest *g, int chan, const void *frame,
+                     size_t len, const struct nae_guest_offload *ol)
+{
+    size_t room;
+    void *buf = nae_guest_tx_buf(g, chan, &room);
+
+    if (!buf) {
+        return EAGAIN;
+    }
+    if (len > room) {
+        return EMSGSIZE;
+    }
+    memcpy(buf, frame, len);
+    return nae_guest_tx_commit(g, chan, len, ol);
+}
+
+/* The buffer of channel 'chan''s next free transmit slot, with room for
+ * '*room' bytes, for a frame to be put straight into it (read from a TAP
+ * interface, say); NULL if the ring is full.  nae_guest_tx_commit()
+ * queues what was put there. */
+void *
+nae_guest_tx_buf(struct nae_guest *g, int chan, size_t *room)
+{
     struct nae_guest_chan *c = &g->chans[chan];
-    uint32_t slot;
+
+    if (c->tx.tail - c->tx.done > c->tx.mask) {
+        nae_guest_tx_reclaim(g, c);
+        if (c->tx.tail - c->tx.done > c->tx.mask) {
+            return NULL;
+        }
+    }
+    *room = g->buf_size < UINT16_MAX ? g->buf_size : UINT16_MAX;
+    return c->tx.bufs + (size_t) (c->tx.tail & c->tx.mask) * g->buf_size;
+}
+
+/* Queues the 'len'-byte frame put into the buffer nae_guest_tx_buf() just
+ * returned for 'chan', with offloads 'ol' (NULL: none).  Returns 0,
+ * EMSGSIZE, or EINVAL for offloads the channel did not negotiate. */
+int
+nae_guest_tx_commit(struct nae_guest *g, int chan, size_t len,
+                    const struct nae_guest_offload *ol)
+{
+    struct nae_guest_chan *c = &g->chans[chan];
+    uint32_t slot = c->tx.tail & c->tx.mask;
 
     if (len > g->buf_size || len > UINT16_MAX) {
         return EMSGSIZE;
     }
-    if (c->tx.tail - c->tx.done > c->tx.mask) {
-        nae_guest_tx_reclaim(g, c);
-        if (c->tx.tail - c->tx.done > c->tx.mask) {
-            return EAGAIN;
-        }
+    if (ol && ((ol->command & NAE_CMD_CSUM && !(c->features & NAE_F_CSUM))
+               || (ol->command & NAE_CMD_TSO
+                   && !(c->features & NAE_F_TSO)))) {
+        return EINVAL;
     }
-    slot = c->tx.tail & c->tx.mask;
-    memcpy(c->tx.bufs + (size_t) slot * g->buf_size, frame, len);
 
     struct nae_desc *d = &c->tx.desc[slot];
     d->header_addr = 0;
     d->header_len = 0;
     d->data_addr = c->tx.bufs_gpa + (uint64_t) slot * g->buf_size;
     d->length = len;
-    d->command = NAE_CMD_NONE;
+    d->command = ol ? ol->command : NAE_CMD_NONE;
+    d->mss = ol ? ol->mss : 0;
+    d->csum_start = ol ? ol->csum_start : 0;
+    d->csum_offset = ol ? ol->csum_offset : 0;
     d->status = NAE_DESC_PENDING;
     c->tx.tail++;
     return 0;
+}
+
+/* The offloads the switch left to the driver on the frame
+ * nae_guest_rx_peek() last returned on 'chan'. */
+void
+nae_guest_rx_offload(const struct nae_guest *g, int chan,
+                     struct nae_guest_offload *ol)
+{
+    const struct nae_guest_chan *c = &g->chans[chan];
+    const struct nae_desc *d = &c->rx.desc[c->rx.done & c->rx.mask];
+
+    ol->command = d->command & (NAE_CMD_CSUM | NAE_CMD_TSO);
+    ol->mss = d->mss;
+    ol->csum_start = d->csum_start;
+    ol->csum_offset = d->csum_offset;
 }
 
 void

@@ -108,6 +108,22 @@ int nae_guest_request(struct nae_guest *, struct nae_msg *, int fd,
 
 int nae_guest_tx(struct nae_guest *, int chan, const void *frame,
                  size_t len);
+
+/* A frame's offloads, as its descriptor carries them (NAE_F_CSUM,
+ * NAE_F_TSO; see nae-abi.h). */
+struct nae_guest_offload {
+    uint16_t command;       /* NAE_CMD_CSUM, NAE_CMD_TSO. */
+    uint16_t mss;
+    uint16_t csum_start;
+    uint16_t csum_offset;
+};
+int nae_guest_tx_offload(struct nae_guest *, int chan, const void *frame,
+                         size_t len, const struct nae_guest_offload *);
+void *nae_guest_tx_buf(struct nae_guest *, int chan, size_t *room);
+int nae_guest_tx_commit(struct nae_guest *, int chan, size_t len,
+                        const struct nae_guest_offload *);
+void nae_guest_rx_offload(const struct nae_guest *, int chan,
+                          struct nae_guest_offload *);
 void nae_guest_tx_flush(struct nae_guest *, int chan);
 int nae_guest_tx_room(struct nae_guest *, int chan);
 bool nae_guest_tx_idle(struct nae_guest *);

@@ -45,6 +45,7 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/virtio_net.h>
 
 #include "esw-vf-guest.h"
 #include "guest-move.h"
@@ -61,6 +62,7 @@ static struct {
     const char *control;        /* Control socket, or NULL. */
     const char *move_to;        /* Client mode: ask the daemon to move. */
     bool vf;                    /* Follow the switch onto VFs. */
+    bool no_offload;            /* No checksum or TSO offload. */
     struct nae_guest_options gopts;
 } cfg;
 
@@ -95,6 +97,8 @@ usage(void)
            "  --ring-size=N       descriptors per ring (default: 1024)\n"
            "  --no-split          do not negotiate split header buffers\n"
            "  --no-notify         do not negotiate interrupts (poll)\n"
+           "  --no-offload        do not negotiate checksum offload and "
+           "TSO\n"
            "  --vf                also drive the VF the switch hands over "
            "with its\n"
            "                      path events, and follow it between the "
@@ -117,6 +121,7 @@ parse_options(int argc, char *argv[])
         {"ring-size", required_argument, NULL, 'r'},
         {"no-split", no_argument, NULL, 'S'},
         {"no-notify", no_argument, NULL, 'N'},
+        {"no-offload", no_argument, NULL, 'O'},
         {"pidfile", required_argument, NULL, 'P'},
         {"vf", no_argument, NULL, 'V'},
         {"control", required_argument, NULL, 'C'},
@@ -141,6 +146,7 @@ parse_options(int argc, char *argv[])
         case 'r': cfg.gopts.ring_size = atoi(optarg); break;
         case 'S': cfg.gopts.features &= ~NAE_F_SPLIT_HEADER; break;
         case 'N': cfg.gopts.features &= ~NAE_F_NOTIFY; break;
+        case 'O': cfg.no_offload = true; break;
         case 'P': cfg.pidfile = optarg; break;
         case 'C': cfg.control = optarg; break;
         case 'M': cfg.move_to = optarg; break;
@@ -154,6 +160,13 @@ parse_options(int argc, char *argv[])
         default:
             exit(EXIT_FAILURE);
         }
+    }
+    if (cfg.no_offload || cfg.vf || cfg.control) {
+        /* The emulated VF takes no offloads: a TAP that handed over large
+         * frames could not follow the switch onto it.  Nor do the frames a
+         * move holds (guest-move.h) keep theirs. */
+        cfg.no_offload = true;
+        cfg.gopts.features &= ~(NAE_F_CSUM | NAE_F_TSO);
     }
     if (!cfg.gopts.ring_size) {
         /* The kernel hands a TAP reader bursts of TCP segments; a deeper
@@ -211,11 +224,126 @@ hw_dump_counters(void)
 /* A full or vanished TAP queue drops, as a NIC would; counted. */
 static uint64_t tap_drops;
 
+/* Frames the TAP handed over that the device cannot carry (larger than
+ * its buffers, or offloads it did not negotiate); counted. */
+static uint64_t tap_refused;
+
+/* Whether the TAP carries virtio-net headers (guest_tap_open_vnet()): the
+ * kernel's checksum and TSO offloads, mapped to the device's. */
+static bool tap_vnet;
+
+/* Largest frame a TAP read can return; a longer one would be cut. */
+#define TAP_MAX_FRAME (NAE_MAX_TSO_FRAME + 512)
+
 static void
-tap_write(int tap_fd, const struct iovec *iov, int n_iov)
+tap_write(int tap_fd, const struct virtio_net_hdr *vh,
+          const struct iovec *iov, int n_iov)
 {
-    if (writev(tap_fd, iov, n_iov) < 0) {
+    static const struct virtio_net_hdr none;
+    struct iovec all[3];
+    int n = 0;
+
+    if (tap_vnet) {
+        all[n++] = (struct iovec) { .iov_base = (void *) (vh ? vh : &none),
+                                    .iov_len = sizeof *vh };
+    }
+    for (int i = 0; i < n_iov; i++) {
+        all[n++] = iov[i];
+    }
+    if (writev(tap_fd, all, n) < 0) {
         tap_drops++;
+    }
+}
+
+/* Reads one frame from the TAP into 'frame' (room for 'max' bytes) and its
+ * virtio-net header, zeroed without one, into '*vh'.  Returns its length,
+ * or 0 or -1 if there is none, as read() does. */
+static ssize_t
+tap_read(int tap_fd, struct virtio_net_hdr *vh, void *frame, size_t max)
+{
+    memset(vh, 0, sizeof *vh);
+    if (!tap_vnet) {
+        return read(tap_fd, frame, max);
+    }
+
+    struct iovec iov[2] = {
+        { .iov_base = vh, .iov_len = sizeof *vh },
+        { .iov_base = frame, .iov_len = max },
+    };
+    ssize_t n = readv(tap_fd, iov, 2);
+
+    if (n < (ssize_t) sizeof *vh) {
+        return n < 0 ? n : 0;
+    }
+    return n - sizeof *vh;
+}
+
+/* The device's offloads for a frame the kernel handed over with 'vh'.
+ * Returns false for one the device cannot carry (UDP fragmentation
+ * offload, say, which we never enable). */
+static bool
+tap_vnet_to_nae(const struct virtio_net_hdr *vh,
+                struct nae_guest_offload *ol)
+{
+    memset(ol, 0, sizeof *ol);
+    if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+        ol->command = NAE_CMD_CSUM;
+        ol->csum_start = vh->csum_start;
+        ol->csum_offset = vh->csum_offset;
+    }
+    switch (vh->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) {
+    case VIRTIO_NET_HDR_GSO_NONE:
+        return true;
+    case VIRTIO_NET_HDR_GSO_TCPV4:
+    case VIRTIO_NET_HDR_GSO_TCPV6:
+        ol->command |= NAE_CMD_TSO;
+        ol->mss = vh->gso_size;
+        return (ol->command & NAE_CMD_CSUM) != 0;
+    default:
+        return false;
+    }
+}
+
+/* Byte 'ofs' of the frame in 'iov' (header buffer, then data), or 0. */
+static uint8_t
+frame_byte(const struct iovec iov[2], size_t ofs)
+{
+    for (int i = 0; i < 2; i++) {
+        if (ofs < iov[i].iov_len) {
+            return ((const uint8_t *) iov[i].iov_base)[ofs];
+        }
+        ofs -= iov[i].iov_len;
+    }
+    return 0;
+}
+
+/* The virtio-net header for a frame in 'iov' that the switch delivered
+ * with offloads 'ol' left to us: the kernel completes them. */
+static void
+tap_nae_to_vnet(const struct nae_guest_offload *ol, const struct iovec iov[2],
+                struct virtio_net_hdr *vh)
+{
+    memset(vh, 0, sizeof *vh);
+    if (ol->command & NAE_CMD_CSUM) {
+        vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+        vh->csum_start = ol->csum_start;
+        vh->csum_offset = ol->csum_offset;
+    }
+    if (ol->command & NAE_CMD_TSO) {
+        size_t type_ofs = 12;
+        uint16_t type;
+
+        type = frame_byte(iov, type_ofs) << 8 | frame_byte(iov, type_ofs + 1);
+        if (type == 0x8100 || type == 0x88a8) {
+            type_ofs += 4;
+            type = (frame_byte(iov, type_ofs) << 8
+                    | frame_byte(iov, type_ofs + 1));
+        }
+        vh->gso_type = (type == 0x86dd ? VIRTIO_NET_HDR_GSO_TCPV6
+                        : VIRTIO_NET_HDR_GSO_TCPV4);
+        vh->gso_size = ol->mss;
+        vh->hdr_len = (ol->csum_start
+                       + (frame_byte(iov, ol->csum_start + 12) >> 4) * 4);
     }
 }
 
@@ -276,7 +404,12 @@ tap_from_rings(struct nae_guest *g, int tap_fd, const uint32_t *limit,
         for (uint32_t k = 0; k < max && n < 4 * BURST
                              && nae_guest_rx_peek(g, c, iov); k++) {
             if (tap_wants(g, iov)) {
-                tap_write(tap_fd, iov, 2);
+                struct nae_guest_offload ol;
+                struct virtio_net_hdr vh;
+
+                nae_guest_rx_offload(g, c, &ol);
+                tap_nae_to_vnet(&ol, iov, &vh);
+                tap_write(tap_fd, &vh, iov, 2);
             }
             nae_guest_rx_release(g, c);
             n++;
@@ -303,7 +436,7 @@ tap_from_vf(int tap_fd, uint32_t max, bool *more)
            && (len = hw.fo.ops->recv(hw.fo.vf, frame, sizeof frame))) {
         struct iovec iov = { .iov_base = frame, .iov_len = len };
 
-        tap_write(tap_fd, &iov, 1);
+        tap_write(tap_fd, NULL, &iov, 1);
         hw.vf_rx++;
         n++;
     }
@@ -348,13 +481,14 @@ static int
 tap_to_vf(int tap_fd)
 {
     static uint8_t frame[NAE_MAX_FRAME_LEN];
+    struct virtio_net_hdr vh;
     int n = 0;
 
     while (n < BURST) {
         if (!hw.fo.ops->tx_room(hw.fo.vf)) {
             return -1;
         }
-        ssize_t len = read(tap_fd, frame, sizeof frame);
+        ssize_t len = tap_read(tap_fd, &vh, frame, sizeof frame);
         if (len <= 0) {
             break;
         }
@@ -374,8 +508,10 @@ tap_to_vf(int tap_fd)
 static int
 tap_to_device(struct nae_guest *g, int tap_fd)
 {
-    static uint8_t frame[NAE_MAX_FRAME_LEN];
+    static uint8_t frame[TAP_MAX_FRAME];
     bool flush[NAE_MAX_CHANNELS] = { false };
+    struct nae_guest_offload ol;
+    struct virtio_net_hdr vh;
     int n = 0, full = 0;
 
     if (cfg.vf) {
@@ -400,15 +536,33 @@ tap_to_device(struct nae_guest *g, int tap_fd)
         if (full) {
             break;
         }
-        ssize_t len = read(tap_fd, frame, sizeof frame);
+        /* One channel: read straight into its ring, no copy.  A frame
+         * that fills the buffer may have been cut: refused. */
+        size_t room = sizeof frame;
+        uint8_t *buf = (g->n_chans == 1 ? nae_guest_tx_buf(g, 0, &room)
+                        : frame);
+        if (!buf) {
+            full = 1;
+            break;
+        }
+        ssize_t len = tap_read(tap_fd, &vh, buf, room);
         if (len <= 0) {
             break;
         }
-        c = nae_guest_pick_chan(g, frame, len);
-        if (!nae_guest_tx(g, c, frame, len)) {
-            flush[c] = true;
-        }
         n++;
+        if ((size_t) len >= room || !tap_vnet_to_nae(&vh, &ol)) {
+            tap_refused++;
+            continue;
+        }
+        c = g->n_chans == 1 ? 0 : nae_guest_pick_chan(g, frame, len);
+        if (!(buf == frame
+              ? nae_guest_tx_offload(g, c, frame, len,
+                                     ol.command ? &ol : NULL)
+              : nae_guest_tx_commit(g, c, len, ol.command ? &ol : NULL))) {
+            flush[c] = true;
+        } else {
+            tap_refused++;      /* Too large, or offloads not agreed. */
+        }
     }
     for (int c = 0; c < g->n_chans; c++) {
         if (flush[c]) {
@@ -602,7 +756,7 @@ move_to_port(struct nae_guest *g, int tap_fd, const char *path, int client)
     while (guest_merge_next(move_merge, &frame, &len)) {
         struct iovec iov = { .iov_base = (void *) frame, .iov_len = len };
 
-        tap_write(tap_fd, &iov, 1);
+        tap_write(tap_fd, NULL, &iov, 1);
         held++;
     }
     move_merge_until = now() + MOVE_DEDUP_WAIT;
@@ -666,7 +820,8 @@ control_run(int ctl_fd, struct nae_guest *g, bool connected, int tap_fd)
 static int
 run_tap(void)
 {
-    int tap_fd = guest_tap_open(cfg.tap);
+    int tap_fd = (cfg.no_offload ? guest_tap_open(cfg.tap)
+                  : guest_tap_open_vnet(cfg.tap));
     struct nae_guest g;
     bool connected = false;
     double next_try = 0, next_ctl = 0;
@@ -675,6 +830,7 @@ run_tap(void)
     if (tap_fd < 0) {
         return EXIT_FAILURE;
     }
+    tap_vnet = !cfg.no_offload;
     if (cfg.control) {
         ctl_fd = guest_control_listen(cfg.control);
         if (ctl_fd < 0) {
@@ -688,11 +844,12 @@ run_tap(void)
 
     while (!stop) {
         if (!connected) {
-            static uint8_t discard[NAE_MAX_FRAME_LEN];
+            static uint8_t discard[TAP_MAX_FRAME];
+            struct virtio_net_hdr vh;
 
             /* Frames sent while the switch is away are lost, as on a NIC
              * without link. */
-            while (read(tap_fd, discard, sizeof discard) > 0) {
+            while (tap_read(tap_fd, &vh, discard, sizeof discard) > 0) {
                 continue;
             }
             if (now() >= next_try) {
@@ -706,6 +863,19 @@ run_tap(void)
                     uint64_t mac = moved_socket ? announce.mac : g.mac;
 
                     guest_tap_configure(cfg.tap, mac, g.mtu);
+                    if (tap_vnet) {
+                        /* What the device agreed is what the kernel may
+                         * hand over, and will be handed. */
+                        uint64_t f = g.chans[0].features;
+
+                        guest_tap_set_offload(tap_fd, f & NAE_F_CSUM,
+                                              f & NAE_F_TSO);
+                        if (f & NAE_F_TSO) {
+                            /* No frame the rings cannot take. */
+                            guest_tap_set_gso_max_size(
+                                cfg.tap, NAE_MAX_TSO_FRAME - 64);
+                        }
+                    }
                     announce_start(mac);
                     fprintf(stderr, "nae-guestd: connected to %s: %d "
                             "channel(s), features 0x%"PRIx64"\n", cfg.socket,
@@ -750,9 +920,11 @@ run_tap(void)
             dump_counters = 0;
             fprintf(stderr, "nae-guestd: tx %"PRIu64" tx_errors %"PRIu64
                     " rx %"PRIu64" rx_errors %"PRIu64" tap_drops %"PRIu64
+                    " tap_refused %"PRIu64
                     " announced %"PRIu64" move_copies_dropped %"PRIu64"\n",
                     g.stats.tx_packets, g.stats.tx_errors,
                     g.stats.rx_packets, g.stats.rx_errors, tap_drops,
+                    tap_refused,
                     announce.sent, move_copies_dropped);
             if (cfg.vf) {
                 hw_dump_counters();

@@ -50,7 +50,11 @@
 #define NAE_MIN_RING_SIZE 32
 #define NAE_MAX_RING_SIZE 4096
 #define NAE_DEFAULT_RING_SIZE 256
-#define NAE_MAX_FRAME_LEN 9728      /* Largest frame either side moves. */
+#define NAE_MAX_FRAME_LEN 9728      /* Largest frame either side moves,
+                                     * but for NAE_CMD_TSO frames. */
+#define NAE_MAX_TSO_FRAME 65280     /* Largest NAE_CMD_TSO frame. */
+#define NAE_MIN_MSS 88              /* Smallest NAE_CMD_TSO 'mss' (Linux's
+                                     * TCP_MIN_MSS). */
 
 /* Feature bits, per channel, in 'q_features'.  A feature is on only when
  * both the device offers it and the driver writes it back. */
@@ -77,9 +81,28 @@ enum nae_feature {
      * two: it obeys NAE_EVENT_PATH and acknowledges through
      * 'dev_path_ack' (see docs/hw-channels.md).  Read from channel 0. */
     NAE_F_HW_PATH = 1ULL << 3,
+
+    /* L4 checksum offload, both ways (thesis 5.5's checksum command).  A
+     * descriptor with NAE_CMD_CSUM carries a TCP or UDP frame over IPv4 or
+     * IPv6 whose L4 checksum is left to be completed: 'csum_start' is the
+     * offset of its L4 header in the frame and 'csum_offset' that of the
+     * checksum field in it (16 for TCP, 6 for UDP), as in a virtio-net
+     * header.  The device completes checksums the driver left (or hands
+     * the frame whole to a receiver that takes them), and may leave the
+     * driver the checksums of frames it receives, marked the same way.
+     * Frames without the command carry complete checksums. */
+    NAE_F_CSUM = 1ULL << 4,
+
+    /* TCP segmentation offload, both ways; needs NAE_F_CSUM.  A descriptor
+     * with NAE_CMD_TSO (and NAE_CMD_CSUM) carries a TCP frame of up to
+     * NAE_MAX_TSO_FRAME bytes to be cut into segments of 'mss' payload
+     * bytes, each with the same headers (lengths, IPv4 ids, sequence
+     * numbers and flags adjusted, checksums computed), as a NIC's TSO
+     * does.  Larger than the MTU's frame only with this command. */
+    NAE_F_TSO = 1ULL << 5,
 };
 #define NAE_F_ALL (NAE_F_SPLIT_HEADER | NAE_F_NOTIFY | NAE_F_MTU \
-                   | NAE_F_HW_PATH)
+                   | NAE_F_HW_PATH | NAE_F_CSUM | NAE_F_TSO)
 
 /* Config space byte offsets.  Rows are 8 bytes, as in Figure 6 of the
  * thesis.  Fields from 'q_features' to 'q_size' apply to the channel chosen
@@ -129,23 +152,27 @@ enum nae_dev_status {
 };
 
 /* A data descriptor (Tables 2 and 3, with 'header_len' added so that the
- * header buffer's size is explicit).  32 bytes, so two per cache line. */
+ * header buffer's size is explicit).  32 bytes, so two per cache line.
+ * The offload fields ('command' to 'csum_offset') are written by the
+ * driver on the tx ring and by the device on the rx ring. */
 struct nae_desc {
     uint64_t header_addr;   /* Guest address of the header buffer. */
     uint64_t data_addr;     /* Guest address of the data buffer. */
-    uint16_t command;       /* NAE_CMD_* (tx ring only). */
+    uint16_t command;       /* NAE_CMD_* bits. */
     uint16_t header_len;    /* Bytes at header_addr. */
     uint16_t length;        /* Bytes at data_addr. */
-    uint16_t reserved;
+    uint16_t mss;           /* NAE_CMD_TSO: payload bytes per segment. */
     uint32_t status;        /* NAE_DESC_*, written by the device. */
-    uint32_t reserved2;
+    uint16_t csum_start;    /* NAE_CMD_CSUM: offset of the L4 header. */
+    uint16_t csum_offset;   /* NAE_CMD_CSUM: of its checksum, from there. */
 };
 
-/* 'command' values.  No command bits are defined yet: anything but
- * NAE_CMD_NONE is rejected, so that future offload commands cannot be
- * silently ignored by an old switch. */
+/* 'command' bits.  A bit the channel did not negotiate is rejected
+ * (NAE_DESC_ERR_CMD), so that a command is never silently ignored. */
 enum nae_desc_command {
     NAE_CMD_NONE = 0,
+    NAE_CMD_CSUM = 1 << 0,          /* NAE_F_CSUM: L4 checksum left. */
+    NAE_CMD_TSO = 1 << 1,           /* NAE_F_TSO: segment by 'mss'. */
 };
 
 /* 'status' values written back by the device. */
@@ -154,7 +181,10 @@ enum nae_desc_status {
     NAE_DESC_DONE = 1,              /* Sent, or a frame received. */
     NAE_DESC_ERR_ADDR = 2,          /* A buffer lies outside guest memory. */
     NAE_DESC_ERR_LEN = 3,           /* Runt, oversize or over-MTU frame. */
-    NAE_DESC_ERR_CMD = 4,           /* Unknown command. */
+    NAE_DESC_ERR_CMD = 4,           /* A command not negotiated, or one
+                                     * the frame contradicts (no TCP or
+                                     * UDP header where 'csum_start' says,
+                                     * an 'mss' too small or too big). */
 };
 
 /* The two index words of a ring.  The driver owns 'tail' (and 'irq_armed');

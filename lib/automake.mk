@@ -4,6 +4,8 @@
 #   nae-dev.*       the device model (virtual control path), no I/O
 #   nae-ctl.*       the control socket: framing, fd passing, sessions
 #   nae-rxtx.*      the software data path (PMD threads only)
+#   nae-offload.*   checksum and TCP segmentation offload (and software
+#                   fallbacks) for the data path
 #   nae-stat.h      atomic counters of the data path
 #   nae-mbuf.*      the shared DPDK mbuf pools
 #   nae-vf-assign.* how a placed VF reaches the port's guest (registry)
@@ -45,6 +47,8 @@ lib_libnae_la_SOURCES = \
 	lib/nae-mbuf.h \
 	lib/nae-mem.c \
 	lib/nae-mem.h \
+	lib/nae-offload.c \
+	lib/nae-offload.h \
 	lib/nae-path.c \
 	lib/nae-path.h \
 	lib/nae-place.c \

@@ -95,12 +95,15 @@ nae_channel_ring_rx_burst(struct nae_channel *chan, struct dp_packet **pkts,
 {
     struct nae_channel_ring *ring = nae_channel_ring_cast(chan);
     int n_pending = MIN(nae_rings_rx_pending(&ring->rings), max);
+    struct rte_mempool *mp;
     int n;
 
     if (!n_pending) {
         return 0;
     }
-    if (OVS_UNLIKELY(rte_pktmbuf_alloc_bulk(ring->mp,
+    mp = (OVS_UNLIKELY(ring->rings.features & NAE_F_TSO) && ring->tso_mp
+          ? ring->tso_mp : ring->mp);
+    if (OVS_UNLIKELY(rte_pktmbuf_alloc_bulk(mp,
                                             (struct rte_mbuf **) pkts,
                                             n_pending))) {
         COVERAGE_INC(nae_no_mbuf);

@@ -34,6 +34,8 @@ struct nae_channel_ring {
     const struct nae_mem_map *map;  /* The owner's; changes only while no
                                      * data path thread uses the channel. */
     struct rte_mempool *mp;     /* Receive buffers; the same rule. */
+    struct rte_mempool *tso_mp; /* Instead, once the guest negotiated TSO
+                                 * (NAE_MAX_TSO_FRAME mbufs); the same. */
 };
 
 void nae_channel_ring_construct(struct nae_channel_ring *,

@@ -32,6 +32,7 @@
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
 #include "ovs-atomic.h"
+#include "packets.h"
 #include "ovs-thread.h"
 #include "util.h"
 
@@ -54,6 +55,8 @@ struct nae_channel_vf {
     atomic_uint64_t rx_packets;
     atomic_uint64_t tx_packets;
     atomic_uint64_t tx_dropped; /* Refused by the NIC, or no mbuf. */
+    atomic_uint64_t tx_segmented;   /* TSO frames cut in software. */
+    uint32_t max_frame;         /* Of the VF's MTU: segments' size. */
 };
 
 static const struct nae_channel_class nae_channel_vf_class;
@@ -226,6 +229,10 @@ nae_channel_vf_open(const char *owner, uint16_t port, struct rte_mempool *mp,
     atomic_init(&vf->rx_packets, 0);
     atomic_init(&vf->tx_packets, 0);
     atomic_init(&vf->tx_dropped, 0);
+    atomic_init(&vf->tx_segmented, 0);
+    uint16_t mtu;
+    vf->max_frame = (!rte_eth_dev_get_mtu(port, &mtu) ? mtu : ETH_PAYLOAD_MAX)
+                    + ETH_HEADER_LEN + VLAN_HEADER_LEN;
     if (!rte_eth_dev_info_get(port, &info)) {
         vf->vf = info.switch_info.port_id;
     }
@@ -305,6 +312,10 @@ nae_channel_vf_format(const struct nae_channel *chan, struct ds *s)
         ds_put_format(s, ", nic rx missed %"PRIu64", nic tx errors %"PRIu64,
                       st.imissed, st.oerrors);
     }
+    if (nae_stat_get(&vf->tx_segmented)) {
+        ds_put_format(s, ", tx TSO frames cut in software %"PRIu64,
+                      nae_stat_get(&vf->tx_segmented));
+    }
     if (!nae_channel_vf_virtio_stats(chan, &vs)) {
         ds_put_format(s, "\n    virtio mode: %s, %"PRIu64" frames, no VM "
                       "buffers %"PRIu64", refused %"PRIu64", bad chains "
@@ -331,10 +342,9 @@ nae_channel_vf_rx_burst(struct nae_channel *chan, struct dp_packet **pkts,
 /* Packets that are not DPDK mbufs are copied into one from the channel's
  * pool. */
 static void
-nae_channel_vf_tx_burst(struct nae_channel *chan, struct dp_packet **pkts,
-                        int n_pkts)
+nae_channel_vf_send(void *vf_, struct dp_packet **pkts, int n_pkts)
 {
-    struct nae_channel_vf *vf = nae_channel_vf_cast(chan);
+    struct nae_channel_vf *vf = vf_;
     struct rte_mbuf *mbufs[NETDEV_MAX_BURST];
     uint64_t dropped = 0;
     int n, sent;
@@ -350,6 +360,27 @@ nae_channel_vf_tx_burst(struct nae_channel *chan, struct dp_packet **pkts,
     /* Any PMD thread sends to the port: shared counters. */
     nae_stat_add_shared(&vf->tx_packets, sent);
     if (OVS_UNLIKELY(dropped)) {
+        nae_stat_add_shared(&vf->tx_dropped, dropped);
+    }
+}
+
+/* The VF takes no offloads: what frames ask (a port with userspace TSO
+ * receives them), the switch does in software first. */
+static void
+nae_channel_vf_tx_burst(struct nae_channel *chan, struct dp_packet **pkts,
+                        int n_pkts)
+{
+    struct nae_channel_vf *vf = nae_channel_vf_cast(chan);
+    uint64_t dropped = 0, segmented = 0;
+
+    if (OVS_LIKELY(!nae_packets_want_offload(pkts, n_pkts))) {
+        nae_channel_vf_send(vf, pkts, n_pkts);
+        return;
+    }
+    nae_packets_tx_soft(pkts, n_pkts, vf->max_frame, vf->mp,
+                        nae_channel_vf_send, vf, &dropped, &segmented);
+    nae_stat_add_shared(&vf->tx_segmented, segmented);
+    if (dropped) {
         nae_stat_add_shared(&vf->tx_dropped, dropped);
     }
 }

@@ -309,6 +309,9 @@ nae_dev_cfg_write(struct nae_dev *dev, uint32_t offset, uint32_t width,
     switch ((enum nae_cfg_offset) offset) {
     case NAE_CFG_Q_FEATURES:
         c->features = dev->offer.features & value;
+        if (!(c->features & NAE_F_CSUM)) {
+            c->features &= ~NAE_F_TSO;      /* TSO needs checksums. */
+        }
         break;
     case NAE_CFG_Q_RX_TAIL_ADDR: c->rx_tail_addr = value; break;
     case NAE_CFG_Q_RX_HEAD_ADDR: c->rx_head_addr = value; break;

@@ -17,12 +17,14 @@
 #ifndef NAE_MBUF_H
 #define NAE_MBUF_H 1
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct rte_mempool;
 
 /* Data room of the standard pool's mbufs; larger frames come from the
- * jumbo pool (NAE_MAX_FRAME_LEN). */
+ * jumbo pool (NAE_MAX_FRAME_LEN), TSO frames from the TSO pool
+ * (NAE_MAX_TSO_FRAME). */
 #define NAE_STD_FRAME_ROOM 2048
 
 /* Returns the shared pool whose mbufs hold frames of 'max_frame' bytes, with
@@ -45,5 +47,13 @@ struct rte_mbuf;
 int nae_packets_to_mbufs(struct dp_packet **pkts, int n,
                          struct rte_mempool *mp, struct rte_mbuf **mbufs,
                          uint64_t *dropped);
+
+/* Offloads done in software for channels that take none (nae-offload.h),
+ * before a send function of this type. */
+typedef void nae_packets_send_fn(void *aux, struct dp_packet **, int n);
+bool nae_packets_want_offload(struct dp_packet **, int n);
+void nae_packets_tx_soft(struct dp_packet **, int n, uint32_t max_frame,
+                         struct rte_mempool *, nae_packets_send_fn *,
+                         void *aux, uint64_t *dropped, uint64_t *segmented);
 
 #endif /* nae-mbuf.h */

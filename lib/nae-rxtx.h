@@ -51,6 +51,7 @@ struct dp_packet;
     NAE_DROP(BAD_ADDR, "invalid_buffer_address", NAE_RX | NAE_TX)          \
     NAE_DROP(BAD_LEN, "invalid_length", NAE_RX | NAE_TX)                   \
     NAE_DROP(BAD_DESC, "invalid_descriptor", NAE_RX)                       \
+    NAE_DROP(BAD_OFFLOAD, "invalid_offload", NAE_RX | NAE_TX)              \
     NAE_DROP(NO_MBUF, "no_mbuf", NAE_RX)                                   \
     NAE_DROP(RX_FULL, "guest_ring_full", NAE_TX)                           \
     NAE_DROP(RX_SMALL, "guest_buffer_small", NAE_TX)                       \
@@ -85,6 +86,17 @@ struct nae_dir_stats {
     atomic_uint64_t packets;
     atomic_uint64_t bytes;
     atomic_uint64_t drops[NAE_N_DROPS];
+
+    /* Offloads (NAE_F_CSUM, NAE_F_TSO).  'tso' and 'csum' count frames
+     * that crossed the ring with NAE_CMD_TSO or NAE_CMD_CSUM; on tx,
+     * 'sw_tso' counts TSO frames the switch cut for a guest that takes no
+     * TSO (into 'sw_segs' segments) and 'sw_csum' the checksums it
+     * completed for one that takes no checksum offload. */
+    atomic_uint64_t tso;
+    atomic_uint64_t csum;
+    atomic_uint64_t sw_tso;
+    atomic_uint64_t sw_segs;
+    atomic_uint64_t sw_csum;
 };
 
 struct nae_rings {
@@ -112,6 +124,8 @@ struct nae_rings_totals {
     uint64_t rx_drops[NAE_N_DROPS];
     uint64_t tx_drops[NAE_N_DROPS];
     uint64_t irq_undrained;
+    uint64_t rx_tso, rx_csum, tx_tso, tx_csum;
+    uint64_t tx_sw_tso, tx_sw_segs, tx_sw_csum;
 };
 
 void nae_rings_construct(struct nae_rings *);

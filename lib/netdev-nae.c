@@ -128,6 +128,8 @@ struct netdev_nae {
     int n_tx_chans;
     struct nae_mem_map map;             /* The started session's memory. */
     struct rte_mempool *mp;
+    struct rte_mempool *tso_mp;         /* With userspace TSO, for a process
+                                         * guest's TSO frames; else NULL. */
     atomic_uint64_t tx_not_running;     /* Sent while no channel is live. */
 
     /* Which channel carries the traffic, and the hardware channel
@@ -206,11 +208,21 @@ static struct nae_dev_offer
 netdev_nae_offer(const struct netdev_nae *dev)
     OVS_REQUIRES(dev->mutex)
 {
+    uint64_t features = NAE_F_ALL;
+
+    if (!dev->n_hw_pool) {
+        features &= ~NAE_F_HW_PATH;
+    }
+    if (!dev->tso_mp) {
+        /* OVS hands a port checksum and TSO work only with userspace
+         * TSO. */
+        features &= ~(NAE_F_CSUM | NAE_F_TSO);
+    }
+
     struct nae_dev_offer offer = {
         .q_num = dev->requested_n_chans,
         .mtu = dev->requested_mtu,
-        .features = (dev->n_hw_pool ? NAE_F_ALL
-                     : NAE_F_ALL & ~NAE_F_HW_PATH),
+        .features = features,
         .mac = eth_addr_to_uint64(dev->hwaddr),
         .max_mem = dev->max_guest_mem,
     };
@@ -896,6 +908,22 @@ netdev_nae_set_config(struct netdev *netdev, const struct smap *args,
         path = NULL;
         netdev_request_reconfigure(netdev);
     } else if (!dev->ctl && !dev->vhost) {
+        if (userspace_tso_enabled()) {
+            /* Guests that negotiate NAE_F_CSUM and NAE_F_TSO hand us, and
+             * take, what OVS's offload flags say (nae-offload.h); for
+             * those that do not, the channel does it in software. */
+            dev->tso_mp = nae_mempool_get(NAE_MAX_TSO_FRAME);
+            if (dev->tso_mp) {
+                netdev->ol_flags |= (NETDEV_TX_OFFLOAD_TCP_TSO
+                                     | NETDEV_TX_OFFLOAD_TCP_CKSUM
+                                     | NETDEV_TX_OFFLOAD_UDP_CKSUM
+                                     | NETDEV_TX_OFFLOAD_IPV4_CKSUM);
+            } else {
+                VLOG_WARN("%s: no TSO mbuf pool: the guest is offered no "
+                          "checksum or TSO offload", name);
+            }
+        }
+
         struct nae_dev_offer offer = netdev_nae_offer(dev);
 
         error = nae_ctl_create(path, &offer, &dev->ctl);
@@ -1063,6 +1091,7 @@ netdev_nae_reconfigure(struct netdev *netdev)
             for (int i = 0; i < dev->n_chans; i++) {
                 nae_channel_ring_construct(&dev->rings[i], &dev->map,
                                            dev->mp);
+                dev->rings[i].tso_mp = dev->tso_mp;
                 dev->chans[i] = &dev->rings[i].up;
             }
         }
@@ -1441,6 +1470,13 @@ netdev_nae_sum_stats(const struct netdev_nae *dev, struct nae_rings_totals *t)
         }
         t->irq_undrained += nae_stat_get(&chan->from_guest.irq_undrained)
                             + nae_stat_get(&chan->to_guest.irq_undrained);
+        t->rx_tso += nae_stat_get(&chan->rx_stats.tso);
+        t->rx_csum += nae_stat_get(&chan->rx_stats.csum);
+        t->tx_tso += nae_stat_get(&chan->tx_stats.tso);
+        t->tx_csum += nae_stat_get(&chan->tx_stats.csum);
+        t->tx_sw_tso += nae_stat_get(&chan->tx_stats.sw_tso);
+        t->tx_sw_segs += nae_stat_get(&chan->tx_stats.sw_segs);
+        t->tx_sw_csum += nae_stat_get(&chan->tx_stats.sw_csum);
     }
     t->tx_drops[NAE_DROP_NOT_RUNNING] += nae_stat_get(&dev->tx_not_running);
 }
@@ -1502,7 +1538,7 @@ netdev_nae_get_custom_stats(const struct netdev *netdev,
     ovs_mutex_lock(&dev->mutex);
     netdev_nae_sum_stats(dev, &t);
     cs->counters = xcalloc(2 * NAE_N_DROPS + 2 * dev->n_chans
-                           + NAE_N_REJECTS + 13, sizeof *cs->counters);
+                           + NAE_N_REJECTS + 20, sizeof *cs->counters);
     if (dev->vhost) {
         struct nae_channel_stats vm;
         struct nae_vhost_drops d;
@@ -1529,6 +1565,15 @@ netdev_nae_get_custom_stats(const struct netdev *netdev,
                 nae_custom_add(cs, &n, t.tx_drops[r], "tx_%s",
                                nae_drop_name(r));
             }
+        }
+        if (dev->tso_mp) {
+            nae_custom_add(cs, &n, t.rx_tso, "rx_tso_frames");
+            nae_custom_add(cs, &n, t.rx_csum, "rx_csum_offload");
+            nae_custom_add(cs, &n, t.tx_tso, "tx_tso_frames");
+            nae_custom_add(cs, &n, t.tx_csum, "tx_csum_offload");
+            nae_custom_add(cs, &n, t.tx_sw_tso, "tx_sw_segmented");
+            nae_custom_add(cs, &n, t.tx_sw_segs, "tx_sw_segments");
+            nae_custom_add(cs, &n, t.tx_sw_csum, "tx_sw_csum");
         }
     }
     for (int i = 0; i < dev->n_chans; i++) {
@@ -1788,6 +1833,19 @@ netdev_nae_show_one(struct ds *s, struct netdev_nae *dev)
                 ds_put_format(s, "    %s: rx %"PRIu64" tx %"PRIu64"\n",
                               nae_drop_name(r), rx, tx);
             }
+        }
+        if (c->features & (NAE_F_CSUM | NAE_F_TSO) || dev->tso_mp) {
+            ds_put_format(s, "    offload: rx tso %"PRIu64" csum %"PRIu64
+                          ", tx tso %"PRIu64" csum %"PRIu64"; in software: "
+                          "%"PRIu64" tso frames cut into %"PRIu64
+                          " segments, %"PRIu64" checksums\n",
+                          nae_stat_get(&c->rx_stats.tso),
+                          nae_stat_get(&c->rx_stats.csum),
+                          nae_stat_get(&c->tx_stats.tso),
+                          nae_stat_get(&c->tx_stats.csum),
+                          nae_stat_get(&c->tx_stats.sw_tso),
+                          nae_stat_get(&c->tx_stats.sw_segs),
+                          nae_stat_get(&c->tx_stats.sw_csum));
         }
     }
     if (dev->ctl) {

@@ -86,6 +86,7 @@ tests_ovstest_SOURCES = \
 	tests/test-nae-hold.c \
 	tests/test-nae-path.c \
 	tests/test-nae-place.c \
+	tests/test-nae-offload.c \
 	tests/test-nae-rxtx.c \
 	tests/test-nae-vring-peek.c \
 	tests/test-splitio.c \

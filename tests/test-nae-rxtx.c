@@ -249,7 +249,7 @@ test_bad_descriptors(void)
     guest_tx(&tc, 0, 0, good, 9000, 0);                 /* Over MTU. */
     guest_tx(&tc, 0, 0, good, 10, 0);                   /* Runt. */
     guest_tx(&tc, 1000, 1000, good, 1000, 0);           /* Sum over MTU. */
-    guest_tx(&tc, 0, 0, good, 64, 1);                   /* Command. */
+    guest_tx(&tc, 0, 0, good, 64, 1 << 15);             /* Command. */
     guest_tx(&tc, 0, 0, good, 64, 0);                   /* Good. */
     guest_tx_flush(&tc);
 

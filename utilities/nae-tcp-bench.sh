@@ -1,15 +1,18 @@
 #! /bin/bash
 # nae-tcp-bench.sh: TCP between two guests with kernel TCP stacks (iperf3,
-# 1 and 4 streams), side by side in one run over three paths:
+# 1 and 4 streams), side by side in one run over four paths:
 #   nae      two process guests (nae-guestd, each TAP interface in its own
-#            network namespace) on two nae ports of our ovs-vswitchd;
+#            network namespace) on two nae ports of our ovs-vswitchd, with
+#            other_config:userspace-tso-enable=true (checksum offload and
+#            TSO through the rings);
+#   nae-plain  the same without it (no offloads);
 #   ovs-tso  two veth pairs, one end in each namespace, the other a port
 #            (netdev-linux, AF_PACKET) of the same ovs-vswitchd binary's
 #            userspace datapath with other_config:userspace-tso-enable=true;
 #   kernel   one veth pair between the two namespaces, no switch.
 # Each switch is its own ovs-vswitchd (userspace-tso-enable is read at
 # start-up), one PMD thread on core 1, its main thread on core 0.  The
-# paths alternate ROUNDS times (nae, ovs-tso, kernel, nae, ...) and the
+# paths alternate ROUNDS times (nae, nae-plain, ovs-tso, kernel, ...); the
 # table gives medians, the range, and the ratio to ovs-tso.  A benchmark,
 # not a test: it prints figures and never fails on them.
 #
@@ -26,7 +29,7 @@ for arg in "$@"; do
         --ovs-srcdir=*) ovs_srcdir=${arg#*=} ;;
         --seconds=*) seconds=${arg#*=} ;;
         --rounds=*) rounds=${arg#*=} ;;
-        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "$0: unknown option $arg" >&2; exit 1 ;;
     esac
 done
@@ -90,9 +93,18 @@ addrs() {
     ip -n $ns2 link set eth0 up
 }
 
+# nae: with userspace TSO, so that the guests negotiate checksum offload
+# and TSO (64 KiB frames through the rings); nae-plain: without, as
+# before offloads existed (one MTU-sized frame per descriptor).
 path_nae() {
+    nae_up other_config:userspace-tso-enable=true
+}
+path_nae_plain() {
+    nae_up
+}
+nae_up() {
     switch_up other_config:dpdk-init=true \
-        other_config:dpdk-extra="--no-huge --legacy-mem -m 512 --no-pci --no-shconf --no-telemetry"
+        other_config:dpdk-extra="--no-huge --legacy-mem -m 512 --no-pci --no-shconf --no-telemetry" "$@"
     ovs-vsctl add-port br0 g1 -- set Interface g1 type=nae \
         -- add-port br0 g2 -- set Interface g2 type=nae
     netns_up
@@ -145,7 +157,7 @@ print("%.2f %d" % (d["end"]["sum_received"]["bits_per_second"] / 1e9,
 }
 
 declare -A gbps retr
-paths="nae ovs-tso kernel"
+paths="nae nae-plain ovs-tso kernel"
 for r in $(seq "$rounds"); do
     for p in $paths; do
         netns_down

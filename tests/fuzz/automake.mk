@@ -31,6 +31,7 @@ FUZZ_NAE_SRC = \
 	$(srcdir)/lib/nae-ctl.c \
 	$(srcdir)/lib/nae-dev.c \
 	$(srcdir)/lib/nae-mem.c \
+	$(srcdir)/lib/nae-offload.c \
 	$(srcdir)/lib/nae-rxtx.c
 FUZZ_LIBS = \
 	$(OVS_BUILDDIR)/lib/libopenvswitch.la

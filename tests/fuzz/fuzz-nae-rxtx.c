@@ -20,7 +20,9 @@
  * the tx and rx rings.  The switch then receives from the tx ring and sends
  * to the rx ring; two rounds, with the guest rewriting memory in between.
  * Every copy the switch makes must stay inside guest memory (ASan checks
- * the switch side: dp_packets are heap buffers). */
+ * the switch side: dp_packets are heap buffers).  Frames with checksum and
+ * TSO commands go back as they came on the first round, and checksummed or
+ * cut into segments by the switch on the second. */
 
 #include <config.h>
 #include <stdint.h>
@@ -37,8 +39,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define RING 32
 #define DESC_BYTES (2 * RING * sizeof(struct nae_desc))
 
+/* On 'soft' rounds the guest's receive side takes no offloads, so that
+ * frames the guest sent with checksum or TSO commands come back
+ * checksummed or segmented by the switch, into guest buffers. */
 static void
-run_switch(struct test_guest *tg, struct nae_rings *chan)
+run_switch(struct test_guest *tg, struct nae_rings *chan, bool soft)
 {
     struct dp_packet *pkts[NETDEV_MAX_BURST];
     int n = nae_rings_rx_pending(chan);
@@ -57,7 +62,12 @@ run_switch(struct test_guest *tg, struct nae_rings *chan)
     struct dp_packet *own = dp_packet_new(128);
     dp_packet_put_zeros(own, 60);
     pkts[got] = own;
+    uint64_t features = chan->features;
+    if (soft) {
+        chan->features &= ~(NAE_F_CSUM | NAE_F_TSO);
+    }
     nae_rings_tx_burst(chan, &tg->dev.mem.map, pkts, got + 1);
+    chan->features = features;
     for (int i = 0; i <= got; i++) {
         dp_packet_delete(pkts[i]);
     }
@@ -91,7 +101,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(tg.tx_desc, data, n);    /* tx ring, then rx ring. */
         data += n;
         size -= n;
-        run_switch(&tg, &chan);
+        run_switch(&tg, &chan, round == 1);
     }
     nae_rings_destroy(&chan);
     return 0;
