@@ -63,7 +63,8 @@ usage(void)
     printf("usage: nae-hostile --socket=PATH --attack=KIND "
            "[--duration=SECONDS]\n"
            "  KIND: out-of-region, oversize, wrapped-index, bad-config,\n"
-           "        bad-frame, irq-block, churn\n");
+           "        bad-frame, bad-offload, irq-block, churn\n"
+           "  --no-offload  do not negotiate checksum offload and TSO\n");
 }
 
 static void
@@ -73,6 +74,7 @@ parse_options(int argc, char *argv[])
         {"socket", required_argument, NULL, 's'},
         {"attack", required_argument, NULL, 'a'},
         {"duration", required_argument, NULL, 'D'},
+        {"no-offload", no_argument, NULL, 'O'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -88,6 +90,7 @@ parse_options(int argc, char *argv[])
         case 's': cfg.socket = optarg; break;
         case 'a': cfg.attack = optarg; break;
         case 'D': cfg.duration = atof(optarg); break;
+        case 'O': cfg.gopts.features &= ~(NAE_F_CSUM | NAE_F_TSO); break;
         case 'h':
             usage();
             exit(EXIT_SUCCESS);
@@ -116,6 +119,21 @@ raw_tx(struct nae_guest *g, uint64_t header_addr, uint16_t header_len,
     d->command = command;
     d->status = NAE_DESC_PENDING;
     c->tx.tail++;
+}
+
+/* The same, with offload fields. */
+static void
+raw_tx_offload(struct nae_guest *g, uint64_t data_addr, uint16_t length,
+               uint16_t command, uint16_t mss, uint16_t csum_start,
+               uint16_t csum_offset)
+{
+    struct nae_guest_chan *c = &g->chans[0];
+    struct nae_desc *d = &c->tx.desc[c->tx.tail & c->tx.mask];
+
+    raw_tx(g, 0, 0, data_addr, length, command);
+    d->mss = mss;
+    d->csum_start = csum_start;
+    d->csum_offset = csum_offset;
 }
 
 /* Waits until the switch has completed every queued tx descriptor of
@@ -258,6 +276,56 @@ hostile_bad_config(struct nae_guest *g)
                         !nae_guest_reset(g));
     }
     fails += expect("device still works", still_works(g));
+    return fails;
+}
+
+/* The offload attack: checksum and TSO commands that lie about the frame
+ * (docs/nae-device.md), on a channel that negotiated them or, with
+ * --no-offload, on one that did not. */
+static int
+hostile_bad_offload(struct nae_guest *g)
+{
+    struct nae_guest_chan *c = &g->chans[0];
+    uint64_t good = c->tx.bufs_gpa;
+    uint32_t from = c->tx.tail;
+    uint8_t *f = c->tx.bufs;
+    int fails = 0;
+
+    /* A 20000-byte TCP/IPv4 frame at the start of the tx buffers (it runs
+     * over several slots: the switch only checks it lies in memory). */
+    gen_build_frame(f, 20000);
+    f[23] = 6;                          /* TCP */
+    f[46] = 5 << 4;                     /* Data offset 20. */
+    f[47] = 0x10;                       /* ACK */
+
+    if (c->features & NAE_F_TSO) {
+        uint16_t tso = NAE_CMD_CSUM | NAE_CMD_TSO;
+
+        printf("offloads negotiated\n");
+        raw_tx_offload(g, good, 20000, tso, 0, 34, 16);     /* MSS 0. */
+        raw_tx_offload(g, good, 20000, tso, 1448, 60000, 16);
+        raw_tx_offload(g, good, 40, tso, 1448, 34, 16);     /* Header cut. */
+        nae_guest_tx_flush(g, 0);
+        fails += expect("3 lying offload commands refused",
+                        wait_tx_status(g, from, NAE_DESC_ERR_CMD) == 3);
+        from = c->tx.tail;
+        raw_tx_offload(g, good, 20000, NAE_CMD_CSUM, 0, 34, 16);
+        nae_guest_tx_flush(g, 0);
+        fails += expect("a frame over the MTU without TSO refused",
+                        wait_tx_status(g, from, NAE_DESC_ERR_LEN) == 1);
+    } else {
+        printf("offloads not negotiated\n");
+        raw_tx_offload(g, good, 20000, NAE_CMD_CSUM | NAE_CMD_TSO, 1448, 34,
+                       16);
+        nae_guest_tx_flush(g, 0);
+        fails += expect("a TSO command not negotiated refused",
+                        wait_tx_status(g, from, NAE_DESC_ERR_CMD) == 1);
+        from = c->tx.tail;
+        raw_tx(g, 0, 0, good, 65000, 0);                    /* 64 KiB. */
+        nae_guest_tx_flush(g, 0);
+        fails += expect("a 64 KiB frame without TSO refused",
+                        wait_tx_status(g, from, NAE_DESC_ERR_LEN) == 1);
+    }
     return fails;
 }
 
@@ -508,6 +576,8 @@ run_hostile(void)
         fails += hostile_bad_config(&g);
     } else if (!strcmp(cfg.attack, "irq-block")) {
         fails += hostile_irq_block(&g);
+    } else if (!strcmp(cfg.attack, "bad-offload")) {
+        fails += hostile_bad_offload(&g);
     } else if (!strcmp(cfg.attack, "bad-frame")) {
         char junk[5] = "junk";
         double deadline = gen_now() + 5;
